@@ -1,0 +1,64 @@
+"""The `tg-parser` command: the root Typer app and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from tg_parser.cli import db, imports, runs, sources, status
+from tg_parser.cli.common import State, err_console
+from tg_parser.config import load_settings
+from tg_parser.errors import TgParserError
+from tg_parser.log import configure_logging
+
+
+class RootGroup(TyperGroup):
+    """Turns tg-parser errors into one actionable line (tracebacks only with --debug)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TgParserError as exc:
+            if _debug:
+                raise
+            err_console.print(f"Error: {exc.message}", soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from exc
+        except KeyboardInterrupt:
+            err_console.print("Interrupted; run the command again to continue where it stopped.")
+            raise typer.Exit(130) from None
+
+
+app = typer.Typer(
+    name="tg-parser",
+    cls=RootGroup,
+    help="Turn Telegram channels into a topic-organised knowledge base.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(sources.app, name="sources")
+app.add_typer(runs.app, name="runs")
+app.command("init")(db.init)
+app.command("import")(imports.import_export)
+app.command("status")(status.status)
+
+_debug = False
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+) -> None:
+    global _debug
+    _debug = debug
+    settings = load_settings()
+    configure_logging(settings)
+    ctx.obj = State(settings=settings)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,78 @@
+"""What every command shares: settings, the database, output helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tg_parser.config import Settings
+from tg_parser.store.database import Database
+
+T = TypeVar("T")
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON.")
+
+
+@dataclass
+class State:
+    settings: Settings
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    state: State = ctx.find_root().obj
+    return state.settings
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+def with_database(
+    ctx: typer.Context, work: Callable[[Database], Awaitable[T]], *, check_schema: bool = True
+) -> T:
+    """Open the database, run ``work`` on it, close it; all in one event loop."""
+
+    async def _main() -> T:
+        db = await Database.open(settings_of(ctx), check_schema=check_schema)
+        try:
+            return await work(db)
+        finally:
+            await db.close()
+
+    return run(_main())
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
+
+
+def print_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str = "") -> None:
+    table = Table(*columns, title=title or None)
+    for row in rows:
+        table.add_row(*(format_cell(value) for value in row))
+    console.print(table)
+
+
+def format_cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

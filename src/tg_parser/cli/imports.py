@@ -1,0 +1,5 @@
+"""`tg-parser import` (being written)."""
+
+
+def import_export() -> None:
+    """Import a Telegram Desktop export."""

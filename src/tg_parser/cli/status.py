@@ -1,0 +1,5 @@
+"""`tg-parser status` (being written)."""
+
+
+def status() -> None:
+    """Summarise the database."""

@@ -1,0 +1,101 @@
+"""Settings: the only place that reads the environment (and `.env`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import quote
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tg_parser.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    """Every setting tg-parser reads, with its default and help text.
+
+    Each field maps to the upper-case environment variable of the same name.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="Full SQLAlchemy database URL; overrides every DB_* setting "
+        "(e.g. `postgresql://user:pass@host/db` or `sqlite:///path.sqlite`).",
+    )
+    db_type: Literal["sqlite", "postgresql"] = Field(
+        default="sqlite", description="Database kind used when DATABASE_URL is not set."
+    )
+    db_path: Path = Field(
+        default=Path("tg_parser.sqlite"), description="SQLite database file (DB_TYPE=sqlite)."
+    )
+    db_host: str = Field(default="127.0.0.1", description="PostgreSQL host.")
+    db_port: int = Field(default=5432, description="PostgreSQL port.")
+    db_name: str = Field(default="tg_parser", description="PostgreSQL database name.")
+    db_user: str = Field(default="postgres", description="PostgreSQL user.")
+    db_password: str = Field(
+        default="", description="PostgreSQL password (URL-escaped for you; never logged)."
+    )
+    db_pool_size: int = Field(default=5, ge=1, description="PostgreSQL connection pool size.")
+    db_max_overflow: int = Field(
+        default=10, ge=0, description="Connections allowed above DB_POOL_SIZE under load."
+    )
+    db_pool_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds to wait for a pooled connection."
+    )
+    db_pool_recycle: int = Field(
+        default=1800, description="Seconds after which a pooled connection is replaced."
+    )
+    db_pool_pre_ping: bool = Field(
+        default=True, description="Check a pooled connection is alive before using it."
+    )
+    db_busy_timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description="SQLite: seconds a writer waits for another writer before giving up.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="WARNING", description="Lowest level of log lines written to stderr."
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="`text` for people, `json` for one JSON object per line."
+    )
+
+    def sqlalchemy_url(self) -> str:
+        """The async SQLAlchemy URL for this configuration."""
+        if self.database_url:
+            return async_url(self.database_url)
+        if self.db_type == "sqlite":
+            return f"sqlite+aiosqlite:///{self.db_path}"
+        credentials = quote(self.db_user, safe="")
+        if self.db_password:
+            credentials += ":" + quote(self.db_password, safe="")
+        return (
+            f"postgresql+psycopg://{credentials}@{self.db_host}:{self.db_port}/"
+            f"{quote(self.db_name, safe='')}"
+        )
+
+
+def async_url(url: str) -> str:
+    """Map a plain database URL onto the async driver tg-parser uses for it."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    base = scheme.split("+", 1)[0]
+    if base == "sqlite":
+        return f"sqlite+aiosqlite://{rest}"
+    if base in ("postgresql", "postgres"):
+        return f"postgresql+psycopg://{rest}"
+    return url
+
+
+def load_settings() -> Settings:
+    """Settings from the environment and `.env`; a bad value is one actionable error."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "a setting"
+        raise ConfigError(f"{name}: {first['msg']} (fix it in the environment or .env)") from exc

@@ -1,0 +1,100 @@
+"""Run records for every stage execution: counters, timings, status and the error."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+
+from tg_parser.clock import utcnow
+from tg_parser.errors import NotFoundError
+from tg_parser.models import Run
+from tg_parser.store.database import Database
+
+log = structlog.get_logger(__name__)
+
+
+class RunTracker:
+    """The live side of a run: counters the stage increments while it works."""
+
+    def __init__(self, db: Database, run: Run) -> None:
+        self.db = db
+        self.run = run
+        self.counters: Counter[str] = Counter()
+
+    @property
+    def id(self) -> str:
+        return self.run.id
+
+    def add(self, **increments: int) -> None:
+        self.counters.update(increments)
+
+    async def checkpoint(self) -> None:
+        """Persist the counters so far (visible to `runs show` while the run goes on)."""
+        async with self.db.transaction() as repos:
+            await repos.runs.save_counters(self.id, dict(self.counters))
+
+
+@asynccontextmanager
+async def track_run(db: Database, stage: str, scope: dict[str, Any]) -> AsyncIterator[RunTracker]:
+    """Record a run: ``succeeded`` when the block ends, ``failed``/``cancelled`` when it raises."""
+    run = Run(
+        id=new_run_id(),
+        stage=stage,
+        scope=scope,
+        status="running",
+        counters={},
+        started_at=utcnow(),
+    )
+    async with db.transaction() as repos:
+        await repos.runs.create(run)
+    tracker = RunTracker(db, run)
+    started = time.perf_counter()
+    with structlog.contextvars.bound_contextvars(run_id=run.id, stage=stage):
+        try:
+            yield tracker
+        except BaseException as exc:
+            cancelled = isinstance(exc, KeyboardInterrupt | SystemExit | asyncio.CancelledError)
+            status = "cancelled" if cancelled else "failed"
+            await _finish(tracker, status, started, error=str(exc) or type(exc).__name__)
+            raise
+        await _finish(tracker, "succeeded", started)
+
+
+async def _finish(
+    tracker: RunTracker, status: Any, started: float, error: str | None = None
+) -> None:
+    duration = round(time.perf_counter() - started, 3)
+    counters = dict(tracker.counters)
+    async with tracker.db.transaction() as repos:
+        await repos.runs.finish(
+            tracker.id,
+            status=status,
+            counters=counters,
+            finished_at=utcnow(),
+            duration_seconds=duration,
+            error=error,
+        )
+    tracker.run = tracker.run.model_copy(
+        update={"status": status, "counters": counters, "duration_seconds": duration}
+    )
+    log.info("run_finished", status=status, duration_seconds=duration, **counters)
+
+
+def new_run_id() -> str:
+    """Time-ordered, unique run id, e.g. ``20261128T150102-3f9a1c2b``."""
+    return f"{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+async def get_run(db: Database, run_id: str) -> Run:
+    async with db.transaction() as repos:
+        run = await repos.runs.get(run_id)
+    if run is None:
+        raise NotFoundError(f"no run {run_id!r}: see `tg-parser runs list`")
+    return run

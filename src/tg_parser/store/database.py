@@ -1,0 +1,109 @@
+"""The database handle: engine lifecycle, schema check, and transactions of repositories."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from tg_parser.config import Settings
+from tg_parser.errors import SchemaOutdatedError, StorageError
+from tg_parser.store import migrate
+from tg_parser.store.engine import create_engine
+from tg_parser.store.messages import RawMessageRepository
+from tg_parser.store.runs import RunRepository
+from tg_parser.store.sources import SourceRepository
+
+
+@dataclass
+class Repositories:
+    """Every repository bound to one connection, so they share one transaction."""
+
+    conn: AsyncConnection
+    sources: SourceRepository = field(init=False)
+    messages: RawMessageRepository = field(init=False)
+    runs: RunRepository = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sources = SourceRepository(self.conn)
+        self.messages = RawMessageRepository(self.conn)
+        self.runs = RunRepository(self.conn)
+
+
+class Database:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @classmethod
+    async def open(cls, settings: Settings, *, check_schema: bool = True) -> Database:
+        """Connect; with ``check_schema``, create a fresh schema or insist on the newest."""
+        db = cls(create_engine(settings))
+        if not check_schema:
+            return db
+        try:
+            await db.ensure_schema()
+        except BaseException:
+            await db.close()
+            raise
+        return db
+
+    @property
+    def backend(self) -> str:
+        return self.engine.url.get_backend_name()
+
+    def describe(self) -> str:
+        """Where the data lives, without the password."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    async def ensure_schema(self) -> None:
+        """A database without a schema gets one; an older schema must be upgraded by hand."""
+        current = await self.current_revision()
+        head = migrate.head_revision()
+        if current == head:
+            return
+        if current is None:
+            await self.upgrade()
+            return
+        raise SchemaOutdatedError(
+            f"the database schema is at {current or 'nothing'}, this tg-parser needs {head}: "
+            "run `tg-parser db upgrade`"
+        )
+
+    async def current_revision(self) -> str | None:
+        async with self._translated_errors():
+            return await migrate.current_revision(self.engine)
+
+    async def upgrade(self, revision: str = "head") -> None:
+        async with self._translated_errors():
+            await migrate.upgrade(self.engine, revision)
+
+    async def downgrade(self, revision: str) -> None:
+        async with self._translated_errors():
+            await migrate.downgrade(self.engine, revision)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Repositories]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        async with self._translated_errors(), self.engine.begin() as conn:
+            yield Repositories(conn)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    @asynccontextmanager
+    async def _translated_errors(self) -> AsyncIterator[None]:
+        try:
+            yield
+        except (OperationalError, OSError) as exc:
+            raise StorageError(
+                f"cannot use the database at {self.describe()}: {_first_line(exc)} "
+                "(check DATABASE_URL / DB_* settings and that the server is running)"
+            ) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,65 @@
+"""Engine factory: the one place that knows the database drivers.
+
+SQLite runs in WAL mode with a busy timeout and foreign keys on, and every transaction
+starts with ``BEGIN IMMEDIATE`` so that concurrent writers queue on the busy timeout
+instead of failing with "database is locked" when a reader upgrades to a writer.
+PostgreSQL runs through psycopg 3 with the pool settings from ``Settings``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from tg_parser.config import Settings
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    url = make_url(settings.sqlalchemy_url())
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, settings.db_busy_timeout)
+    return create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+        pool_recycle=settings.db_pool_recycle,
+        pool_pre_ping=settings.db_pool_pre_ping,
+    )
+
+
+def sync_url(async_engine: AsyncEngine) -> str:
+    """The same database for synchronous drivers (Alembic migrations)."""
+    url = async_engine.url
+    driver = "sqlite" if url.get_backend_name() == "sqlite" else "postgresql+psycopg"
+    return url.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def _sqlite_engine(url: Any, busy_timeout: float) -> AsyncEngine:
+    if url.database and url.database != ":memory:":
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, connect_args={"timeout": busy_timeout})
+    install_sqlite_pragmas(engine.sync_engine, busy_timeout)
+    return engine
+
+
+def install_sqlite_pragmas(engine: Any, busy_timeout: float) -> None:
+    """WAL, busy timeout, foreign keys, and BEGIN IMMEDIATE on a (sync) SQLite engine."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

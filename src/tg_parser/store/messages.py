@@ -1,0 +1,170 @@
+"""Raw messages and their edit history."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tg_parser.clock import utcnow
+from tg_parser.models import CollectedMessage
+from tg_parser.store.tables import raw_message_versions, raw_messages
+
+
+@dataclass
+class StoreResult:
+    inserted: int = 0
+    edited: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: StoreResult) -> StoreResult:
+        self.inserted += other.inserted
+        self.edited += other.edited
+        self.unchanged += other.unchanged
+        return self
+
+
+def content_hash(text: str, edit_date: datetime | None) -> str:
+    """What makes a new version: the text or the edit date changed."""
+    stamp = edit_date.isoformat() if edit_date else ""
+    return hashlib.sha256(f"{stamp}\0{text}".encode()).hexdigest()
+
+
+class RawMessageRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def store(self, batch: Sequence[CollectedMessage]) -> StoreResult:
+        """Insert new messages; record changed ones as a new version, keeping the old text.
+
+        A message whose stored edit is newer than the incoming one is left alone (an older
+        copy, e.g. from an earlier export).
+        """
+        current = await self._current(item.message.source_ref for item in batch)
+        result = StoreResult()
+        new_rows: list[dict[str, Any]] = []
+        changed: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        now = utcnow()
+        for item in batch:
+            row = _row(item, now)
+            stored = current.get(item.message.source_ref)
+            if stored is None:
+                new_rows.append(row)
+            elif stored["content_hash"] == row["content_hash"] or _is_older(item, stored):
+                result.unchanged += 1
+            else:
+                changed.append((stored, row))
+        if new_rows:
+            await self.conn.execute(insert(raw_messages), new_rows)
+            result.inserted = len(new_rows)
+        if changed:
+            await self._record_edits(changed, now)
+            result.edited = len(changed)
+        return result
+
+    async def _current(self, refs: Any) -> dict[str, dict[str, Any]]:
+        refs = list(refs)
+        if not refs:
+            return {}
+        rows = await self.conn.execute(
+            select(raw_messages).where(raw_messages.c.source_ref.in_(refs))
+        )
+        return {row["source_ref"]: dict(row) for row in rows.mappings()}
+
+    async def _record_edits(
+        self, changed: list[tuple[dict[str, Any], dict[str, Any]]], now: datetime
+    ) -> None:
+        await self.conn.execute(
+            insert(raw_message_versions),
+            [
+                {
+                    "raw_message_id": old["id"],
+                    "version": old["version"],
+                    "text": old["text"],
+                    "raw_payload": old["raw_payload"],
+                    "content_hash": old["content_hash"],
+                    "edit_date": old["edit_date"],
+                    "recorded_at": now,
+                }
+                for old, _ in changed
+            ],
+        )
+        updatable = ("text", "raw_payload", "content_hash", "edit_date", "date", "language")
+        await self.conn.execute(
+            update(raw_messages)
+            .where(raw_messages.c.id == bindparam("row_id"))
+            .values(
+                version=raw_messages.c.version + 1,
+                updated_at=now,
+                **{column: bindparam(f"new_{column}") for column in updatable},
+            ),
+            [
+                {"row_id": old["id"]} | {f"new_{c}": new[c] for c in updatable}
+                for old, new in changed
+            ],
+        )
+
+    async def get(self, ref: str) -> dict[str, Any] | None:
+        row = (
+            (await self.conn.execute(select(raw_messages).where(raw_messages.c.source_ref == ref)))
+            .mappings()
+            .first()
+        )
+        return dict(row) if row else None
+
+    async def history(self, ref: str) -> list[dict[str, Any]]:
+        """Every version of a message, oldest first; the last one is the current text."""
+        current = await self.get(ref)
+        if current is None:
+            return []
+        rows = await self.conn.execute(
+            select(raw_message_versions)
+            .where(raw_message_versions.c.raw_message_id == current["id"])
+            .order_by(raw_message_versions.c.version)
+        )
+        return [dict(row) for row in rows.mappings()] + [current]
+
+    async def count(self, channel_id: str | None = None) -> int:
+        query = select(func.count()).select_from(raw_messages)
+        if channel_id is not None:
+            query = query.where(raw_messages.c.channel_id == channel_id)
+        return int((await self.conn.execute(query)).scalar_one())
+
+    async def count_versions(self) -> int:
+        query = select(func.count()).select_from(raw_message_versions)
+        return int((await self.conn.execute(query)).scalar_one())
+
+
+def _row(item: CollectedMessage, now: datetime) -> dict[str, Any]:
+    message, edit_date = item.message, item.edit_date
+    return {
+        "source_ref": message.source_ref,
+        "channel_id": message.channel_id,
+        "message_type": message.message_type,
+        "message_id": int(message.id),
+        "parent_message_id": _int_or_none(message.parent_message_id),
+        "thread_id": _int_or_none(message.thread_id),
+        "date": message.date,
+        "text": message.text,
+        "language": message.language,
+        "raw_payload": message.raw_payload,
+        "content_hash": content_hash(message.text, edit_date),
+        "edit_date": edit_date,
+        "version": 1,
+        "first_seen_at": now,
+        "updated_at": now,
+    }
+
+
+def _is_older(item: CollectedMessage, stored: dict[str, Any]) -> bool:
+    stored_edit = stored["edit_date"]
+    return stored_edit is not None and (item.edit_date is None or item.edit_date < stored_edit)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value is not None else None

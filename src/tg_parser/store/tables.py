@@ -1,0 +1,244 @@
+"""The database schema (SQLAlchemy Core). Alembic migrations must produce exactly this."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware timestamps on every backend (SQLite keeps no offset: store UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; attach a timezone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+Timestamp = UtcDateTime()
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel_key", String(64), nullable=False, unique=True),
+    Column("username", String(64)),
+    Column("numeric_id", BigInteger, unique=True),
+    Column("title", Text),
+    Column("via", String(16), nullable=False),
+    Column("status", String(16), nullable=False, default="active"),
+    Column("status_reason", Text),
+    Column("include_comments", Boolean, nullable=False, default=False),
+    Column("history_from", Timestamp),
+    Column("history_to", Timestamp),
+    Column("poll_interval_seconds", Integer, nullable=False, default=3600),
+    Column("high_watermark", BigInteger),
+    Column("last_attempt_at", Timestamp),
+    Column("last_success_at", Timestamp),
+    Column("last_error_at", Timestamp),
+    Column("last_error", Text),
+    Column("fail_count", Integer, nullable=False, default=0),
+    Column("rate_limit_until", Timestamp),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+)
+
+source_attempts = Table(
+    "source_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source_id", ForeignKey("sources.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("run_id", String(40)),
+    Column("started_at", Timestamp, nullable=False),
+    Column("finished_at", Timestamp),
+    Column("status", String(16), nullable=False),
+    Column("messages_stored", Integer, nullable=False, default=0),
+    Column("error_class", String(128)),
+    Column("error_message", Text),
+)
+
+comment_cursors = Table(
+    "comment_cursors",
+    metadata,
+    Column("source_id", ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
+    Column("post_id", BigInteger, primary_key=True),
+    Column("last_comment_id", BigInteger, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+)
+
+raw_messages = Table(
+    "raw_messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source_ref", String(128), nullable=False, unique=True),
+    Column("channel_id", String(64), nullable=False),
+    Column("message_type", String(8), nullable=False),
+    Column("message_id", BigInteger, nullable=False),
+    Column("parent_message_id", BigInteger),
+    Column("thread_id", BigInteger),
+    Column("date", Timestamp, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("language", String(8)),
+    Column("raw_payload", Json),
+    Column("content_hash", String(64), nullable=False),
+    Column("edit_date", Timestamp),
+    Column("version", Integer, nullable=False, default=1),
+    Column("first_seen_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    Index(None, "channel_id", "message_type", "message_id"),
+)
+
+raw_message_versions = Table(
+    "raw_message_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "raw_message_id",
+        ForeignKey("raw_messages.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("version", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("raw_payload", Json),
+    Column("content_hash", String(64), nullable=False),
+    Column("edit_date", Timestamp),
+    Column("recorded_at", Timestamp, nullable=False),
+    UniqueConstraint("raw_message_id", "version"),
+)
+
+processed_documents = Table(
+    "processed_documents",
+    metadata,
+    Column("id", String(160), primary_key=True),
+    Column(
+        "source_ref",
+        ForeignKey("raw_messages.source_ref", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("channel_id", String(64), nullable=False, index=True),
+    Column("input_hash", String(64), nullable=False),
+    Column("pipeline_version", String(64), nullable=False),
+    Column("processed_at", Timestamp, nullable=False),
+    Column("document", Json, nullable=False),
+)
+
+processing_failures = Table(
+    "processing_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source_ref", String(128), nullable=False),
+    Column("stage", String(32), nullable=False),
+    Column("run_id", String(40)),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("error_class", String(128), nullable=False),
+    Column("error_message", Text, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    UniqueConstraint("source_ref", "stage"),
+)
+
+topic_cards = Table(
+    "topic_cards",
+    metadata,
+    Column("id", String(160), primary_key=True),
+    Column("channel_id", String(64), nullable=False, index=True),
+    Column("type", String(16), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("run_id", String(40)),
+    Column("updated_at", Timestamp, nullable=False),
+    Column("card", Json, nullable=False),
+)
+
+topic_bundles = Table(
+    "topic_bundles",
+    metadata,
+    Column("topic_id", ForeignKey("topic_cards.id", ondelete="CASCADE"), primary_key=True),
+    Column("updated_at", Timestamp, nullable=False),
+    Column("bundle", Json, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("stage", String(32), nullable=False),
+    Column("scope", Json, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("counters", Json, nullable=False),
+    Column("error", Text),
+    Column("started_at", Timestamp, nullable=False),
+    Column("finished_at", Timestamp),
+    Column("duration_seconds", Float),
+    Index(None, "started_at"),
+)
+
+llm_calls = Table(
+    "llm_calls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(40), index=True),
+    Column("provider", String(32), nullable=False),
+    Column("model", String(128), nullable=False),
+    Column("prompt_name", String(64)),
+    Column("prompt_version", String(32)),
+    Column("source_ref", String(128)),
+    Column("input_tokens", Integer),
+    Column("output_tokens", Integer),
+    Column("reasoning_tokens", Integer),
+    Column("latency_ms", Integer),
+    Column("status", String(16), nullable=False),
+    Column("error", Text),
+    Column("created_at", Timestamp, nullable=False),
+)
+
+embeddings = Table(
+    "embeddings",
+    metadata,
+    Column("source_ref", String(128), primary_key=True),
+    Column("model", String(128), primary_key=True),
+    Column("text_hash", String(64), nullable=False),
+    Column("dimensions", Integer, nullable=False),
+    Column("vector", LargeBinary, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+)

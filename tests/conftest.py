@@ -1,0 +1,103 @@
+"""Shared fixtures: settings and databases on SQLite and on a real PostgreSQL server.
+
+PostgreSQL tests use ``TEST_DATABASE_URL`` (default: the local server). The suite creates
+one throwaway database per session and drops it at the end. Without a server they skip
+with a reason — except under ``CI=true``, where a missing server fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from tg_parser.config import Settings
+from tg_parser.store.database import Database
+from tg_parser.store.tables import metadata
+
+DATA = Path(__file__).parent / "data"
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _admin_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL", DEFAULT_PG)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's environment, .env or database."""
+    for name in list(os.environ):
+        if name.startswith(("DB_", "DATABASE_URL", "LOG_", "TELEGRAM_", "LLM_")):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """URL of a fresh PostgreSQL database for this test session (dropped afterwards)."""
+    admin = make_url(_admin_url())
+    name = f"tgp_test_{uuid.uuid4().hex[:10]}"
+    try:
+        conn = psycopg.connect(_plain(admin), autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        reason = f"PostgreSQL at {admin.render_as_string()} is not reachable: {exc}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(_plain(admin), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _plain(url: object) -> str:
+    rendered = make_url(str(url)).set(drivername="postgresql")
+    return rendered.render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database URL on each backend; PostgreSQL tables are emptied before each test."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite'}"
+    url: str = request.getfixturevalue("postgres_url")
+    _truncate_postgres(url)
+    return url
+
+
+def _truncate_postgres(url: str) -> None:
+    with psycopg.connect(_plain(url), autocommit=True) as conn:
+        exists = conn.execute("SELECT to_regclass('public.alembic_version')").fetchone()
+        if exists and exists[0]:
+            names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE").text)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    database = await Database.open(settings)
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the CLI (which reads the environment) at the test database."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    return database_url
