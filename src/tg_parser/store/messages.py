@@ -43,19 +43,23 @@ class RawMessageRepository:
         """Insert new messages; record changed ones as a new version, keeping the old text.
 
         A message whose stored edit is newer than the incoming one is left alone (an older
-        copy, e.g. from an earlier export).
+        copy, e.g. from an earlier export). A message given twice in one batch is stored
+        once, as its newest copy; the other copy counts as unchanged.
         """
-        current = await self._current(item.message.source_ref for item in batch)
-        result = StoreResult()
+        newest = _newest_copies(batch)
+        current = await self._current(newest)
+        result = StoreResult(unchanged=len(batch) - len(newest))
         new_rows: list[dict[str, Any]] = []
         changed: list[tuple[dict[str, Any], dict[str, Any]]] = []
         now = utcnow()
-        for item in batch:
+        for ref, item in newest.items():
             row = _row(item, now)
-            stored = current.get(item.message.source_ref)
+            stored = current.get(ref)
             if stored is None:
                 new_rows.append(row)
-            elif stored["content_hash"] == row["content_hash"] or _is_older(item, stored):
+            elif stored["content_hash"] == row["content_hash"] or _is_older(
+                item.edit_date, stored["edit_date"]
+            ):
                 result.unchanged += 1
             else:
                 changed.append((stored, row))
@@ -161,9 +165,17 @@ def _row(item: CollectedMessage, now: datetime) -> dict[str, Any]:
     }
 
 
-def _is_older(item: CollectedMessage, stored: dict[str, Any]) -> bool:
-    stored_edit = stored["edit_date"]
-    return stored_edit is not None and (item.edit_date is None or item.edit_date < stored_edit)
+def _newest_copies(batch: Sequence[CollectedMessage]) -> dict[str, CollectedMessage]:
+    newest: dict[str, CollectedMessage] = {}
+    for item in batch:
+        kept = newest.get(item.message.source_ref)
+        if kept is None or not _is_older(item.edit_date, kept.edit_date):
+            newest[item.message.source_ref] = item
+    return newest
+
+
+def _is_older(edit_date: datetime | None, than: datetime | None) -> bool:
+    return than is not None and (edit_date is None or edit_date < than)
 
 
 def _int_or_none(value: str | None) -> int | None:
