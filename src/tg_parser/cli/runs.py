@@ -1,5 +1,72 @@
-"""`tg-parser runs` commands (being written)."""
+"""`tg-parser runs list/show`: the record of every stage execution."""
+
+from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="runs", no_args_is_help=True)
+from tg_parser.cli.common import JSON_OPTION, console, print_json, print_table, with_database
+from tg_parser.models import Run, RunStatus
+from tg_parser.runs import get_run
+from tg_parser.store.database import Database
+
+app = typer.Typer(help="Show the runs of every stage (import, …).", no_args_is_help=True)
+
+STATUS = typer.Option(
+    None, "--status", help="Only runs with this status: running, succeeded, failed, cancelled."
+)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    stage: str | None = typer.Option(None, "--stage", help="Only runs of this stage, e.g. import."),
+    status: RunStatus | None = STATUS,
+    limit: int = typer.Option(20, "--limit", min=1, help="How many runs to show, newest first."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List recent runs, newest first."""
+
+    async def work(db: Database) -> list[Run]:
+        async with db.transaction() as repos:
+            return await repos.runs.list(limit=limit, stage=stage, status=status)
+
+    runs = with_database(ctx, work)
+    if as_json:
+        print_json([run.model_dump(mode="json") for run in runs])
+        return
+    if not runs:
+        console.print("No runs yet: they appear when a stage runs, e.g. `tg-parser import`.")
+        return
+    print_table(
+        ["id", "stage", "status", "started", "seconds", "counters", "error"],
+        [_row(run) for run in runs],
+    )
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    run_id: str = typer.Argument(..., help="The run id from `tg-parser runs list`."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Show every field of one run, its counters as a table."""
+    run = with_database(ctx, lambda db: get_run(db, run_id))
+    if as_json:
+        print_json(run.model_dump(mode="json"))
+        return
+    fields = run.model_dump(exclude={"counters"})
+    print_table(["field", "value"], list(fields.items()), title=f"Run {run.id}")
+    print_table(["counter", "value"], sorted(run.counters.items()), title="Counters")
+
+
+def _row(run: Run) -> list[object]:
+    counters = ", ".join(f"{name}={value}" for name, value in sorted(run.counters.items()))
+    return [
+        run.id,
+        run.stage,
+        run.status,
+        run.started_at,
+        run.duration_seconds,
+        counters,
+        run.error,
+    ]

@@ -1,5 +1,51 @@
-"""`tg-parser status` (being written)."""
+"""`tg-parser status`: what the database holds."""
+
+from __future__ import annotations
+
+import typer
+
+from tg_parser.cli.common import (
+    JSON_OPTION,
+    console,
+    format_cell,
+    print_json,
+    print_table,
+    with_database,
+)
+from tg_parser.status import DatabaseStatus, database_status
 
 
-def status() -> None:
-    """Summarise the database."""
+def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    """Summarise the database: schema, sources, messages, documents, topics and runs."""
+    summary = with_database(ctx, database_status)
+    if as_json:
+        print_json(summary.to_json())
+        return
+    console.print(f"Database: {summary.database}")
+    console.print(f"Schema: {_schema_line(summary)}")
+    print_table(["what", "count"], _count_rows(summary))
+    latest = summary.latest_run
+    if latest is not None:
+        console.print(
+            f"Latest run: {latest.id} ({latest.stage}, {latest.status}, "
+            f"started {format_cell(latest.started_at)})"
+        )
+
+
+def _schema_line(summary: DatabaseStatus) -> str:
+    schema = summary.schema_
+    state = "up to date" if schema.up_to_date else "run `tg-parser db upgrade`"
+    return f"{schema.current or 'none'} (newest {schema.head}; {state})"
+
+
+def _count_rows(summary: DatabaseStatus) -> list[tuple[str, int]]:
+    rows = [(f"sources {name}", count) for name, count in summary.sources.items()]
+    rows += [
+        ("posts", summary.messages.posts),
+        ("comments", summary.messages.comments),
+        ("earlier versions of edited messages", summary.messages.edit_versions),
+        ("processed documents", summary.processed_documents),
+        ("topics", summary.topics),
+    ]
+    rows += [(f"runs {name}", count) for name, count in summary.runs.items()]
+    return rows

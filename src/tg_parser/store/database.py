@@ -16,6 +16,7 @@ from tg_parser.store.engine import create_engine
 from tg_parser.store.messages import RawMessageRepository
 from tg_parser.store.runs import RunRepository
 from tg_parser.store.sources import SourceRepository
+from tg_parser.store.stats import StatsRepository
 
 
 @dataclass
@@ -26,11 +27,13 @@ class Repositories:
     sources: SourceRepository = field(init=False)
     messages: RawMessageRepository = field(init=False)
     runs: RunRepository = field(init=False)
+    stats: StatsRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.sources = SourceRepository(self.conn)
         self.messages = RawMessageRepository(self.conn)
         self.runs = RunRepository(self.conn)
+        self.stats = StatsRepository(self.conn)
 
 
 class Database:

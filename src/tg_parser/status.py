@@ -1,0 +1,74 @@
+"""The database summary behind `tg-parser status`."""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+
+from pydantic import BaseModel, Field
+
+from tg_parser.models import Run, RunStatus, SourceStatus
+from tg_parser.store import migrate
+from tg_parser.store.database import Database
+
+
+class SchemaState(BaseModel):
+    current: str | None
+    head: str
+    up_to_date: bool
+
+
+class MessageCounts(BaseModel):
+    posts: int
+    comments: int
+    edit_versions: int
+
+
+class DatabaseStatus(BaseModel):
+    """Everything `status` reports; the shape of `tg-parser status --json`."""
+
+    database: str
+    backend: str
+    schema_: SchemaState = Field(serialization_alias="schema")
+    sources: dict[str, int]
+    messages: MessageCounts
+    processed_documents: int
+    topics: int
+    runs: dict[str, int]
+    latest_run: Run | None
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+async def database_status(db: Database) -> DatabaseStatus:
+    current = await db.current_revision()
+    head = migrate.head_revision()
+    async with db.transaction() as repos:
+        sources = await repos.stats.sources_by_status()
+        messages = await repos.stats.messages_by_type()
+        versions = await repos.messages.count_versions()
+        documents = await repos.stats.processed_documents()
+        topics = await repos.stats.topics()
+        runs = await repos.stats.runs_by_status()
+        latest = await repos.runs.list(limit=1)
+    return DatabaseStatus(
+        database=db.describe(),
+        backend=db.backend,
+        schema_=SchemaState(current=current, head=head, up_to_date=current == head),
+        sources=_with_total(get_args(SourceStatus), sources),
+        messages=MessageCounts(
+            posts=messages.get("post", 0),
+            comments=messages.get("comment", 0),
+            edit_versions=versions,
+        ),
+        processed_documents=documents,
+        topics=topics,
+        runs=_with_total(get_args(RunStatus), runs),
+        latest_run=latest[0] if latest else None,
+    )
+
+
+def _with_total(keys: tuple[str, ...], counts: dict[str, int]) -> dict[str, int]:
+    """Every known key (0 when absent), any other key found, and the total."""
+    complete = {key: 0 for key in keys} | counts
+    return complete | {"total": sum(counts.values())}
