@@ -1,0 +1,101 @@
+"""Concurrent writers never fail with "database is locked" and lose nothing.
+
+(a) 20 asyncio tasks, each in its own transactions, on SQLite and PostgreSQL;
+(b) two OS processes writing to one SQLite file at the same time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+from tg_parser.config import Settings
+from tg_parser.models import Run
+from tg_parser.store.database import Database
+
+from .factories import POSTED, collected
+
+TASKS = 20
+ROUNDS = 5
+PER_BATCH = 10
+WRITER = Path(__file__).with_name("writer.py")
+
+
+async def _writer(db: Database, number: int) -> None:
+    """One task: a source, a run, and ROUNDS batches, each round its own transaction."""
+    name = f"chan{number:02d}"
+    async with db.transaction() as repos:
+        await repos.sources.upsert(name, title=name)
+        await repos.runs.create(
+            Run(
+                id=f"run-{name}",
+                stage="import",
+                scope={},
+                status="running",
+                counters={},
+                started_at=POSTED,
+            )
+        )
+    for round_ in range(ROUNDS):
+        first = round_ * PER_BATCH + 1
+        async with db.transaction() as repos:
+            await repos.messages.store(
+                [collected(first + i, channel=name) for i in range(PER_BATCH)]
+            )
+            await repos.sources.upsert(name, poll_interval_seconds=60 + round_)
+            await repos.runs.save_counters(f"run-{name}", {"rounds": round_ + 1})
+        await asyncio.sleep(0)
+
+
+async def test_many_tasks_write_at_once(db: Database) -> None:
+    await asyncio.gather(*(_writer(db, number) for number in range(TASKS)))
+
+    async with db.transaction() as repos:
+        assert await repos.messages.count() == TASKS * ROUNDS * PER_BATCH
+        counts = await repos.sources.message_counts()
+        sources = await repos.sources.list()
+        runs = await repos.runs.list(limit=100)
+    expected = {"posts": ROUNDS * PER_BATCH, "comments": 0}
+    assert counts == {f"chan{number:02d}": expected for number in range(TASKS)}
+    assert len(sources) == TASKS
+    assert {source.poll_interval_seconds for source in sources} == {60 + ROUNDS - 1}
+    assert [run.counters for run in runs] == [{"rounds": ROUNDS}] * TASKS
+
+
+async def test_two_processes_write_to_one_sqlite_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    db = await Database.open(Settings(database_url=url))  # the schema exists before they start
+    batches = 30
+    ready = tmp_path / "ready"
+    ready.mkdir()
+    writers = [
+        subprocess.Popen(
+            [sys.executable, str(WRITER), url, name, str(batches), str(ready)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("first", "second")
+    ]
+    outputs = [writer.communicate(timeout=60) for writer in writers]
+
+    spans: list[tuple[float, float]] = []
+    for writer, (stdout, stderr) in zip(writers, outputs, strict=True):
+        assert writer.returncode == 0, stderr
+        stored, started, finished = stdout.split()[-3:]
+        assert int(stored) == batches * 25
+        spans.append((float(started), float(finished)))
+    assert max(start for start, _ in spans) < min(end for _, end in spans), "no overlap"
+    try:
+        async with db.transaction() as repos:
+            assert await repos.messages.count("first") == batches * 25
+            assert await repos.messages.count("second") == batches * 25
+            runs = await repos.runs.list()
+            first = await repos.sources.get("first")
+    finally:
+        await db.close()
+    assert sorted(run.status for run in runs) == ["succeeded", "succeeded"]
+    assert [run.counters for run in runs] == [{"inserted": batches * 25}] * 2
+    assert first is not None and first.high_watermark == batches * 25
