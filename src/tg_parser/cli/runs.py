@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tg_parser.cli.common import JSON_OPTION, console, print_json, print_table, with_database
+from tg_parser.cli.common import JSON_OPTION, print_json, print_table, with_database
 from tg_parser.models import Run, RunStatus
 from tg_parser.runs import get_run
 from tg_parser.store.database import Database
@@ -35,7 +35,7 @@ def list_(
         print_json([run.model_dump(mode="json") for run in runs])
         return
     if not runs:
-        console.print("No runs yet: they appear when a stage runs, e.g. `tg-parser import`.")
+        typer.echo("No runs yet: they appear when a stage runs, e.g. `tg-parser import`.")
         return
     print_table(
         ["id", "stage", "status", "started", "seconds", "counters", "error"],

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from tg_parser.cli.common import JSON_OPTION, console, print_json, print_table, with_database
+from tg_parser.cli.common import JSON_OPTION, print_json, print_table, with_database
 from tg_parser.models import Source, SourceVia
 from tg_parser.sources import registry
 from tg_parser.sources.registry import SourceSummary
@@ -78,9 +78,9 @@ def add(
     )
     key = result.source.channel_key
     if result.action == "unchanged":
-        console.print(f"Source {key} is already added; no settings given, nothing changed.")
+        typer.echo(f"Source {key} is already added; no settings given, nothing changed.")
     else:
-        console.print(f"Source {key} {result.action}: {_settings_line(result.source)}.")
+        typer.echo(f"Source {key} {result.action}: {_settings_line(result.source)}.")
 
 
 @app.command("list")
@@ -91,7 +91,7 @@ def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         print_json([summary.to_json() for summary in summaries])
         return
     if not summaries:
-        console.print("No sources yet: add one with `tg-parser sources add @channel`.")
+        typer.echo("No sources yet: add one with `tg-parser sources add @channel`.")
         return
     print_table(
         [*["key", "title", "via", "status", "posts", "comments"], *_HEALTH_COLUMNS],
@@ -119,14 +119,14 @@ def show(ctx: typer.Context, channel: str = CHANNEL, as_json: bool = JSON_OPTION
 def pause(ctx: typer.Context, channel: str = CHANNEL) -> None:
     """Stop collecting a source until it is resumed."""
     source = with_database(ctx, lambda db: registry.pause_source(db, channel))
-    console.print(f"Source {source.channel_key} paused.")
+    typer.echo(f"Source {source.channel_key} paused.")
 
 
 @app.command(context_settings=CHANNEL_ARGS)
 def resume(ctx: typer.Context, channel: str = CHANNEL) -> None:
     """Make a paused (or failed) source active again."""
     source = with_database(ctx, lambda db: registry.resume_source(db, channel))
-    console.print(f"Source {source.channel_key} active.")
+    typer.echo(f"Source {source.channel_key} active.")
 
 
 @app.command(context_settings=CHANNEL_ARGS)
@@ -142,7 +142,7 @@ def remove(
             f"Remove source {source.channel_key} (its cursors and attempt history)?", abort=True
         )
     result = with_database(ctx, lambda db: registry.remove_source(db, source.channel_key))
-    console.print(
+    typer.echo(
         f"Source {source.channel_key} removed; its {result.kept_messages} stored messages "
         "were kept."
     )

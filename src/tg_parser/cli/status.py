@@ -6,7 +6,6 @@ import typer
 
 from tg_parser.cli.common import (
     JSON_OPTION,
-    console,
     format_cell,
     print_json,
     print_table,
@@ -21,12 +20,12 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     if as_json:
         print_json(summary.to_json())
         return
-    console.print(f"Database: {summary.database}")
-    console.print(f"Schema: {_schema_line(summary)}")
+    typer.echo(f"Database: {summary.database}")
+    typer.echo(f"Schema: {_schema_line(summary)}")
     print_table(["what", "count"], _count_rows(summary))
     latest = summary.latest_run
     if latest is not None:
-        console.print(
+        typer.echo(
             f"Latest run: {latest.id} ({latest.stage}, {latest.status}, "
             f"started {format_cell(latest.started_at)})"
         )

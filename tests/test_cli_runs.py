@@ -1,0 +1,135 @@
+"""`tg-parser runs list/show` through the real CLI, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from tg_parser.cli.app import app
+from tg_parser.config import Settings
+from tg_parser.runs import track_run
+from tg_parser.store.database import Database
+
+
+def tg(*args: str) -> Result:
+    return CliRunner(env={"COLUMNS": "200"}).invoke(app, list(args))
+
+
+def record_runs(database_url: str) -> list[str]:
+    """Three runs: import succeeded, import failed, topics succeeded (in that order)."""
+
+    async def work() -> list[str]:
+        db = await Database.open(Settings(database_url=database_url))
+        ids = []
+        try:
+            async with track_run(db, "import", {"path": "result.json"}) as run:
+                run.add(inserted=7, skipped=2)
+                ids.append(run.id)
+            with pytest.raises(RuntimeError):
+                async with track_run(db, "import", {"path": "broken.json"}) as run:
+                    ids.append(run.id)
+                    raise RuntimeError("truncated JSON at byte 120")
+            async with track_run(db, "topics", {"channel": "alpha"}) as run:
+                ids.append(run.id)
+        finally:
+            await db.close()
+        return ids
+
+    return asyncio.run(work())
+
+
+def test_list_json_newest_first_with_timezones(cli_env: str) -> None:
+    ids = record_runs(cli_env)
+
+    result = tg("runs", "list", "--json")
+
+    assert result.exit_code == 0, result.output
+    runs = json.loads(result.stdout)
+    assert [run["id"] for run in runs] == ids[::-1]
+    first = runs[-1]
+    assert (first["stage"], first["status"], first["counters"]) == (
+        "import",
+        "succeeded",
+        {"inserted": 7, "skipped": 2},
+    )
+    assert first["scope"] == {"path": "result.json"}
+    for stamp in (first["started_at"], first["finished_at"]):
+        assert datetime.fromisoformat(stamp).tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--stage", "import"], [1, 0]),
+        (["--status", "failed"], [1]),
+        (["--stage", "import", "--status", "succeeded"], [0]),
+        (["--limit", "1"], [2]),
+        (["--stage", "export"], []),
+    ],
+)
+def test_list_filters(cli_env: str, args: list[str], expected: list[int]) -> None:
+    ids = record_runs(cli_env)
+
+    runs = json.loads(tg("runs", "list", *args, "--json").stdout)
+
+    assert [run["id"] for run in runs] == [ids[i] for i in expected]
+
+
+def test_list_rejects_an_unknown_status(cli_env: str) -> None:
+    result = tg("runs", "list", "--status", "exploded")
+
+    assert result.exit_code == 2
+    assert "--status" in result.stderr
+
+
+def test_list_table(cli_env: str) -> None:
+    assert "No runs yet" in tg("runs", "list").stdout
+    ids = record_runs(cli_env)
+
+    table = tg("runs", "list").stdout
+
+    assert ids[0] in table and "inserted=7, skipped=2" in table
+    assert "truncated JSON at byte 120" in table
+
+
+def test_show_json_has_every_field(cli_env: str) -> None:
+    failed = record_runs(cli_env)[1]
+
+    result = tg("runs", "show", failed, "--json")
+
+    assert result.exit_code == 0, result.output
+    run = json.loads(result.stdout)
+    assert set(run) == {
+        "id",
+        "stage",
+        "scope",
+        "status",
+        "counters",
+        "error",
+        "started_at",
+        "finished_at",
+        "duration_seconds",
+    }
+    assert (run["status"], run["error"]) == ("failed", "truncated JSON at byte 120")
+
+
+def test_show_table_lists_counters(cli_env: str) -> None:
+    succeeded = record_runs(cli_env)[0]
+
+    output = tg("runs", "show", succeeded).stdout
+
+    assert "Counters" in output and "inserted" in output and "skipped" in output
+    assert "result.json" in output
+
+
+def test_show_unknown_run_exits_3(cli_env: str) -> None:
+    result = tg("runs", "show", "20990101T000000-deadbeef")
+
+    assert result.exit_code == 3
+    assert result.stderr == (
+        "Error: no run '20990101T000000-deadbeef': see `tg-parser runs list`\n"
+    )
