@@ -1,5 +1,129 @@
-"""`tg-parser import` (being written)."""
+"""`tg-parser import`: a Telegram Desktop export into the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from tg_parser import ingest
+from tg_parser.cli.common import (
+    JSON_OPTION,
+    console,
+    err_console,
+    print_json,
+    print_table,
+    with_database,
+)
+from tg_parser.sources.export import list_chats
+
+PATH_ARGUMENT = typer.Argument(
+    ..., help="result.json, the export's folder, or a full-account export."
+)
+CHAT_OPTION = typer.Option(
+    None, "--chat", help="Chat to import from a full-account export (name or id)."
+)
+CHANNEL_OPTION = typer.Option(
+    None, "--channel", help="Channel key to store under, e.g. @name (default: the chat id)."
+)
+COMMENTS_OPTION = typer.Option(
+    None, "--comments-for", help="Import a discussion group's export as comments of CHANNEL."
+)
+TIMEZONE_OPTION = typer.Option(
+    "UTC", "--timezone", help="Zone of the local dates of old exports (IANA name)."
+)
+LIST_OPTION = typer.Option(
+    False, "--list-chats", help="List the chats in the export and import nothing."
+)
 
 
-def import_export() -> None:
-    """Import a Telegram Desktop export."""
+def import_export(
+    ctx: typer.Context,
+    path: Path = PATH_ARGUMENT,
+    chat: str | None = CHAT_OPTION,
+    channel: str | None = CHANNEL_OPTION,
+    comments_for: str | None = COMMENTS_OPTION,
+    timezone: str = TIMEZONE_OPTION,
+    list_only: bool = LIST_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Import a Telegram Desktop export (posts of a channel, or comments of its group)."""
+    if list_only:
+        _print_chats(path, json_output)
+        return
+    options = ingest.ImportOptions(
+        path=path, chat=chat, channel=channel, comments_for=comments_for, timezone=timezone
+    )
+    with _ProgressBar() as bar:
+        report = with_database(ctx, lambda db: ingest.import_export(db, options, bar.update))
+    if json_output:
+        print_json(report.to_json_dict())
+    else:
+        _print_summary(report)
+
+
+class _ProgressBar:
+    """Bytes of the file read (percent), messages read and their rate, on stderr."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(
+            TextColumn("Importing"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TextColumn("{task.fields[messages]:,} messages, {task.fields[rate]:,.0f} msgs/s"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+            disable=not err_console.is_terminal,
+        )
+        self.task = self.progress.add_task("import", total=None, messages=0, rate=0.0)
+
+    def __enter__(self) -> _ProgressBar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def update(self, done: int, total: int, messages: int) -> None:
+        elapsed = self.progress.tasks[0].elapsed or 0.0
+        rate = messages / elapsed if elapsed > 0 else 0.0
+        self.progress.update(self.task, completed=done, total=total, messages=messages, rate=rate)
+
+
+def _print_chats(path: Path, json_output: bool) -> None:
+    chats = list_chats(path)
+    if json_output:
+        print_json([chat.to_json_dict() for chat in chats])
+        return
+    print_table(["id", "name", "type"], [(c.id, c.name, c.type) for c in chats], title="Chats")
+
+
+def _print_summary(report: ingest.ImportReport) -> None:
+    counts = report.counters
+    name = report.chat.get("name", report.chat["id"])
+    kind = "comments" if report.message_type == "comment" else "messages"
+    console.print(
+        f"Imported {name} into channel {report.channel} in {report.duration_seconds:.1f}s "
+        f"(run {report.run_id})",
+        soft_wrap=True,
+    )
+    console.print(
+        f"{kind}: {counts['inserted']} new, {counts['edited']} edited, "
+        f"{counts['unchanged']} unchanged; skipped: {counts['service_skipped']} service, "
+        f"{counts['duplicate_ids']} repeated ids, {counts['unsupported_skipped']} unsupported",
+        soft_wrap=True,
+    )
+    if report.message_type == "comment":
+        console.print(
+            f"threads: {counts['thread_roots']} posts found, {counts['unmatched_copies']} "
+            f"copies without a stored post, {counts['not_in_thread']} messages in no thread",
+            soft_wrap=True,
+        )
