@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -138,6 +138,22 @@ class RawMessageRepository:
         if channel_id is not None:
             query = query.where(raw_messages.c.channel_id == channel_id)
         return int((await self.conn.execute(query)).scalar_one())
+
+    async def posts_with_text(
+        self, channel_id: str, texts: Collection[str], start: datetime, end: datetime
+    ) -> list[tuple[int, datetime, str]]:
+        """A channel's posts dated within [start, end] whose text is one of ``texts``."""
+        if not texts:
+            return []
+        rows = await self.conn.execute(
+            select(raw_messages.c.message_id, raw_messages.c.date, raw_messages.c.text).where(
+                raw_messages.c.channel_id == channel_id,
+                raw_messages.c.message_type == "post",
+                raw_messages.c.date.between(start, end),
+                raw_messages.c.text.in_(list(texts)),
+            )
+        )
+        return [(int(message_id), date, text) for message_id, date, text in rows]
 
     async def count_versions(self) -> int:
         query = select(func.count()).select_from(raw_message_versions)
