@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
 
 from tg_parser.errors import InputError
 
@@ -23,6 +30,8 @@ MessageType = Literal["post", "comment"]
 _USERNAME = re.compile(r"[a-z][a-z0-9_]{2,31}")
 _NUMERIC_CHANNEL = re.compile(r"-?\d{1,19}")
 _TME_HOST = re.compile(r"^(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)/", re.I)
+_REF = r"tg:[^:]+:(?:post|comment):[0-9]+"
+_SOURCE_REF = re.compile(r"tg:([^:]+):(post|comment):([0-9]+)")
 
 
 # --- identifiers -------------------------------------------------------------------------
@@ -64,13 +73,17 @@ def source_ref(channel: str, message_type: MessageType, message_id: int | str) -
     _check_component(channel)
     if message_type not in ("post", "comment"):
         raise ValueError(f"message_type must be post or comment, not {message_type!r}")
-    return f"tg:{channel}:{message_type}:{int(message_id)}"
+    number = int(message_id)
+    if number < 0:
+        raise ValueError(f"message id must not be negative ({message_id!r})")
+    return f"tg:{channel}:{message_type}:{number}"
 
 
 def parse_source_ref(ref: str) -> tuple[str, MessageType, int]:
-    prefix, channel, message_type, message_id = ref.split(":")
-    if prefix != "tg" or message_type not in ("post", "comment"):
-        raise ValueError(f"not a source_ref: {ref!r}")
+    match = _SOURCE_REF.fullmatch(ref)
+    if match is None:
+        raise ValueError(f"not a source_ref (tg:<channel>:<post|comment>:<id>): {ref!r}")
+    channel, message_type, message_id = match.groups()
     return channel, message_type, int(message_id)  # type: ignore[return-value]
 
 
@@ -115,30 +128,89 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
+def _pattern_rule(key: str, pattern: str, example: str) -> Any:
+    """Check ``value[key]``, when present, against ``pattern`` (open metadata objects)."""
+    compiled = re.compile(pattern)
+
+    def check(value: dict[str, Any]) -> dict[str, Any]:
+        if key in value and not (isinstance(value[key], str) and compiled.fullmatch(value[key])):
+            raise ValueError(f"{key} must look like {example}, not {value[key]!r}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _capped_payload(value: dict[str, Any]) -> dict[str, Any]:
+    if ("truncated" in value) != ("original_size_bytes" in value):
+        raise ValueError("truncated and original_size_bytes go together")
+    if "truncated" in value and not isinstance(value["truncated"], bool):
+        raise ValueError("truncated must be a boolean")
+    size = value.get("original_size_bytes", 0)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise ValueError("original_size_bytes must be a non-negative integer")
+    return value
+
+
+def _utc(value: datetime) -> datetime:
+    if _aware(value).utcoffset():
+        raise ValueError("message dates must be in UTC")
+    return value
+
+
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
-Score = Annotated[float, Field(ge=0.0, le=1.0)]
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+Score = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
+SourceRef = Annotated[str, Field(pattern=rf"^{_REF}$")]
+DocumentId = Annotated[str, Field(pattern=rf"^doc:{_REF}$")]
+TopicId = Annotated[str, Field(pattern=rf"^topic:{_REF}$")]
+KnowledgeBaseId = Annotated[str, Field(pattern=rf"^kb:(?:msg:|topic:topic:){_REF}$")]
+MessageId = Annotated[str, Field(pattern=r"^[0-9]+$")]
+ChannelId = Annotated[str, Field(pattern=r"^[^:]+$")]
+LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
+Text = Annotated[str, Field(min_length=1)]
+RawPayload = Annotated[dict[str, Any], AfterValidator(_capped_payload)]
+PipelineMetadata = Annotated[
+    dict[str, Any],
+    _pattern_rule(
+        "pipeline_version", r"[a-z][a-z_-]*:v[0-9]+\.[0-9]+\.[0-9]+", "processing:v1.2.0"
+    ),
+    _pattern_rule("prompt_id", r"sha256:[0-9a-f]{64}", "sha256:<hex of the prompt text>"),
+]
 
 
 class Contract(BaseModel):
-    """Base of the exchange formats: unknown fields are errors, None fields are omitted."""
+    """Base of the exchange formats: unknown fields are errors, None fields are omitted.
+
+    Read as JSON, an optional field given as ``null`` is an error (the formats omit it);
+    in Python, ``None`` means "absent" and is left out by :meth:`to_json_dict`.
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any, info: ValidationInfo) -> Any:
+        if info.mode == "json" and isinstance(data, dict):
+            nulls = sorted(key for key, value in data.items() if value is None)
+            if nulls:
+                raise ValueError(f"omit optional fields instead of null: {', '.join(nulls)}")
+        return data
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)
 
 
 class RawTelegramMessage(Contract):
-    id: str
+    id: MessageId
     message_type: MessageType
-    source_ref: str
-    channel_id: str
-    date: AwareDatetime
+    source_ref: SourceRef
+    channel_id: ChannelId
+    date: UtcDatetime
     text: str
-    parent_message_id: str | None = None
-    thread_id: str | None = None
-    language: str | None = None
-    raw_payload: dict[str, Any] | None = None
+    parent_message_id: MessageId | None = None
+    thread_id: MessageId | None = None
+    language: LanguageCode | None = None
+    raw_payload: RawPayload | None = None
 
 
 class Entity(Contract):
@@ -148,41 +220,47 @@ class Entity(Contract):
 
 
 class ProcessedDocument(Contract):
-    id: str
-    source_ref: str
-    source_message_id: str
-    channel_id: str
+    id: DocumentId
+    source_ref: SourceRef
+    source_message_id: MessageId
+    channel_id: ChannelId
     processed_at: AwareDatetime
     text_clean: str
     summary: str | None = None
     topics: list[str] | None = None
     entities: list[Entity] | None = None
-    language: str | None = None
-    metadata: dict[str, Any] | None = None
+    language: LanguageCode | None = None
+    metadata: PipelineMetadata | None = None
+
+    @model_validator(mode="after")
+    def _id_of_source(self) -> ProcessedDocument:
+        if self.id != document_id(self.source_ref):
+            raise ValueError("document id must be 'doc:' + source_ref")
+        return self
 
 
 class Anchor(Contract):
-    channel_id: str
-    message_id: str
+    channel_id: ChannelId
+    message_id: MessageId
     message_type: MessageType
-    anchor_ref: str
+    anchor_ref: SourceRef
     score: Score
 
 
 class TopicCard(Contract):
-    id: str
-    title: str
-    summary: str
-    scope_in: list[str] = Field(min_length=1, max_length=5)
-    scope_out: list[str] = Field(min_length=1, max_length=5)
+    id: TopicId
+    title: Text
+    summary: Text
+    scope_in: list[Text] = Field(min_length=1, max_length=5)
+    scope_out: list[Text] = Field(min_length=1, max_length=5)
     type: Literal["singleton", "cluster"]
     anchors: list[Anchor] = Field(min_length=1)
-    sources: list[str]
+    sources: list[ChannelId] = Field(min_length=1)
     updated_at: AwareDatetime
     tags: list[str] | None = None
-    related_topics: list[str] | None = None
+    related_topics: list[TopicId] | None = None
     status: str | None = None
-    metadata: dict[str, Any] | None = None
+    metadata: PipelineMetadata | None = None
 
     @model_validator(mode="after")
     def _anchor_rules(self) -> TopicCard:
@@ -200,21 +278,21 @@ class TopicCard(Contract):
 
 
 class BundleItem(Contract):
-    channel_id: str
-    message_id: str
+    channel_id: ChannelId
+    message_id: MessageId
     message_type: MessageType
-    source_ref: str
+    source_ref: SourceRef
     role: Literal["anchor", "supporting"]
     score: Score | None = None
     justification: str | None = None
 
 
 class TopicBundle(Contract):
-    topic_id: str
+    topic_id: TopicId
     items: list[BundleItem] = Field(min_length=1)
     updated_at: AwareDatetime
     time_range: dict[str, AwareDatetime] | None = None
-    channels: list[str] | None = None
+    channels: list[ChannelId] | None = None
     metadata: dict[str, Any] | None = None
 
     @model_validator(mode="after")
@@ -227,27 +305,37 @@ class TopicBundle(Contract):
 
 class MessageSource(Contract):
     type: Literal["telegram_message"]
-    channel_id: str
-    message_id: str
+    channel_id: ChannelId
+    message_id: MessageId
     message_type: MessageType
-    source_ref: str
+    source_ref: SourceRef
 
 
 class TopicSource(Contract):
     type: Literal["topic"]
-    topic_id: str
+    topic_id: TopicId
 
 
 class KnowledgeBaseEntry(Contract):
-    id: str
+    id: KnowledgeBaseId
     source: MessageSource | TopicSource = Field(discriminator="type")
     created_at: AwareDatetime
     title: str
     content: str
     topics: list[str] | None = None
     tags: list[str] | None = None
-    vector: list[float] | None = None
+    vector: list[Annotated[float, Field(strict=True)]] | None = None
     metadata: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _id_of_source(self) -> KnowledgeBaseEntry:
+        if isinstance(self.source, MessageSource):
+            expected = kb_message_id(self.source.source_ref)
+        else:
+            expected = kb_topic_id(self.source.topic_id)
+        if self.id != expected:
+            raise ValueError(f"entry id must be {expected!r} for its source")
+        return self
 
 
 # --- domain records ----------------------------------------------------------------------
