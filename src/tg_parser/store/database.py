@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from alembic.util import CommandError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -70,6 +71,11 @@ class Database:
         if current is None:
             await self.upgrade()
             return
+        if current not in migrate.known_revisions():
+            raise StorageError(
+                f"the database schema is at {current}, which this tg-parser does not know "
+                "(a newer version migrated it): upgrade tg-parser or use another database"
+            )
         raise SchemaOutdatedError(
             f"the database schema is at {current or 'nothing'}, this tg-parser needs {head}: "
             "run `tg-parser db upgrade`"
@@ -104,6 +110,11 @@ class Database:
             raise StorageError(
                 f"cannot use the database at {self.describe()}: {_first_line(exc)} "
                 "(check DATABASE_URL / DB_* settings and that the server is running)"
+            ) from exc
+        except CommandError as exc:
+            raise StorageError(
+                f"cannot migrate the database at {self.describe()}: {_first_line(exc)} "
+                "(`tg-parser db current` shows its revision and the newest one known)"
             ) from exc
 
 

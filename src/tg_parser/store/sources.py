@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select, update
@@ -92,7 +93,9 @@ class SourceRepository:
                 source_id=source_id, run_id=run_id, started_at=now, status="running"
             )
         )
-        return int(result.inserted_primary_key[0])
+        primary_key = result.inserted_primary_key
+        assert primary_key is not None
+        return int(primary_key[0])
 
     async def finish_attempt(
         self, attempt_id: int, *, stored: int, error: BaseException | None = None
@@ -116,7 +119,7 @@ class SourceRepository:
             update(sources).where(sources.c.id == source_id.scalar_subquery()).values(**health)
         )
 
-    async def attempts(self, source_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    async def attempts(self, source_id: int, limit: int = 20) -> builtins.list[dict[str, Any]]:
         rows = await self.conn.execute(
             select(source_attempts)
             .where(source_attempts.c.source_id == source_id)
