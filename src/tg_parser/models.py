@@ -28,7 +28,8 @@ from tg_parser.errors import InputError
 MessageType = Literal["post", "comment"]
 
 _USERNAME = re.compile(r"[a-z][a-z0-9_]{2,31}")
-_NUMERIC_CHANNEL = re.compile(r"-?\d{1,19}")
+_BARE_ID = re.compile(r"[0-9]{1,16}")
+_NUMERIC_CHANNEL = re.compile(rf"-[0-9]{{1,19}}|{_BARE_ID.pattern}")
 _TME_HOST = re.compile(r"^(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)/", re.I)
 _REF = r"tg:[^:]+:(?:post|comment):[0-9]+"
 _SOURCE_REF = re.compile(r"tg:([^:]+):(post|comment):([0-9]+)")
@@ -50,7 +51,7 @@ def channel_key(channel: str | int) -> str:
     parts = [p for p in path.split("?", 1)[0].split("/") if p]
     if parts and parts[0] == "s":
         parts = parts[1:]
-    if len(parts) >= 2 and parts[0] == "c" and parts[1].isdigit():
+    if len(parts) >= 2 and parts[0] == "c" and _BARE_ID.fullmatch(parts[1]):
         return numeric_channel_key(int(parts[1]))
     name = parts[0].lstrip("@").lower() if parts else ""
     if name.startswith("+") or name == "joinchat":
