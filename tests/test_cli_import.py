@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import structlog
 from typer.testing import CliRunner
 
 from tg_parser.cli.app import app
@@ -18,13 +16,6 @@ RUSSIAN = EXPORTS / "ru_public_channel_guzelskie_perezalivy_3719msgs.json"
 ACCOUNT = EXPORTS / "full_account_3chats.json"
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _reset_logging() -> Iterator[None]:
-    """The CLI points structlog at the runner's stderr; later tests must not log there."""
-    yield
-    structlog.reset_defaults()
 
 
 def test_import_prints_a_summary(cli_env: str) -> None:
