@@ -77,6 +77,28 @@ async def test_add_normalises_the_channel_and_applies_defaults(db: Database) -> 
     assert (source.channel_key, source.via, source.status) == ("durov", "web", "active")
     assert (source.include_comments, source.poll_interval_seconds) == (False, 3600)
     assert source.history_from is None and source.history_to is None
+    assert (source.username, source.numeric_id) == ("durov", None)
+
+
+async def test_add_by_numeric_id_records_the_id(db: Database) -> None:
+    source = (await registry.add_source(db, "-1001234567890")).source
+
+    assert (source.channel_key, source.numeric_id, source.username) == (
+        "-1001234567890",
+        -1001234567890,
+        None,
+    )
+
+
+async def test_a_numeric_id_finds_the_channel_known_by_username(db: Database) -> None:
+    async with db.transaction() as repos:
+        await repos.sources.upsert("alpha", numeric_id=-1001234567890)
+
+    result = await registry.add_source(db, "-1001234567890", include_comments=True)
+
+    assert (result.action, result.source.channel_key) == ("updated", "alpha")
+    assert (await registry.pause_source(db, "1234567890")).channel_key == "alpha"
+    assert [s.source.channel_key for s in await registry.list_sources(db)] == ["alpha"]
 
 
 async def test_re_add_updates_only_the_given_settings(db: Database) -> None:

@@ -100,9 +100,11 @@ async def add_source(
     }
     values = {name: value for name, value in given.items() if value is not None}
     async with db.transaction() as repos:
-        existing = await repos.sources.get(key)
+        existing = await _find(repos, key)
         if existing is None:
-            values.setdefault("via", DEFAULT_VIA)
+            values = {"via": DEFAULT_VIA} | _identity(key) | values
+        else:
+            key = existing.channel_key
         old_from, old_to = (
             (existing.history_from, existing.history_to) if existing else (None, None)
         )
@@ -110,6 +112,11 @@ async def add_source(
         source = await repos.sources.upsert(key, **values)
     action: AddAction = "added" if existing is None else "updated" if values else "unchanged"
     return AddResult(source, action)
+
+
+def _identity(key: str) -> dict[str, Any]:
+    """What the key itself says about a new channel: its username or its numeric id."""
+    return {"numeric_id": int(key)} if key.startswith("-") else {"username": key}
 
 
 def _check_window(since: datetime | None, until: datetime | None) -> None:
@@ -169,9 +176,17 @@ async def remove_source(db: Database, channel: str) -> RemoveResult:
 
 async def _existing(repos: Repositories, channel: str) -> Source:
     key = channel_key(channel)
-    source = await repos.sources.get(key)
+    source = await _find(repos, key)
     if source is None:
         raise NotFoundError(f"no source {key!r}: see `tg-parser sources list`")
+    return source
+
+
+async def _find(repos: Repositories, key: str) -> Source | None:
+    """The source under this key; a ``-100…`` key also finds a channel known by username."""
+    source = await repos.sources.get(key)
+    if source is None and key.startswith("-"):
+        source = await repos.sources.find_by_numeric_id(int(key))
     return source
 
 
