@@ -8,12 +8,12 @@ Identifiers are built here and nowhere else:
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -346,7 +346,7 @@ RAW_PAYLOAD_LIMIT = 256 * 1024
 
 def cap_payload(payload: dict[str, Any], keep: tuple[str, ...] = ()) -> dict[str, Any]:
     """Keep ``raw_payload`` under 256 KB: when larger, keep only the key fields and say so."""
-    size = len(json.dumps(payload, ensure_ascii=False, default=str).encode())
+    size = len(orjson.dumps(payload, default=str))
     if size <= RAW_PAYLOAD_LIMIT:
         return payload
     kept = {key: payload[key] for key in keep if key in payload}

@@ -67,5 +67,13 @@ def current(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     if as_json:
         print_json(info)
         return
-    state = "up to date" if info["current"] == info["head"] else "run `tg-parser db upgrade`"
+    state = _state(info["current"], info["head"])
     console.print(f"{info['database']}: schema {info['current'] or 'none'} ({state})")
+
+
+def _state(current: str | None, head: str | None) -> str:
+    if current == head:
+        return "up to date"
+    if current is not None and current not in migrate.known_revisions():
+        return "written by a newer tg-parser: upgrade tg-parser"
+    return "run `tg-parser db upgrade`"

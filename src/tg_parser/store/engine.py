@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -29,7 +30,13 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_timeout=settings.db_pool_timeout,
         pool_recycle=settings.db_pool_recycle,
         pool_pre_ping=settings.db_pool_pre_ping,
+        json_serializer=json_text,
     )
+
+
+def json_text(value: Any) -> str:
+    """JSON columns are written with orjson (raw payloads are the bulk of every import)."""
+    return orjson.dumps(value).decode()
 
 
 def sync_url(async_engine: AsyncEngine) -> str:
@@ -42,7 +49,9 @@ def sync_url(async_engine: AsyncEngine) -> str:
 def _sqlite_engine(url: Any, busy_timeout: float) -> AsyncEngine:
     if url.database and url.database != ":memory:":
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": busy_timeout})
+    engine = create_async_engine(
+        url, connect_args={"timeout": busy_timeout}, json_serializer=json_text
+    )
     install_sqlite_pragmas(engine.sync_engine, busy_timeout)
     return engine
 
