@@ -198,7 +198,7 @@ def test_cap_payload_keeps_the_key_fields_of_a_large_payload() -> None:
     entities = [{"type": "plain", "text": "川陀大学图书馆 " * 20}] * 1000
     payload = {"id": 21, "date": "2023-07-18T01:14:06", "author": "Daneel God"}
     payload["text_entities"] = entities
-    size = len(json.dumps(payload, ensure_ascii=False).encode())
+    size = len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
     assert size > RAW_PAYLOAD_LIMIT
     capped = cap_payload(payload, keep=("id", "date", "from"))
     assert capped == {

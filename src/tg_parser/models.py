@@ -345,7 +345,8 @@ RAW_PAYLOAD_LIMIT = 256 * 1024
 
 
 def cap_payload(payload: dict[str, Any], keep: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Keep ``raw_payload`` under 256 KB: when larger, keep only the key fields and say so."""
+    """Keep ``raw_payload`` under 256 KB of compact UTF-8 JSON: when larger, keep only the
+    key fields and say so (``truncated``, ``original_size_bytes``)."""
     size = len(orjson.dumps(payload, default=str))
     if size <= RAW_PAYLOAD_LIMIT:
         return payload

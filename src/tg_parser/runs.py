@@ -98,3 +98,11 @@ async def get_run(db: Database, run_id: str) -> Run:
     if run is None:
         raise NotFoundError(f"no run {run_id!r}: see `tg-parser runs list`")
     return run
+
+
+async def list_runs(
+    db: Database, *, limit: int = 20, stage: str | None = None, status: str | None = None
+) -> list[Run]:
+    """Recent runs, newest first, optionally of one stage or status."""
+    async with db.transaction() as repos:
+        return await repos.runs.list(limit=limit, stage=stage, status=status)

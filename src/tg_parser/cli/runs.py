@@ -6,8 +6,7 @@ import typer
 
 from tg_parser.cli.common import JSON_OPTION, print_json, print_table, with_database
 from tg_parser.models import Run, RunStatus
-from tg_parser.runs import get_run
-from tg_parser.store.database import Database
+from tg_parser.runs import get_run, list_runs
 
 app = typer.Typer(help="Show the runs of every stage (import, …).", no_args_is_help=True)
 
@@ -26,11 +25,7 @@ def list_(
 ) -> None:
     """List recent runs, newest first."""
 
-    async def work(db: Database) -> list[Run]:
-        async with db.transaction() as repos:
-            return await repos.runs.list(limit=limit, stage=stage, status=status)
-
-    runs = with_database(ctx, work)
+    runs = with_database(ctx, lambda db: list_runs(db, limit=limit, stage=stage, status=status))
     if as_json:
         print_json([run.model_dump(mode="json") for run in runs])
         return
