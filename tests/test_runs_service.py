@@ -102,3 +102,14 @@ def test_run_ids_are_unique_and_start_with_the_time() -> None:
     ids = [new_run_id() for _ in range(50)]
     assert len(set(ids)) == 50
     assert all(re.fullmatch(r"\d{8}T\d{6}-[0-9a-f]{8}", run_id) for run_id in ids)
+
+
+async def test_checkpoint_with_every_skips_writes_that_come_too_soon(db: Database) -> None:
+    async with track_run(db, "import", {}) as run:
+        run.add(inserted=1)
+        await run.checkpoint(every=60)
+        run.add(inserted=1)
+        await run.checkpoint(every=60)
+        assert (await get_run(db, run.id)).counters == {"inserted": 1}
+        await run.checkpoint()
+        assert (await get_run(db, run.id)).counters == {"inserted": 2}

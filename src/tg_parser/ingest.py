@@ -90,7 +90,7 @@ async def import_export(
                     collected = await _collect(repos, batch, source, threads, run)
                     result = await repos.messages.store(collected)
                 run.add(inserted=result.inserted, edited=result.edited, unchanged=result.unchanged)
-                await run.checkpoint()
+                await run.checkpoint(every=1.0)
                 if progress is not None:
                     progress(export.bytes_read, export.size, run.counters["messages_read"])
         report = ImportReport(

@@ -27,6 +27,7 @@ class RunTracker:
         self.db = db
         self.run = run
         self.counters: Counter[str] = Counter()
+        self._saved_at = 0.0
 
     @property
     def id(self) -> str:
@@ -35,10 +36,16 @@ class RunTracker:
     def add(self, **increments: int) -> None:
         self.counters.update(increments)
 
-    async def checkpoint(self) -> None:
-        """Persist the counters so far (visible to `runs show` while the run goes on)."""
+    async def checkpoint(self, *, every: float = 0.0) -> None:
+        """Persist the counters so far (visible to `runs show` while the run goes on).
+
+        With ``every``, skip the write when the last one was less than that many seconds ago.
+        """
+        if every and time.monotonic() - self._saved_at < every:
+            return
         async with self.db.transaction() as repos:
             await repos.runs.save_counters(self.id, dict(self.counters))
+        self._saved_at = time.monotonic()
 
 
 @asynccontextmanager
