@@ -103,3 +103,12 @@ def test_json_log_line_carries_the_run_id(cli_env: str, monkeypatch: pytest.Monk
     assert finished["run_id"] == run_id
     assert finished["level"] == "info"
     assert finished["inserted"] == 908
+
+
+def test_import_warns_about_ids_repeated_in_the_file(cli_env: str) -> None:
+    result = runner.invoke(
+        app, ["import", str(EXPORTS / "en_private_group_anonymized_tsu2000_256msgs.json")]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "1 new" in result.stdout
+    assert "Warning: 249 messages reuse an id seen earlier in this file" in result.stderr

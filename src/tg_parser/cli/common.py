@@ -58,7 +58,9 @@ def print_json(data: Any) -> None:
 
 
 def print_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str = "") -> None:
-    table = Table(*columns, title=title or None)
+    table = Table(title=title or None)
+    for index, column in enumerate(columns):
+        table.add_column(column, no_wrap=index == 0)  # the first column is the identifier
     for row in rows:
         table.add_row(*(format_cell(value) for value in row))
     console.print(table)

@@ -111,7 +111,7 @@ def _print_summary(report: ingest.ImportReport) -> None:
     name = report.chat.get("name", report.chat["id"])
     kind = "comments" if report.message_type == "comment" else "messages"
     console.print(
-        f"Imported {name} into channel {report.channel} in {report.duration_seconds:.1f}s "
+        f"Imported {name} into channel {report.channel} in {report.duration_seconds:.2f}s "
         f"(run {report.run_id})",
         soft_wrap=True,
     )
@@ -125,5 +125,11 @@ def _print_summary(report: ingest.ImportReport) -> None:
         console.print(
             f"threads: {counts['thread_roots']} posts found, {counts['unmatched_copies']} "
             f"copies without a stored post, {counts['not_in_thread']} messages in no thread",
+            soft_wrap=True,
+        )
+    if counts["duplicate_ids"]:
+        err_console.print(
+            f"Warning: {counts['duplicate_ids']} messages reuse an id seen earlier in this file; "
+            "only the first of each was kept (was the export edited by hand?)",
             soft_wrap=True,
         )

@@ -55,7 +55,7 @@ def show(
 
 
 def _row(run: Run) -> list[object]:
-    counters = ", ".join(f"{name}={value}" for name, value in sorted(run.counters.items()))
+    counters = ", ".join(f"{name}={value}" for name, value in sorted(run.counters.items()) if value)
     return [
         run.id,
         run.stage,

@@ -25,7 +25,7 @@ CHANNEL = typer.Argument(
 )
 # A `-100…` id looks like an option to the parser; let it through as the CHANNEL argument.
 CHANNEL_ARGS: dict[str, Any] = {"ignore_unknown_options": True}
-_HEALTH_COLUMNS = ["last attempt", "last success", "last error", "fails"]
+_HEALTH_COLUMNS = ["last success", "last error", "fails"]
 _ATTEMPT_COLUMNS = (
     "started_at",
     "finished_at",
@@ -163,5 +163,5 @@ def _list_row(summary: SourceSummary) -> list[object]:
     s = summary.source
     return [
         *[s.channel_key, s.title, s.via, s.status, summary.posts, summary.comments],
-        *[s.last_attempt_at, s.last_success_at, s.last_error_at, s.fail_count],
+        *[s.last_success_at, s.last_error_at, s.fail_count],
     ]
