@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tg_parser.errors import ChatNotFoundError, ExportFormatError, InputError
-from tg_parser.ingest import ImportOptions, import_export
+from tg_parser.importer import ImportOptions, import_export
 from tg_parser.store.database import Database
 
 EXPORTS = Path(__file__).parent / "data" / "export"

@@ -13,7 +13,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from tg_parser import ingest
+from tg_parser import importer
 from tg_parser.cli.common import (
     JSON_OPTION,
     console,
@@ -58,11 +58,11 @@ def import_export(
     if list_only:
         _print_chats(path, json_output)
         return
-    options = ingest.ImportOptions(
+    options = importer.ImportOptions(
         path=path, chat=chat, channel=channel, comments_for=comments_for, timezone=timezone
     )
     with _ProgressBar() as bar:
-        report = with_database(ctx, lambda db: ingest.import_export(db, options, bar.update))
+        report = with_database(ctx, lambda db: importer.import_export(db, options, bar.update))
     if json_output:
         print_json(report.to_json_dict())
     else:
@@ -106,7 +106,7 @@ def _print_chats(path: Path, json_output: bool) -> None:
     print_table(["id", "name", "type"], [(c.id, c.name, c.type) for c in chats], title="Chats")
 
 
-def _print_summary(report: ingest.ImportReport) -> None:
+def _print_summary(report: importer.ImportReport) -> None:
     counts = report.counters
     name = report.chat.get("name", report.chat["id"])
     kind = "comments" if report.message_type == "comment" else "messages"
