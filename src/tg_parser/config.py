@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tg_parser.errors import ConfigError
@@ -61,6 +61,62 @@ class Settings(BaseSettings):
     )
     log_format: Literal["text", "json"] = Field(
         default="text", description="`text` for people, `json` for one JSON object per line."
+    )
+
+    # --- Telegram (Telethon, user account) ---
+    telegram_api_id: int | None = Field(
+        default=None, description="Telegram API id from my.telegram.org (Telethon source)."
+    )
+    telegram_api_hash: SecretStr | None = Field(
+        default=None, description="Telegram API hash from my.telegram.org (never logged)."
+    )
+    telegram_phone: str | None = Field(
+        default=None, description="Phone number of the account `tg-parser telegram login` uses."
+    )
+    telegram_session_string: SecretStr | None = Field(
+        default=None,
+        description="A Telethon session string (from `telegram login --print-session`); "
+        "when set, no session file is used. Never logged.",
+    )
+    telegram_session_file: Path = Field(
+        default=Path("tg_parser.session"),
+        description="Telethon session file (created with mode 0600; one process at a time).",
+    )
+    telegram_proxy: str | None = Field(
+        default=None,
+        description="Proxy for Telethon, e.g. `socks5://user:pass@host:1080` (needs python-socks).",
+    )
+    telegram_flood_sleep_threshold: int = Field(
+        default=60,
+        ge=0,
+        description="FloodWait errors up to this many seconds are waited out in place.",
+    )
+    telegram_max_flood_wait: int = Field(
+        default=3600,
+        ge=0,
+        description="Longest FloodWait tg-parser defers a source for; longer waits are capped "
+        "at this and retried then.",
+    )
+
+    # --- Telegram web preview (t.me/s, no login) ---
+    telegram_web_base_url: str = Field(
+        default="https://t.me",
+        description="Base URL of the public web preview (point it at a mirror or test server).",
+    )
+    web_request_delay: float = Field(
+        default=1.0, ge=0, description="Seconds to wait between two web preview requests."
+    )
+    web_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds before a web preview request times out."
+    )
+    web_max_retries: int = Field(
+        default=4,
+        ge=0,
+        description="Retries of a web preview request after a 429, 5xx or network error.",
+    )
+    web_user_agent: str = Field(
+        default="tg-parser/0.1 (+https://github.com/tg-parser/tg-parser; polite archiver)",
+        description="User-Agent sent to the web preview.",
     )
 
     def sqlalchemy_url(self) -> str:

@@ -5,12 +5,18 @@ says what is wrong and what to do. Each class knows its CLI exit code and HTTP s
 
     TgParserError                  exit 1, HTTP 500
     ├── ConfigError                exit 2, HTTP 500   bad setting or missing credential
+    │   └── SessionBusyError       exit 2, HTTP 409   another process holds the Telegram session
     ├── InputError                 exit 2, HTTP 400   bad user input (arguments, files)
     │   ├── ExportFormatError      exit 2, HTTP 400   a file that is not a readable export
     │   └── ChatNotFoundError      exit 2, HTTP 404   --chat names no chat in the export
     ├── NotFoundError              exit 3, HTTP 404   an unknown source, run or topic
-    └── StorageError               exit 4, HTTP 503   the database cannot be reached or used
-        └── SchemaOutdatedError    exit 4, HTTP 503   the database needs `tg-parser db upgrade`
+    ├── StorageError               exit 4, HTTP 503   the database cannot be reached or used
+    │   └── SchemaOutdatedError    exit 4, HTTP 503   the database needs `tg-parser db upgrade`
+    └── SourceError                exit 5, HTTP 502   collecting from Telegram failed
+        ├── SourceUnavailableError exit 5, HTTP 502   permanent: no access, no such channel,
+        │                                             no public preview, not authorised
+        └── RetryableSourceError   exit 5, HTTP 503   temporary: network, timeout, server error
+            └── RateLimitedError   exit 5, HTTP 429   Telegram asks to wait (FloodWait, 429)
 """
 
 from __future__ import annotations
@@ -54,3 +60,34 @@ class StorageError(TgParserError):
 
 class SchemaOutdatedError(StorageError):
     pass
+
+
+class SessionBusyError(ConfigError):
+    http_status = 409
+
+
+class SourceError(TgParserError):
+    """Collecting from a channel failed; ``retryable`` says whether trying later may help."""
+
+    exit_code = 5
+    http_status = 502
+    retryable = False
+
+
+class SourceUnavailableError(SourceError):
+    """Retrying will not help until the user acts (the source goes to status ``error``)."""
+
+
+class RetryableSourceError(SourceError):
+    http_status = 503
+    retryable = True
+
+
+class RateLimitedError(RetryableSourceError):
+    """Telegram asked to wait ``seconds`` before the next request."""
+
+    http_status = 429
+
+    def __init__(self, message: str, seconds: float) -> None:
+        super().__init__(message)
+        self.seconds = seconds

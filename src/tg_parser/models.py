@@ -374,6 +374,10 @@ class Source(BaseModel):
     username: str | None = None
     numeric_id: int | None = None
     title: str | None = None
+    description: str | None = None
+    subscribers: int | None = None
+    discussion_group_id: int | None = None
+    access_hash: int | None = None
     via: SourceVia
     status: SourceStatus
     status_reason: str | None = None
@@ -382,6 +386,8 @@ class Source(BaseModel):
     history_to: AwareDatetime | None = None
     poll_interval_seconds: int
     high_watermark: int | None = None
+    backfill_before: int | None = None
+    backfill_complete: bool = False
     last_attempt_at: AwareDatetime | None = None
     last_success_at: AwareDatetime | None = None
     last_error_at: AwareDatetime | None = None

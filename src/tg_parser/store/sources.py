@@ -16,7 +16,10 @@ from tg_parser.store.tables import raw_messages, source_attempts, sources
 SETTING_COLUMNS = frozenset(
     {"via", "include_comments", "history_from", "history_to", "poll_interval_seconds"}
 )
-IDENTITY_COLUMNS = frozenset({"username", "numeric_id", "title"})
+IDENTITY_COLUMNS = frozenset(
+    {"username", "numeric_id", "title", "description", "subscribers", "discussion_group_id"}
+    | {"access_hash"}
+)
 
 
 class SourceRepository:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
@@ -65,6 +66,10 @@ sources = Table(
     Column("username", String(64)),
     Column("numeric_id", BigInteger, unique=True),
     Column("title", Text),
+    Column("description", Text),
+    Column("subscribers", Integer),
+    Column("discussion_group_id", BigInteger),
+    Column("access_hash", BigInteger),
     Column("via", String(16), nullable=False),
     Column("status", String(16), nullable=False, default="active"),
     Column("status_reason", Text),
@@ -73,6 +78,8 @@ sources = Table(
     Column("history_to", Timestamp),
     Column("poll_interval_seconds", Integer, nullable=False, default=3600),
     Column("high_watermark", BigInteger),
+    Column("backfill_before", BigInteger),
+    Column("backfill_complete", Boolean, nullable=False, default=False, server_default=false()),
     Column("last_attempt_at", Timestamp),
     Column("last_success_at", Timestamp),
     Column("last_error_at", Timestamp),
@@ -158,6 +165,7 @@ processed_documents = Table(
     ),
     Column("channel_id", String(64), nullable=False, index=True),
     Column("input_hash", String(64), nullable=False),
+    Column("noise", Boolean, nullable=False, default=False, server_default=false()),
     Column("pipeline_version", String(64), nullable=False),
     Column("processed_at", Timestamp, nullable=False),
     Column("document", Json, nullable=False),
@@ -196,6 +204,15 @@ topic_bundles = Table(
     Column("topic_id", ForeignKey("topic_cards.id", ondelete="CASCADE"), primary_key=True),
     Column("updated_at", Timestamp, nullable=False),
     Column("bundle", Json, nullable=False),
+)
+
+topic_targets = Table(
+    "topic_targets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subject", Text, nullable=False),
+    Column("channel_id", String(64)),
+    Column("created_at", Timestamp, nullable=False),
 )
 
 runs = Table(
