@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tg_parser.config import Settings
 from tg_parser.errors import SchemaOutdatedError, StorageError
 from tg_parser.store import migrate
+from tg_parser.store.documents import DocumentRepository
 from tg_parser.store.engine import create_engine
 from tg_parser.store.messages import RawMessageRepository
 from tg_parser.store.runs import RunRepository
@@ -29,12 +30,14 @@ class Repositories:
     messages: RawMessageRepository = field(init=False)
     runs: RunRepository = field(init=False)
     stats: StatsRepository = field(init=False)
+    documents: DocumentRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.sources = SourceRepository(self.conn)
         self.messages = RawMessageRepository(self.conn)
         self.runs = RunRepository(self.conn)
         self.stats = StatsRepository(self.conn)
+        self.documents = DocumentRepository(self.conn)
 
 
 class Database:

@@ -1,0 +1,110 @@
+"""Processed documents: one per raw message, with the hash of the input they were made from."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tg_parser.models import ProcessedDocument
+from tg_parser.store.tables import processed_documents, raw_messages
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    document: ProcessedDocument
+    noise: bool
+    input_hash: str
+    pipeline_version: str
+
+
+class DocumentRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def save(self, stored: Sequence[StoredDocument]) -> None:
+        """Insert or replace the documents (by source_ref)."""
+        if not stored:
+            return
+        refs = [s.document.source_ref for s in stored]
+        await self.conn.execute(
+            delete(processed_documents).where(processed_documents.c.source_ref.in_(refs))
+        )
+        await self.conn.execute(
+            processed_documents.insert(),
+            [
+                {
+                    "id": s.document.id,
+                    "source_ref": s.document.source_ref,
+                    "channel_id": s.document.channel_id,
+                    "input_hash": s.input_hash,
+                    "noise": s.noise,
+                    "pipeline_version": s.pipeline_version,
+                    "processed_at": s.document.processed_at,
+                    "document": s.document.to_json_dict(),
+                }
+                for s in stored
+            ],
+        )
+
+    async def for_channel(self, channel_id: str | None = None) -> list[StoredDocument]:
+        """Every document (of one channel), ordered by source_ref."""
+        query = select(processed_documents).order_by(processed_documents.c.source_ref)
+        if channel_id is not None:
+            query = query.where(processed_documents.c.channel_id == channel_id)
+        rows = (await self.conn.execute(query)).mappings()
+        return [_stored(row) for row in rows]
+
+    async def pending(
+        self,
+        *,
+        channel_id: str | None,
+        pipeline_version: str,
+        force: bool = False,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Raw messages with no document, or one made from older text or another pipeline
+        version (all of them with ``force``), oldest first: posts before comments."""
+        doc = processed_documents
+        query = select(raw_messages).select_from(
+            raw_messages.outerjoin(doc, doc.c.source_ref == raw_messages.c.source_ref)
+        )
+        if not force:
+            query = query.where(
+                or_(
+                    doc.c.source_ref.is_(None),
+                    doc.c.input_hash != raw_messages.c.content_hash,
+                    doc.c.pipeline_version != pipeline_version,
+                )
+            )
+        if channel_id is not None:
+            query = query.where(raw_messages.c.channel_id == channel_id)
+        query = query.order_by(
+            raw_messages.c.channel_id, raw_messages.c.message_type.desc(), raw_messages.c.id
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        return [dict(row) for row in (await self.conn.execute(query)).mappings()]
+
+    async def count(self, channel_id: str | None = None, *, noise: bool | None = None) -> int:
+        query = select(func.count()).select_from(processed_documents)
+        conditions = []
+        if channel_id is not None:
+            conditions.append(processed_documents.c.channel_id == channel_id)
+        if noise is not None:
+            conditions.append(processed_documents.c.noise == noise)
+        if conditions:
+            query = query.where(and_(*conditions))
+        return int((await self.conn.execute(query)).scalar_one())
+
+
+def _stored(row: Any) -> StoredDocument:
+    return StoredDocument(
+        document=ProcessedDocument.model_validate(row["document"]),
+        noise=row["noise"],
+        input_hash=row["input_hash"],
+        pipeline_version=row["pipeline_version"],
+    )
