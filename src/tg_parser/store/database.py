@@ -15,6 +15,7 @@ from tg_parser.errors import SchemaOutdatedError, StorageError
 from tg_parser.store import migrate
 from tg_parser.store.documents import DocumentRepository
 from tg_parser.store.engine import create_engine
+from tg_parser.store.failures import FailureRepository
 from tg_parser.store.messages import RawMessageRepository
 from tg_parser.store.runs import RunRepository
 from tg_parser.store.sources import SourceRepository
@@ -31,6 +32,7 @@ class Repositories:
     runs: RunRepository = field(init=False)
     stats: StatsRepository = field(init=False)
     documents: DocumentRepository = field(init=False)
+    failures: FailureRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.sources = SourceRepository(self.conn)
@@ -38,6 +40,7 @@ class Repositories:
         self.runs = RunRepository(self.conn)
         self.stats = StatsRepository(self.conn)
         self.documents = DocumentRepository(self.conn)
+        self.failures = FailureRepository(self.conn)
 
 
 class Database:
