@@ -119,6 +119,13 @@ class Settings(BaseSettings):
         description="User-Agent sent to the web preview.",
     )
 
+    # --- processing ---
+    llm_provider: Literal["auto", "offline"] = Field(
+        default="auto",
+        description="Provider that processes messages: `offline` (no key, no network) or "
+        "`auto` (a configured model, else offline, saying so once per command).",
+    )
+
     def sqlalchemy_url(self) -> str:
         """The async SQLAlchemy URL for this configuration."""
         if self.database_url:
