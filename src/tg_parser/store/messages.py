@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tg_parser.clock import utcnow
-from tg_parser.models import CollectedMessage
+from tg_parser.models import CollectedMessage, MessageType
 from tg_parser.store.tables import raw_message_versions, raw_messages
 
 
@@ -154,6 +154,31 @@ class RawMessageRepository:
             )
         )
         return [(int(message_id), date, text) for message_id, date, text in rows]
+
+    async def texts(self, channel_id: str, message_type: MessageType) -> list[str]:
+        """The current text of a channel's posts (or comments), oldest first."""
+        rows = await self.conn.execute(
+            select(raw_messages.c.text)
+            .where(
+                raw_messages.c.channel_id == channel_id,
+                raw_messages.c.message_type == message_type,
+            )
+            .order_by(raw_messages.c.date, raw_messages.c.id)
+        )
+        return list(rows.scalars())
+
+    async def post_texts(self, channel_id: str, post_ids: Collection[int]) -> dict[int, str]:
+        """The current text of these posts of a channel, by message id (missing posts left out)."""
+        if not post_ids:
+            return {}
+        rows = await self.conn.execute(
+            select(raw_messages.c.message_id, raw_messages.c.text).where(
+                raw_messages.c.channel_id == channel_id,
+                raw_messages.c.message_type == "post",
+                raw_messages.c.message_id.in_(list(post_ids)),
+            )
+        )
+        return {int(message_id): text for message_id, text in rows}
 
     async def count_versions(self) -> int:
         query = select(func.count()).select_from(raw_message_versions)

@@ -1,0 +1,266 @@
+"""Processing: raw messages into ProcessedDocuments through a provider.
+
+Only messages without a document, or whose text or pipeline version changed since, are
+processed (all of them with ``force``). Per channel, the boilerplate (repeated signatures
+and footers) is learnt once from the channel's posts; a comment is analysed with its
+post's text as context. Messages go through the provider concurrently (bounded by a
+semaphore) and are saved in batches, one transaction per batch, so an interrupted run
+keeps what it saved and a re-run continues. A message that fails is recorded in
+``processing_failures`` and never stops the run; a later success clears its record.
+Every run is a run (stage ``process``) with counters processed / noise / failed / skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from tg_parser.clock import utcnow
+from tg_parser.llm.base import Analysis, ChannelContext, MessageInput, Provider
+from tg_parser.models import ProcessedDocument, document_id
+from tg_parser.runs import RunTracker, track_run
+from tg_parser.sources.registry import get_source
+from tg_parser.store.database import Database, Repositories
+from tg_parser.store.documents import StoredDocument
+from tg_parser.store.failures import Failure
+from tg_parser.text.clean import learn_boilerplate
+
+log = structlog.get_logger(__name__)
+
+PIPELINE_VERSION = "processing:v1.0.0"
+STAGE = "process"
+BATCH_SIZE = 100
+CONCURRENCY = 8
+
+# messages done, messages to do
+Progress = Callable[[int, int], None]
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ProcessOptions:
+    channel: str | None = None
+    force: bool = False
+    limit: int | None = None
+    dry_run: bool = False
+    batch_size: int = BATCH_SIZE
+    concurrency: int = CONCURRENCY
+
+    def scope(self) -> dict[str, Any]:
+        scope = {"channel": self.channel, "force": self.force, "limit": self.limit}
+        return {key: value for key, value in scope.items() if value not in (None, False)}
+
+
+@dataclass
+class ProcessReport:
+    """What a run did (or, ``dry_run``, would do): counters and messages per channel."""
+
+    provider: str
+    model_id: str
+    dry_run: bool
+    channels: dict[str, int]
+    counters: dict[str, int]
+    duration_seconds: float
+    run_id: str | None = None
+    pipeline_version: str = PIPELINE_VERSION
+
+    def to_json_dict(self) -> dict[str, Any]:
+        report: dict[str, Any] = {"run_id": self.run_id} if self.run_id else {}
+        return report | {
+            "dry_run": self.dry_run,
+            "provider": self.provider,
+            "model_id": self.model_id,
+            "pipeline_version": self.pipeline_version,
+            "channels": self.channels,
+            "counters": self.counters,
+            "duration_seconds": self.duration_seconds,
+        }
+
+
+async def process_messages(
+    db: Database, provider: Provider, options: ProcessOptions, progress: Progress | None = None
+) -> ProcessReport:
+    """Process the pending messages of one channel (or of all); ``dry_run`` only counts them."""
+    started = time.perf_counter()
+    channel = (await get_source(db, options.channel)).channel_key if options.channel else None
+    async with db.transaction() as repos:
+        pending = await repos.documents.pending(
+            channel_id=channel,
+            pipeline_version=PIPELINE_VERSION,
+            force=options.force,
+            limit=options.limit,
+        )
+        in_scope = await repos.messages.count(channel)
+    by_channel = _by_channel(pending)
+    report = ProcessReport(
+        provider=provider.name,
+        model_id=provider.model_id,
+        dry_run=options.dry_run,
+        channels={key: len(rows) for key, rows in by_channel.items()},
+        counters={"pending": len(pending), "skipped": in_scope - len(pending)},
+        duration_seconds=0.0,
+    )
+    if not options.dry_run:
+        async with track_run(db, STAGE, options.scope()) as run:
+            worker = _Worker(db, provider, options, run, _Progress(progress, len(pending)))
+            for channel_id, rows in by_channel.items():
+                await worker.channel(channel_id, rows)
+            run.add(skipped=in_scope - run.counters["processed"] - run.counters["failed"])
+            report.run_id, report.counters = run.id, _counters(run)
+    report.duration_seconds = round(time.perf_counter() - started, 3)
+    log.info("process_finished", dry_run=options.dry_run, **report.counters)
+    return report
+
+
+COUNTERS = ("processed", "noise", "failed", "skipped")
+
+
+def _counters(run: RunTracker) -> dict[str, int]:
+    """Every counter of the report, zeros included, so reports always have the same keys."""
+    for name in COUNTERS:
+        run.counters.setdefault(name, 0)
+    return {name: run.counters[name] for name in COUNTERS}
+
+
+def _by_channel(rows: list[Row]) -> dict[str, list[Row]]:
+    grouped: dict[str, list[Row]] = {}
+    for row in rows:
+        grouped.setdefault(row["channel_id"], []).append(row)
+    return grouped
+
+
+@dataclass
+class _Progress:
+    report: Progress | None
+    total: int
+    done: int = 0
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        if self.report is not None:
+            self.report(self.done, self.total)
+
+
+@dataclass
+class _Worker:
+    """Runs the provider over a channel's pending messages and saves the results."""
+
+    db: Database
+    provider: Provider
+    options: ProcessOptions
+    run: RunTracker
+    progress: _Progress
+    semaphore: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.semaphore = asyncio.Semaphore(self.options.concurrency)
+
+    async def channel(self, channel_id: str, rows: list[Row]) -> None:
+        async with self.db.transaction() as repos:
+            context = await _context(repos, channel_id)
+        size = self.options.batch_size
+        for start in range(0, len(rows), size):
+            await self.batch(context, rows[start : start + size])
+
+    async def batch(self, context: ChannelContext, rows: list[Row]) -> None:
+        threads = {row["thread_id"] for row in rows if row["message_type"] == "comment"}
+        async with self.db.transaction() as repos:
+            posts = await repos.messages.post_texts(context.channel_id, threads - {None})
+        results = await asyncio.gather(
+            *(self.one(_input(row, context, posts.get(row["thread_id"])), row) for row in rows)
+        )
+        stored = [result for result in results if isinstance(result, StoredDocument)]
+        failures = [result for result in results if isinstance(result, Failure)]
+        async with self.db.transaction() as repos:
+            await repos.documents.save(stored)
+            await repos.failures.clear(STAGE, [s.document.source_ref for s in stored])
+            await repos.failures.record(STAGE, failures, run_id=self.run.id, now=utcnow())
+        noise = sum(s.noise for s in stored)
+        self.run.add(processed=len(stored), noise=noise, failed=len(failures))
+        await self.run.checkpoint(every=1.0)
+        self.progress.advance(len(rows))
+
+    async def one(self, item: MessageInput, row: Row) -> StoredDocument | Failure:
+        """The message's document, or its failure (a failure never stops the run)."""
+        async with self.semaphore:
+            try:
+                analysis = await self.provider.analyse(item)
+                return _stored(row, analysis, self.provider)
+            except Exception as exc:
+                failure = Failure(item.source_ref, type(exc).__name__, _one_line(exc))
+                log.warning("message_failed", source_ref=item.source_ref, error=failure.error_class)
+                return failure
+
+
+async def _context(repos: Repositories, channel_id: str) -> ChannelContext:
+    """The channel's title and the boilerplate learnt from all its posts."""
+    source = await repos.sources.get(channel_id)
+    texts = await repos.messages.texts(channel_id, "post")
+    return ChannelContext(
+        channel_id=channel_id,
+        title=source.title if source else None,
+        boilerplate=learn_boilerplate(texts),
+    )
+
+
+def _input(row: Row, context: ChannelContext, post_text: str | None) -> MessageInput:
+    return MessageInput(
+        source_ref=row["source_ref"],
+        message_type=row["message_type"],
+        text=row["text"],
+        date=row["date"],
+        channel=context,
+        post_text=post_text if row["message_type"] == "comment" else None,
+        raw_payload=row["raw_payload"],
+    )
+
+
+def _stored(row: Row, analysis: Analysis, provider: Provider) -> StoredDocument:
+    ref = row["source_ref"]
+    document = ProcessedDocument(
+        id=document_id(ref),
+        source_ref=ref,
+        source_message_id=str(row["message_id"]),
+        channel_id=row["channel_id"],
+        processed_at=utcnow(),
+        text_clean=analysis.text_clean,
+        summary=analysis.summary or None,
+        topics=analysis.topics or None,
+        entities=analysis.entities or None,
+        language=analysis.language or None,
+        metadata=_metadata(row, analysis, provider),
+    )
+    return StoredDocument(
+        document=document,
+        noise=analysis.noise,
+        input_hash=row["content_hash"],
+        pipeline_version=PIPELINE_VERSION,
+    )
+
+
+def _metadata(row: Row, analysis: Analysis, provider: Provider) -> dict[str, Any]:
+    metadata = {
+        "pipeline_version": PIPELINE_VERSION,
+        "provider": provider.name,
+        "model_id": provider.model_id,
+        "prompt_name": provider.prompt_name,
+        "prompt_id": provider.prompt_id,
+        "parameters": provider.parameters,
+        "message_type": row["message_type"],
+        "message_date": row["date"].isoformat(),
+        "noise": analysis.noise,
+    }
+    if analysis.noise and analysis.noise_reason:
+        metadata["noise_reason"] = analysis.noise_reason
+    return metadata
+
+
+def _one_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:500] if text else type(exc).__name__
