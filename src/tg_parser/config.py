@@ -119,6 +119,20 @@ class Settings(BaseSettings):
         description="User-Agent sent to the web preview.",
     )
 
+    # --- web preview ---
+    web_retry_backoff: float = Field(
+        default=1.0,
+        ge=0,
+        description="Seconds before the first retry of a web preview request; doubles with "
+        "each retry, plus up to 50% jitter (a Retry-After header replaces it).",
+    )
+    web_max_retry_after: float = Field(
+        default=60.0,
+        ge=0,
+        description="Longest Retry-After waited out in place; a longer one stops the run "
+        "with a rate-limit error so the source is retried later.",
+    )
+
     # --- processing ---
     llm_provider: Literal["auto", "offline"] = Field(
         default="auto",
