@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tg_parser.config import Settings
 from tg_parser.errors import SchemaOutdatedError, StorageError
 from tg_parser.store import migrate
+from tg_parser.store.cursors import CommentCursorRepository
 from tg_parser.store.documents import DocumentRepository
 from tg_parser.store.engine import create_engine
 from tg_parser.store.failures import FailureRepository
@@ -32,6 +33,7 @@ class Repositories:
     runs: RunRepository = field(init=False)
     stats: StatsRepository = field(init=False)
     documents: DocumentRepository = field(init=False)
+    cursors: CommentCursorRepository = field(init=False)
     failures: FailureRepository = field(init=False)
 
     def __post_init__(self) -> None:
@@ -40,6 +42,7 @@ class Repositories:
         self.runs = RunRepository(self.conn)
         self.stats = StatsRepository(self.conn)
         self.documents = DocumentRepository(self.conn)
+        self.cursors = CommentCursorRepository(self.conn)
         self.failures = FailureRepository(self.conn)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select, update
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tg_parser.clock import utcnow
 from tg_parser.models import Source, SourceStatus
+from tg_parser.sources.base import CursorUpdate
 from tg_parser.store.tables import raw_messages, source_attempts, sources
 
 # Settings a user may change; cursors and health are never touched by an update.
@@ -151,4 +153,32 @@ class SourceRepository:
             .where(sources.c.id == source_id)
             .where((sources.c.high_watermark.is_(None)) | (sources.c.high_watermark < message_id))
             .values(high_watermark=message_id)
+        )
+
+    async def save_cursor(self, source_id: int, cursor: CursorUpdate) -> None:
+        """Apply a stored batch's cursor update (the high-watermark is never lowered)."""
+        if cursor.high_watermark is not None:
+            await self.advance_watermark(source_id, cursor.high_watermark)
+        values: dict[str, Any] = {}
+        if cursor.backfill_before is not None:
+            values["backfill_before"] = cursor.backfill_before
+        if cursor.backfill_complete is not None:
+            values["backfill_complete"] = cursor.backfill_complete
+        if values:
+            await self.conn.execute(
+                update(sources).where(sources.c.id == source_id).values(**values)
+            )
+
+    async def defer(self, source_id: int, until: datetime) -> None:
+        """Skip the source until ``until`` (Telegram asked to wait)."""
+        await self.conn.execute(
+            update(sources).where(sources.c.id == source_id).values(rate_limit_until=until)
+        )
+
+    async def cancel_attempt(self, attempt_id: int, *, stored: int) -> None:
+        """Close an interrupted attempt (Ctrl-C); the source's health is left as it was."""
+        await self.conn.execute(
+            update(source_attempts)
+            .where(source_attempts.c.id == attempt_id)
+            .values(finished_at=utcnow(), status="cancelled", messages_stored=stored)
         )
