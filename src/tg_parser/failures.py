@@ -1,0 +1,20 @@
+"""Messages a stage could not handle, as recorded in ``processing_failures``."""
+
+from __future__ import annotations
+
+from tg_parser.models import parse_source_ref
+from tg_parser.sources.registry import get_source
+from tg_parser.store.database import Database
+from tg_parser.store.failures import FailureRecord
+
+
+async def list_failures(
+    db: Database, *, channel: str | None = None, stage: str | None = None
+) -> list[FailureRecord]:
+    """Current failures (of one channel, of one stage), most recent first."""
+    key = (await get_source(db, channel)).channel_key if channel else None
+    async with db.transaction() as repos:
+        failures = await repos.failures.list(stage=stage)
+    if key is None:
+        return failures
+    return [f for f in failures if parse_source_ref(f.source_ref)[0] == key]
