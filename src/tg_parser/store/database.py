@@ -17,6 +17,7 @@ from tg_parser.store.cursors import CommentCursorRepository
 from tg_parser.store.documents import DocumentRepository
 from tg_parser.store.engine import create_engine
 from tg_parser.store.failures import FailureRepository
+from tg_parser.store.knowledge import KnowledgeRepository
 from tg_parser.store.messages import RawMessageRepository
 from tg_parser.store.runs import RunRepository
 from tg_parser.store.sources import SourceRepository
@@ -34,6 +35,7 @@ class Repositories:
     stats: StatsRepository = field(init=False)
     documents: DocumentRepository = field(init=False)
     cursors: CommentCursorRepository = field(init=False)
+    knowledge: KnowledgeRepository = field(init=False)
     failures: FailureRepository = field(init=False)
 
     def __post_init__(self) -> None:
@@ -43,6 +45,7 @@ class Repositories:
         self.stats = StatsRepository(self.conn)
         self.documents = DocumentRepository(self.conn)
         self.cursors = CommentCursorRepository(self.conn)
+        self.knowledge = KnowledgeRepository(self.conn)
         self.failures = FailureRepository(self.conn)
 
 
