@@ -233,7 +233,7 @@ class FakeTelegramWeb:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.block_on_close = False
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True).start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -266,6 +266,7 @@ class FakeTelegramWeb:
 class _Handler(BaseHTTPRequestHandler):
     server_fake: FakeTelegramWeb
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         fake = self.server_fake

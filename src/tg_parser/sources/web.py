@@ -150,7 +150,8 @@ class _Walk:
             taken, cut, passed = self._take(fresh)
             done = not cut and (passed or (page.before or 0) <= watermark)
             raised = newest if done and newest > watermark else None
-            yield await self._batch(taken, CursorUpdate(high_watermark=raised))
+            if taken or raised:
+                yield await self._batch(taken, CursorUpdate(high_watermark=raised))
             if done or cut:
                 return
             before = page.before
