@@ -3,11 +3,13 @@
 Each batch is stored in ONE transaction with the cursor update it carries (high-watermark,
 backfill position, comment cursors), so a crash at any point loses and duplicates
 nothing. A ``SourceError`` closes the attempt as failed and updates the source's health by
-the error's class; any other exception (Ctrl-C) closes it as cancelled and goes on up.
+the error's class; Ctrl-C closes it as cancelled, any other error as failed, and both go on
+up (they stop the run).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -66,9 +68,13 @@ class SourceCollection:
             await self._collect(live, window)
         except SourceError as exc:
             await self._failed(attempt, exc)
-        except BaseException:
+        except (KeyboardInterrupt, asyncio.CancelledError):
             async with self.db.transaction() as repos:
                 await repos.sources.cancel_attempt(attempt, stored=self._stored())
+            raise
+        except Exception as exc:  # a setup or storage problem: recorded, then it stops the run
+            async with self.db.transaction() as repos:
+                await repos.sources.finish_attempt(attempt, stored=self._stored(), error=exc)
             raise
         else:
             async with self.db.transaction() as repos:
