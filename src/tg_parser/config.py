@@ -97,6 +97,12 @@ class Settings(BaseSettings):
         description="Longest FloodWait tg-parser defers a source for; longer waits are capped "
         "at this and retried then.",
     )
+    telegram_edit_lookback_posts: int = Field(
+        default=100,
+        ge=0,
+        description="Telethon source: the most recent stored posts read again on every run, "
+        "so their edits are stored as new versions (0 = no lookback).",
+    )
 
     # --- Telegram web preview (t.me/s, no login) ---
     telegram_web_base_url: str = Field(
