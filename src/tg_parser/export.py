@@ -105,7 +105,7 @@ async def export_kb(
         writer = _Writer(directory, catalog, selection, options, progress)
         writer.write_all(run.id)
         removed = directory.remove_stale(previous)
-        run.add(files_written=len(directory.written) + 1, stale_files_removed=len(removed))
+        run.add(files_written=len(directory.written), stale_files_removed=len(removed))
         report = ExportReport(
             run_id=run.id,
             out=str(options.out),

@@ -1,0 +1,49 @@
+"""One progress display for long work: a bar per stage, on stderr, only on a terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from tg_parser.cli.common import err_console
+
+# done, total (0: not known yet)
+Advance = Callable[[int, int], None]
+
+
+class StageProgress:
+    """``with StageProgress() as progress: work(progress.stage("Exporting"))``."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description:<16}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+            disable=not err_console.is_terminal,
+        )
+
+    def __enter__(self) -> StageProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def stage(self, description: str) -> Advance:
+        """A new bar; the returned callback moves it (``done`` of ``total``)."""
+        task = self.progress.add_task(description, total=None)
+        return lambda done, total: self._update(task, done, total)
+
+    def _update(self, task: TaskID, done: int, total: int) -> None:
+        self.progress.update(task, completed=done, total=total or None)

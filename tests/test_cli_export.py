@@ -1,0 +1,104 @@
+"""`tg-parser export` through the real Typer app, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import kb_sample
+from tg_parser.cli.app import app
+from tg_parser.cli.export import date_bound
+from tg_parser.config import Settings
+from tg_parser.errors import InputError
+from tg_parser.store.database import Database
+
+runner = CliRunner()
+
+
+@pytest.fixture
+async def sample(cli_env: str) -> str:
+    db = await Database.open(Settings(database_url=cli_env))
+    try:
+        await kb_sample.build(db)
+    finally:
+        await db.close()
+    return cli_env
+
+
+def test_export_prints_a_summary(sample: str, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["export", "--out", str(tmp_path / "kb")])
+    assert result.exit_code == 0, result.stderr
+    assert "Exported 10 topics and 220 messages (140 posts, 80 comments)" in result.stdout
+    assert "left out: 25 noise" in result.stdout
+    assert "13 files" in result.stdout
+    assert (tmp_path / "kb" / "kb_entries.ndjson").exists()
+
+
+def test_export_options_reach_the_files(sample: str, tmp_path: Path) -> None:
+    out = tmp_path / "kb"
+    args = ["export", "--out", str(out), "--channel", "@technotes", "--format", "json"]
+    args += ["--topic-id", "topic:tg:technotes:post:4", "--no-include-supporting", "--pretty"]
+    args += ["--from", "2025-01-01", "--to", "2025-01-22", "--include-noise", "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["counts"]["message_entries"] == 2  # anchors 4 and 7, posted in January
+    entries = json.loads((out / "kb_entries.json").read_text(encoding="utf-8"))
+    assert [e["id"] for e in entries] == [
+        "kb:topic:topic:tg:technotes:post:4",
+        "kb:msg:tg:technotes:post:4",
+        "kb:msg:tg:technotes:post:7",
+    ]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["filters"] == {
+        "channel": "technotes",
+        "topic_id": "topic:tg:technotes:post:4",
+        "from": "2025-01-01T00:00:00Z",
+        "to": "2025-01-22T23:59:59.999999Z",
+        "include_supporting": False,
+        "include_noise": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "yesterday"], "--from 'yesterday' is not a date"),
+        (["--topic-id", "topic:tg:technotes:post:999"], "no topic 'topic:tg:technotes:post:999'"),
+        (["--channel", "not a channel"], "is not a channel"),
+    ],
+)
+def test_bad_input_is_one_line(sample: str, tmp_path: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["export", "--out", str(tmp_path / "kb"), *args])
+    assert result.exit_code in (2, 3)
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_out_must_be_a_directory(sample: str, tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    result = runner.invoke(app, ["export", "--out", str(tmp_path / "file")])
+    assert result.exit_code == 2
+    assert "is a file: give --out a directory" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "end", "moment"),
+    [
+        ("2025-03-01", False, datetime(2025, 3, 1, tzinfo=UTC)),
+        ("2025-03-01", True, datetime(2025, 3, 1, 23, 59, 59, 999999, tzinfo=UTC)),
+        ("2025-03-01T10:00:00+03:00", True, datetime(2025, 3, 1, 7, tzinfo=UTC)),
+        ("2025-03-01 10:00", False, datetime(2025, 3, 1, 10, tzinfo=UTC)),
+    ],
+)
+def test_date_bound(text: str, end: bool, moment: datetime) -> None:
+    assert date_bound(text, "--to", end_of_day=end) == moment
+
+
+def test_date_bound_refuses_nonsense() -> None:
+    with pytest.raises(InputError, match="use YYYY-MM-DD"):
+        date_bound("31/12/2025", "--to")
