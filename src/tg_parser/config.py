@@ -146,6 +146,51 @@ class Settings(BaseSettings):
         "`auto` (a configured model, else offline, saying so once per command).",
     )
 
+    # --- topics ---
+    topic_max_topics: int | None = Field(
+        default=None, ge=1, description="Most topics kept per channel (unset: unlimited)."
+    )
+    topic_singleton_min_chars: int = Field(
+        default=300,
+        ge=0,
+        description="A singleton topic's anchor text has at least this many characters.",
+    )
+    topic_singleton_min_score: float = Field(
+        default=0.75, ge=0, le=1, description="A singleton topic's anchor scores at least this."
+    )
+    topic_cluster_min_anchors: int = Field(
+        default=2, ge=2, description="A cluster topic needs at least this many anchors."
+    )
+    topic_cluster_anchor_score: float = Field(
+        default=0.6, ge=0, le=1, description="Similarity to the cluster centre an anchor needs."
+    )
+    topic_anchors_top_n: int = Field(
+        default=3, ge=2, description="Most anchors of a cluster topic (its most central posts)."
+    )
+    topic_supporting_score: float = Field(
+        default=0.5, ge=0, le=1, description="Similarity to a topic a supporting item needs."
+    )
+    topic_target_score: float = Field(
+        default=0.45,
+        ge=0,
+        le=1,
+        description="Similarity to a target's subject a document needs to join its bundle.",
+    )
+    topic_min_cluster_size: int = Field(
+        default=4, ge=2, description="Smallest group of posts HDBSCAN calls a cluster."
+    )
+    topic_min_samples: int = Field(
+        default=2, ge=1, description="HDBSCAN min_samples: higher leaves more posts unclustered."
+    )
+    topic_dimensions: int = Field(
+        default=32,
+        ge=2,
+        description="Dimensions the vectors are reduced to (PCA) before clustering.",
+    )
+    embed_threads: int = Field(
+        default=2, ge=1, description="CPU threads of the local embedding model."
+    )
+
     def sqlalchemy_url(self) -> str:
         """The async SQLAlchemy URL for this configuration."""
         if self.database_url:

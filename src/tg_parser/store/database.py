@@ -15,6 +15,7 @@ from tg_parser.errors import SchemaOutdatedError, StorageError
 from tg_parser.store import migrate
 from tg_parser.store.cursors import CommentCursorRepository
 from tg_parser.store.documents import DocumentRepository
+from tg_parser.store.embeddings import EmbeddingRepository
 from tg_parser.store.engine import create_engine
 from tg_parser.store.failures import FailureRepository
 from tg_parser.store.knowledge import KnowledgeRepository
@@ -22,6 +23,7 @@ from tg_parser.store.messages import RawMessageRepository
 from tg_parser.store.runs import RunRepository
 from tg_parser.store.sources import SourceRepository
 from tg_parser.store.stats import StatsRepository
+from tg_parser.store.topics import TopicRepository
 
 
 @dataclass
@@ -37,6 +39,8 @@ class Repositories:
     cursors: CommentCursorRepository = field(init=False)
     knowledge: KnowledgeRepository = field(init=False)
     failures: FailureRepository = field(init=False)
+    embeddings: EmbeddingRepository = field(init=False)
+    topics: TopicRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.sources = SourceRepository(self.conn)
@@ -47,6 +51,8 @@ class Repositories:
         self.cursors = CommentCursorRepository(self.conn)
         self.knowledge = KnowledgeRepository(self.conn)
         self.failures = FailureRepository(self.conn)
+        self.embeddings = EmbeddingRepository(self.conn)
+        self.topics = TopicRepository(self.conn)
 
 
 class Database:

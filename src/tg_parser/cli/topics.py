@@ -1,0 +1,196 @@
+"""`tg-parser topics build/list/show` and `topics target add/list/remove`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+from tg_parser.cli.common import (
+    JSON_OPTION,
+    console,
+    err_console,
+    print_json,
+    print_table,
+    settings_of,
+    with_database,
+)
+from tg_parser.embed import LocalEmbedder
+from tg_parser.models import channel_key
+from tg_parser.store.topics import StoredTopic
+from tg_parser.topics import catalog, targets
+from tg_parser.topics.build import TopicsReport, build_topics
+from tg_parser.topics.options import TopicOptions
+
+app = typer.Typer(help="Build and browse the topics of the channels.", no_args_is_help=True)
+target_app = typer.Typer(help="Topics known in advance: add, list, remove.", no_args_is_help=True)
+app.add_typer(target_app, name="target")
+
+CHANNEL_OPTION = typer.Option(None, "--channel", help="Only this channel (@name or -100… id).")
+
+
+@app.command()
+def build(
+    ctx: typer.Context,
+    channel: str | None = CHANNEL_OPTION,
+    max_topics: int | None = typer.Option(
+        None, "--max-topics", min=1, help="Keep at most N topics per channel (the largest)."
+    ),
+    force: bool = typer.Option(False, "--force", help="Rebuild from scratch (new topic ids)."),
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Embed new documents, discover topics, refresh target topics."""
+    settings = settings_of(ctx)
+    options = TopicOptions.from_settings(
+        settings,
+        channel=channel_key(channel) if channel else None,
+        max_topics=max_topics,
+        force=force,
+    )
+    embedder = LocalEmbedder(threads=settings.embed_threads)
+    with _ProgressBar() as bar:
+        report = with_database(ctx, lambda db: build_topics(db, embedder, options, bar.update))
+    if json_output:
+        print_json(report.to_json_dict())
+    else:
+        _print_summary(report)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context, channel: str | None = CHANNEL_OPTION, json_output: bool = JSON_OPTION
+) -> None:
+    """List the current topics."""
+    topics = with_database(ctx, lambda db: catalog.list_topics(db, channel))
+    if json_output:
+        print_json([_summary_row(t) for t in topics])
+        return
+    rows = [
+        (t.card.id, t.card.type, t.card.title, len(t.card.anchors), len(t.bundle.items))
+        for t in topics
+    ]
+    print_table(["id", "type", "title", "anchors", "items"], rows, title="Topics")
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    topic_id: str = typer.Argument(..., metavar="TOPIC_ID", help="A topic id from `topics list`."),
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Show a topic's card and bundle."""
+    topic = with_database(ctx, lambda db: catalog.get_topic(db, topic_id))
+    if json_output:
+        print_json({"card": topic.card.to_json_dict(), "bundle": topic.bundle.to_json_dict()})
+        return
+    card = topic.card
+    console.print(f"{card.title}  ({card.type}, {card.id})", soft_wrap=True)
+    console.print(card.summary, soft_wrap=True)
+    console.print(f"In scope: {'; '.join(card.scope_in)}", soft_wrap=True)
+    console.print(f"Out of scope: {'; '.join(card.scope_out)}", soft_wrap=True)
+    rows = [(i.source_ref, i.role, i.score, i.justification) for i in topic.bundle.items]
+    print_table(["source_ref", "role", "score", "justification"], rows, title="Bundle")
+
+
+@target_app.command("add")
+def target_add(
+    ctx: typer.Context,
+    subject: str = typer.Argument(..., metavar="SUBJECT", help="A question or a subject."),
+    channel: str | None = typer.Option(None, "--channel", help="Only this channel's messages."),
+) -> None:
+    """Add a target topic (its card appears on the next `topics build`)."""
+    target = with_database(ctx, lambda db: targets.add_target(db, subject, channel))
+    console.print(f"Added target {target.id}: {target.subject} (run `tg-parser topics build`)")
+
+
+@target_app.command("list")
+def target_list(ctx: typer.Context, json_output: bool = JSON_OPTION) -> None:
+    """List the target topics and the topic that answers each."""
+    views = with_database(ctx, targets.list_targets)
+    rows = [
+        {
+            "id": v.target.id,
+            "subject": v.target.subject,
+            "channel": v.target.channel_id,
+            "topic_id": v.topic_id,
+            "items": v.items,
+            "created_at": v.target.created_at,
+        }
+        for v in views
+    ]
+    if json_output:
+        print_json(rows)
+        return
+    print_table(
+        list(rows[0]) if rows else ["id", "subject"],
+        [list(r.values()) for r in rows],
+        title="Targets",
+    )
+
+
+@target_app.command("remove")
+def target_remove(
+    ctx: typer.Context,
+    target_id: int = typer.Argument(
+        ..., metavar="ID", help="A target id from `topics target list`."
+    ),
+) -> None:
+    """Remove a target topic and its card."""
+    with_database(ctx, lambda db: targets.remove_target(db, target_id))
+    console.print(f"Removed target {target_id}")
+
+
+def _summary_row(topic: StoredTopic) -> dict[str, Any]:
+    return {
+        "id": topic.card.id,
+        "channel": topic.channel_id,
+        "type": topic.card.type,
+        "title": topic.card.title,
+        "anchors": len(topic.card.anchors),
+        "items": len(topic.bundle.items),
+        "updated_at": topic.card.updated_at,
+    }
+
+
+def _print_summary(report: TopicsReport) -> None:
+    c = report.counters
+    console.print(
+        f"Built {c['topics_total']} topics ({c['cluster_total']} clusters, "
+        f"{c['singleton_total']} singletons) in {report.duration_seconds:.1f}s "
+        f"(run {report.run_id})",
+        soft_wrap=True,
+    )
+    console.print(
+        f"documents: {c['documents']} ({c.get('embedded', 0)} embedded, "
+        f"{c.get('embeddings_reused', 0)} reused); covered: {c['covered_items_total']}, "
+        f"outside topics: {c['outside_topics_total']} ({c['non_noise_outside_share']:.0%}); "
+        f"removed topics: {c['topics_removed']}",
+        soft_wrap=True,
+    )
+
+
+class _ProgressBar:
+    """Embedding progress on stderr (then the topics found)."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+            disable=not err_console.is_terminal,
+        )
+        self.task = self.progress.add_task("Embedding", total=None)
+
+    def __enter__(self) -> _ProgressBar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        self.progress.update(self.task, description=stage.capitalize(), completed=done, total=total)

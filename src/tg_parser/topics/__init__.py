@@ -1,0 +1,1 @@
+"""Topics: embeddings → clustering → topic cards and bundles (see build.py)."""

@@ -1,0 +1,137 @@
+"""`topics build`: embed documents, discover topics per channel, refresh target topics,
+and replace the topic catalog (stale topics are removed) — one run of stage ``topics``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tg_parser.clock import utcnow
+from tg_parser.embed import Embedder
+from tg_parser.runs import track_run
+from tg_parser.store.database import Database
+from tg_parser.store.topics import StoredTopic
+from tg_parser.topics.cards import scope_out, write_text
+from tg_parser.topics.corpus import Corpus, Item
+from tg_parser.topics.discovery import Draft, centre_of, discover
+from tg_parser.topics.embedding import Progress, vectors_for
+from tg_parser.topics.options import TopicOptions
+from tg_parser.topics.records import Context, topic_record
+from tg_parser.topics.targets import is_target, target_topics
+
+
+@dataclass(frozen=True)
+class TopicsReport:
+    run_id: str
+    duration_seconds: float
+    counters: dict[str, Any]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "duration_seconds": self.duration_seconds,
+            "counters": self.counters,
+        }
+
+
+async def build_topics(
+    db: Database, embedder: Embedder, options: TopicOptions, progress: Progress | None = None
+) -> TopicsReport:
+    """Build (or incrementally refresh) the topics of one channel or of every channel."""
+    async with track_run(db, "topics", {"channel": options.channel or "*"}) as run:
+        async with db.transaction() as repos:
+            stored = await repos.documents.for_channel()
+            existing = await repos.topics.current()
+            targets = await repos.topics.targets()
+        items = [
+            Item.of(s.document) for s in stored if not s.noise and s.document.text_clean.strip()
+        ]
+        everything = Corpus(items, await vectors_for(db, embedder, items, run, progress))
+        context = Context(run_id=run.id, now=utcnow(), options=options)
+        topics: list[StoredTopic] = []
+        for channel in sorted({item.channel_id for item in items}):
+            if options.channel in (None, channel):
+                corpus = _subset(everything, lambda item, c=channel: item.channel_id == c)
+                kept = [] if options.force else _kept(corpus, existing, channel)
+                topics += _records(corpus, discover(corpus, kept, options), context)
+                run.add(topics_kept=len(kept))
+                if progress is not None:
+                    progress("topics", len(topics), len(topics))
+        topics += target_topics(everything, targets, embedder, {t.card.id for t in topics}, context)
+        stale = _stale(existing, topics, options.channel)
+        async with db.transaction() as repos:
+            await repos.topics.delete(stale)
+            await repos.topics.save(topics, run.id)
+        in_scope = [i for i in items if options.channel in (None, i.channel_id)]
+        _count(run.counters, topics, in_scope, removed=len(stale))
+    return TopicsReport(run.id, run.run.duration_seconds or 0.0, dict(run.counters))
+
+
+def _subset(corpus: Corpus, keep: Any) -> Corpus:
+    positions = [i for i, item in enumerate(corpus.items) if keep(item)]
+    return Corpus([corpus.items[i] for i in positions], corpus.vectors[positions])
+
+
+def _kept(corpus: Corpus, existing: Sequence[StoredTopic], channel: str) -> list[Draft]:
+    """Earlier topics of the channel whose anchors are all still there (others dissolve);
+    a cluster's centre starts from the posts of its last bundle."""
+    kept = []
+    for topic in existing:
+        if topic.channel_id != channel or is_target(topic.card):
+            continue
+        anchors = [(corpus.index.get(a.anchor_ref), a.score) for a in topic.card.anchors]
+        if any(index is None for index, _ in anchors):
+            continue
+        core = [corpus.index.get(item.source_ref) for item in topic.bundle.items]
+        posts = [i for i in core if i is not None and corpus.items[i].message_type == "post"]
+        centre = centre_of(corpus, posts if topic.card.type == "cluster" else posts[:1])
+        kept.append(Draft(topic.card.type, anchors, centre))  # type: ignore[arg-type]
+    return kept
+
+
+def _records(corpus: Corpus, drafts: list[Draft], context: Context) -> list[StoredTopic]:
+    language = corpus.language()
+    texts = [write_text(corpus, draft, language) for draft in drafts]
+    titles = [text.title for text in texts]
+    centres = np.vstack([d.centre for d in drafts]) if drafts else np.zeros((0, 1))
+    return [
+        topic_record(corpus, draft, text, scope_out(titles, centres, i, language), context)
+        for i, (draft, text) in enumerate(zip(drafts, texts, strict=True))
+    ]
+
+
+def _stale(
+    existing: Sequence[StoredTopic], topics: Sequence[StoredTopic], channel: str | None
+) -> list[str]:
+    current = {t.card.id for t in topics}
+    return [
+        t.card.id
+        for t in existing
+        if t.card.id not in current and (channel in (None, t.channel_id) or is_target(t.card))
+    ]
+
+
+def _count(
+    counters: Any, topics: Sequence[StoredTopic], items: Sequence[Item], removed: int
+) -> None:
+    refs = {item.source_ref for t in topics for item in t.bundle.items}
+    bundle_items = [item for t in topics for item in t.bundle.items]
+    outside = sum(1 for item in items if item.ref not in refs)
+    justified = sum(1 for item in bundle_items if item.justification)
+    counters.update(
+        documents=len(items),
+        topics_total=len(topics),
+        singleton_total=sum(t.card.type == "singleton" for t in topics),
+        cluster_total=sum(t.card.type == "cluster" for t in topics),
+        bundles_total=len(topics),
+        covered_items_total=len(refs),
+        outside_topics_total=outside,
+        topics_removed=removed,
+    )
+    counters["justification_coverage"] = (
+        round(justified / len(bundle_items), 4) if bundle_items else 1.0
+    )
+    counters["non_noise_outside_share"] = round(outside / len(items), 4) if items else 0.0

@@ -1,0 +1,107 @@
+"""The offline card writer: title, summary, scope and tags from the topic's documents.
+
+- key phrases: the documents' own key phrases (``ProcessedDocument.topics``), weighted by
+  similarity to the topic and preferring documents in the channel's language; when the
+  documents have none, the most frequent long words;
+- title: ``"<Phrase>: <phrase>"`` (object: aspect), or the one phrase there is;
+- summary: 1 to 3 sentences of the anchors that carry the most key phrases, in text order;
+- scope_in: the top key phrases; scope_out: the titles of the nearest other topics.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from tg_parser.topics.corpus import Corpus, Item
+from tg_parser.topics.discovery import Draft
+
+MAX_PHRASES = 5
+MAX_SUMMARY_CHARS = 400
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+")
+_WORD = re.compile(r"[^\W\d_]{5,}")
+_NO_NEIGHBOUR = {
+    "ru": "Другие темы канала",
+    "en": "Other subjects of the channel",
+}
+
+
+@dataclass(frozen=True)
+class CardText:
+    title: str
+    summary: str
+    phrases: list[str]
+
+
+def write_text(corpus: Corpus, draft: Draft, language: str | None) -> CardText:
+    weighted = [*draft.anchors, *sorted(draft.members.items())]
+    phrases = key_phrases([(corpus.items[i], score) for i, score in weighted], language)
+    anchors = [corpus.items[i] for i in draft.anchor_indexes()]
+    if not phrases:
+        phrases = [_first_words(anchors[0].text)]
+    return CardText(title=_title(phrases), summary=_summary(anchors, phrases), phrases=phrases)
+
+
+def key_phrases(weighted: Sequence[tuple[Item, float]], language: str | None) -> list[str]:
+    """The top phrases of the documents, weighted by their scores (ties: alphabetical)."""
+    preferred = [(item, s) for item, s in weighted if item.language == language] or weighted
+    counts: dict[str, float] = {}
+    shown: dict[str, str] = {}
+    for item, score in preferred:
+        for phrase in item.phrases or _words(item.text):
+            key = phrase.casefold()
+            counts[key] = counts.get(key, 0.0) + score
+            shown.setdefault(key, phrase)
+    ranked = sorted(counts, key=lambda key: (-round(counts[key], 6), key))
+    return [shown[key] for key in ranked[:MAX_PHRASES]]
+
+
+def scope_out(
+    titles: Sequence[str], centres: np.ndarray, own: int, language: str | None
+) -> list[str]:
+    """Titles of the nearest other topics (up to 5), or a plain fallback."""
+    if len(titles) > 1:
+        sims = centres @ centres[own]
+        order = sorted((i for i in range(len(titles)) if i != own), key=lambda i: (-sims[i], i))
+        picked = list(dict.fromkeys(titles[i] for i in order if titles[i] != titles[own]))
+        if picked:
+            return picked[:MAX_PHRASES]
+    return [_NO_NEIGHBOUR.get(language or "", _NO_NEIGHBOUR["en"])]
+
+
+def shared_phrases(item: Item, phrases: Sequence[str]) -> list[str]:
+    own = {p.casefold() for p in item.phrases}
+    return [p for p in phrases if p.casefold() in own]
+
+
+def _title(phrases: list[str]) -> str:
+    head = phrases[0][:1].upper() + phrases[0][1:]
+    return f"{head}: {phrases[1]}" if len(phrases) > 1 else head
+
+
+def _summary(anchors: list[Item], phrases: list[str]) -> str:
+    sentences = [s for item in anchors for s in _SENTENCE.split(item.summary or item.text) if s]
+    wanted = [p.casefold() for p in phrases]
+    ranked = sorted(
+        range(len(sentences)),
+        key=lambda i: (-sum(p in sentences[i].casefold() for p in wanted), i),
+    )
+    chosen: list[int] = []
+    for index in ranked[:3]:
+        if sum(len(sentences[i]) for i in chosen) + len(sentences[index]) <= MAX_SUMMARY_CHARS:
+            chosen.append(index)
+    text = " ".join(sentences[i].strip() for i in sorted(chosen or ranked[:1]))
+    return text[:MAX_SUMMARY_CHARS].strip() or anchors[0].text[:MAX_SUMMARY_CHARS]
+
+
+def _words(text: str) -> list[str]:
+    counts = Counter(word.casefold() for word in _WORD.findall(text))
+    return [word for word, _ in sorted(counts.items(), key=lambda w: (-w[1], w[0]))[:MAX_PHRASES]]
+
+
+def _first_words(text: str) -> str:
+    return " ".join(text.split()[:6]) or "…"

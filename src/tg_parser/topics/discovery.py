@@ -1,0 +1,177 @@
+"""Topic discovery over a corpus: pure logic, no storage.
+
+1. Topics kept from earlier builds come first (their anchors and ids do not change).
+2. Posts are clustered; a cluster that holds no kept anchor and is not explained by a kept
+   topic becomes a ``cluster`` topic if its most central posts pass the anchor rules.
+3. Long posts in no cluster that no topic explains become ``singleton`` topics (greedily,
+   best first).
+4. Every other document (posts and comments) supports the topic whose centre is nearest,
+   when the similarity reaches the supporting threshold.
+
+A cluster's centre is the normalised mean of its anchor and member posts, settled by a few
+assign/recompute rounds (a fixed point, so a re-run on the same input assigns every
+document the same way); a singleton's centre is its anchor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from tg_parser.embed import normalise
+from tg_parser.topics.cluster import cluster_labels
+from tg_parser.topics.corpus import Corpus, Item
+from tg_parser.topics.options import TopicOptions
+
+_CHUNK = 4096
+SINGLETON_FULL_LENGTH = 600
+SINGLETON_FULL_PHRASES = 4
+
+
+@dataclass
+class Draft:
+    """A topic being built: anchors (corpus index, score) and supporting members."""
+
+    type: Literal["singleton", "cluster"]
+    anchors: list[tuple[int, float]]
+    centre: np.ndarray
+    members: dict[int, float] = field(default_factory=dict)
+
+    def anchor_indexes(self) -> list[int]:
+        return [index for index, _ in self.anchors]
+
+
+def centre_of(corpus: Corpus, indexes: Sequence[int]) -> np.ndarray:
+    return normalise(corpus.vectors[list(indexes)].mean(axis=0))
+
+
+def discover(corpus: Corpus, kept: Sequence[Draft], options: TopicOptions) -> list[Draft]:
+    topics = list(kept)
+    posts = corpus.posts()
+    labels = cluster_labels(
+        corpus.vectors[posts],
+        min_cluster_size=options.min_cluster_size,
+        min_samples=options.min_samples,
+        dimensions=options.dimensions,
+        seed=options.seed,
+    )
+    taken = {i for topic in kept for i in topic.anchor_indexes()}
+    for label in sorted(set(labels.tolist()) - {-1}):
+        members = [posts[j] for j in np.flatnonzero(labels == label)]
+        draft = _cluster_topic(corpus, members, taken, kept, options)
+        if draft is not None:
+            topics.append(draft)
+    settle(corpus, topics, options.supporting_score)
+    unclustered = [posts[j] for j in np.flatnonzero(labels == -1)]
+    _add_singletons(corpus, unclustered, topics, options)
+    settle(corpus, topics, options.supporting_score)
+    return _limit(topics, options.max_topics)
+
+
+def settle(corpus: Corpus, topics: Sequence[Draft], threshold: float, rounds: int = 10) -> None:
+    """Assign documents, move cluster centres to their posts' mean, until nothing moves."""
+    for _ in range(rounds):
+        before = [set(topic.members) for topic in topics]
+        assign(corpus, topics, threshold)
+        for topic in topics:
+            if topic.type == "cluster":
+                topic.centre = centre_of(corpus, _core_posts(corpus, topic))
+        if before == [set(topic.members) for topic in topics]:
+            return
+
+
+def _core_posts(corpus: Corpus, topic: Draft) -> list[int]:
+    members = [i for i in sorted(topic.members) if corpus.items[i].message_type == "post"]
+    return [*topic.anchor_indexes(), *members]
+
+
+def _cluster_topic(
+    corpus: Corpus,
+    members: list[int],
+    taken: set[int],
+    kept: Sequence[Draft],
+    options: TopicOptions,
+) -> Draft | None:
+    if taken.intersection(members):
+        return None
+    centre = centre_of(corpus, members)
+    if kept and float(np.max(_centres(kept) @ centre)) >= options.supporting_score:
+        return None
+    scores = similarity(corpus.vectors[members], centre)
+    ranked = sorted(
+        zip(members, scores, strict=True), key=lambda m: (-m[1], corpus.items[m[0]].ref)
+    )
+    anchors = [
+        (i, s) for i, s in ranked[: options.anchors_top_n] if s >= options.cluster_anchor_score
+    ]
+    if len(anchors) < options.cluster_min_anchors:
+        return None
+    return Draft("cluster", anchors, centre)
+
+
+def _add_singletons(
+    corpus: Corpus, posts: list[int], topics: list[Draft], options: TopicOptions
+) -> None:
+    taken = {i for topic in topics for i in topic.anchor_indexes()}
+    candidates = []
+    for i in posts:
+        score = singleton_score(corpus.items[i])
+        long_enough = len(corpus.items[i].text) >= options.singleton_min_chars
+        if i not in taken and long_enough and score >= options.singleton_min_score:
+            candidates.append((i, score))
+    candidates.sort(key=lambda c: (-c[1], corpus.items[c[0]].ref))
+    for i, score in candidates:
+        if (
+            topics
+            and float(np.max(_centres(topics) @ corpus.vectors[i])) >= options.supporting_score
+        ):
+            continue
+        topics.append(Draft("singleton", [(i, score)], corpus.vectors[i]))
+
+
+def singleton_score(item: Item) -> float:
+    """How well a lone post can stand as a topic: 0.6 * length (full at 600 characters)
+    + 0.4 * key phrases (full at 4), rounded to 4 places."""
+    length = min(1.0, len(item.text) / SINGLETON_FULL_LENGTH)
+    phrases = min(1.0, len(item.phrases) / SINGLETON_FULL_PHRASES)
+    return round(0.6 * length + 0.4 * phrases, 4)
+
+
+def assign(corpus: Corpus, topics: Sequence[Draft], threshold: float) -> None:
+    """Make every non-anchor document a member of its nearest topic above ``threshold``."""
+    for topic in topics:
+        topic.members.clear()
+    if not topics:
+        return
+    centres = _centres(topics)
+    anchors = {i for topic in topics for i in topic.anchor_indexes()}
+    for start in range(0, len(corpus), _CHUNK):
+        sims = corpus.vectors[start : start + _CHUNK] @ centres.T
+        best = np.argmax(sims, axis=1)
+        for offset, topic_index in enumerate(best.tolist()):
+            score = _score(sims[offset, topic_index])
+            if start + offset not in anchors and score >= threshold:
+                topics[topic_index].members[start + offset] = score
+
+
+def similarity(vectors: np.ndarray, centre: np.ndarray) -> list[float]:
+    """Cosine similarity of each row to ``centre``, clipped to 0..1 and rounded."""
+    return [_score(value) for value in (vectors @ centre).tolist()]
+
+
+def _score(value: float) -> float:
+    return round(min(1.0, max(0.0, float(value))), 4)
+
+
+def _centres(topics: Sequence[Draft]) -> np.ndarray:
+    return np.vstack([topic.centre for topic in topics])
+
+
+def _limit(topics: list[Draft], max_topics: int | None) -> list[Draft]:
+    if max_topics is None or len(topics) <= max_topics:
+        return topics
+    ranked = sorted(topics, key=lambda t: -(len(t.anchors) + len(t.members)))
+    return ranked[:max_topics]
