@@ -9,9 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sample_posts import EXPORTS, read_posts, sample_text
 from tg_parser.text.clean import clean_text, learn_boilerplate, line_key
-
-from .conftest import EXPORTS, read_posts, sample_text
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sample_posts import EXPORTS, read_posts, sample_text
 from tg_parser.text.language import detect_language
-
-from .conftest import EXPORTS, read_posts, sample_text
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sample_posts import sample_text
 from tg_parser.text.clean import clean_text
 from tg_parser.text.sentences import split_sentences
 from tg_parser.text.summary import centrality, summarise
-
-from .conftest import sample_text
 
 
 @pytest.mark.parametrize(

@@ -93,7 +93,9 @@ def _found(
 
 def _url(match: re.Match[str]) -> tuple[int, int, str, float]:
     value = match.group()
-    while value and value[-1] in _URL_TAIL and not (value[-1] == ")" and "(" in value):
+    while value and value[-1] in _URL_TAIL:
+        if value[-1] == ")" and value.count("(") >= value.count(")"):
+            break  # a balanced parenthesis belongs to the URL: …/wiki/Go_(game)
         value = value[:-1]
     return match.start(), match.start() + len(value), value, 0.99
 

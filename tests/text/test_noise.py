@@ -1,0 +1,129 @@
+"""The noise flag: advertising markers, greetings, one-liners, media only — and its
+precision and recall on the labelled sample channel."""
+
+# ruff: noqa: RUF001  (Russian text is the data here)
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sample_posts import Post, sample_text
+from tg_parser.text.clean import clean_text
+from tg_parser.text.noise import classify_noise
+
+PHOTO = {"media": {"type": "photo", "width": 1280, "height": 960}}
+CONTENT = sample_text(10)  # a real post about VACUUM
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (f"{CONTENT}\nerid: 2VtzqwH7kLm", "advertising: erid marker"),
+        (f"#реклама {CONTENT}", "advertising: ad hashtag"),
+        (f"{CONTENT} #ad", "advertising: ad hashtag"),
+        (f"{CONTENT} #Sponsored", "advertising: ad hashtag"),
+        (f"{CONTENT}\nООО «Ромашка», ИНН 7701234567", "advertising: advertiser's ИНН"),
+        (f"This post is sponsored by Acme. {CONTENT}", "advertising: sponsored"),
+        (f"Партнёрский материал. {CONTENT}", "advertising: sponsored"),
+        (f"{CONTENT} По промокоду TECHLIFE25 скидка.", "advertising: promo code"),
+        (f"{CONTENT} Use code RUN20 at checkout.", "advertising: promo code"),
+        (f"Реклама\n{CONTENT}", "advertising: label"),
+        (f"Sponsored\n\n{CONTENT}", "advertising: label"),
+        (
+            f"{CONTENT} Скидка 30%: https://shop.example.com/?ref=techlife",
+            "advertising: partner link",
+        ),
+        ("Доброе утро! ☕", "greeting"),
+        ("Всем привет 👋", "greeting"),
+        ("gm", "greeting"),
+        ("Happy Friday! 🎉", "greeting"),
+        ("С Новым годом, друзья! 🎄 Happy New Year!", "greeting"),
+        (
+            "Привет! Это канал о Python и базах данных, а ещё о кофе и беге, и о путешествиях. "
+            "Комментарии открыты.",
+            "greeting",
+        ),
+        ("Тест", "too short"),
+        ("Back from vacation, posts resume tomorrow.", "too short"),
+        ("", "empty"),
+        ("🔥🔥🔥", "empty"),
+    ],
+)
+def test_noise_reasons(text: str, reason: str) -> None:
+    assert classify_noise(text) == (True, reason)
+
+
+def test_media_without_text() -> None:
+    assert classify_noise("", PHOTO) == (True, "media only")
+    assert classify_noise(" 📷 ", PHOTO) == (True, "media only")
+
+
+def test_partner_link_hidden_behind_a_text_link() -> None:
+    payload = {
+        "text_entities": [
+            {"type": "text_link", "text": "Купить", "href": "https://x.example/?aff=me"}
+        ]
+    }
+    assert classify_noise(f"{CONTENT} Купить со скидкой", payload) == (
+        True,
+        "advertising: partner link",
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        CONTENT,
+        sample_text(7),
+        sample_text(19),
+        "Great talk on asyncio internals: https://youtu.be/abc",  # short, but a link
+        "Привет из Тбилиси! Сегодня расскажу, как мы искали лучший хачапури в старом городе, "
+        "сколько он стоит и почему по-аджарски лучше есть с утра, а не вечером после вина.",
+        "Tracked link https://news.example.com/a?utm_source=feed about a PostgreSQL release.",
+        "Разбор статьи https://habr.com/ru/articles/1/?ref=feed про индексы в PostgreSQL 17.",
+    ],
+)
+def test_content_is_not_noise(text: str) -> None:
+    assert classify_noise(text) == (False, None)
+
+
+def test_short_comment_threshold_is_a_parameter() -> None:
+    assert classify_noise("А в PG 16 так же?") == (True, "too short")
+    assert classify_noise("А в PG 16 так же?", min_words=4) == (False, None)
+
+
+def _rates(pairs: list[tuple[bool, bool]]) -> tuple[float, float]:
+    true_positive = sum(found and truth for found, truth in pairs)
+    precision = true_positive / max(sum(found for found, _ in pairs), 1)
+    recall = true_positive / max(sum(truth for _, truth in pairs), 1)
+    return precision, recall
+
+
+def test_precision_and_recall_on_the_labelled_sample(
+    sample_posts: tuple[Post, ...], labels: dict[str, dict[str, Any]]
+) -> None:
+    noise, ads = [], []
+    for post in sample_posts:
+        flagged, reason = classify_noise(clean_text(post.text), post.payload)
+        label = labels[str(post.id)]
+        noise.append((flagged, label["noise"]))
+        ads.append((bool(reason and reason.startswith("advertising")), label["ad"]))
+    noise_precision, noise_recall = _rates(noise)
+    ad_precision, ad_recall = _rates(ads)
+    print(
+        f"\nnoise: precision {noise_precision:.2f} recall {noise_recall:.2f} "
+        f"({sum(t for _, t in noise)} labelled); ads: precision {ad_precision:.2f} "
+        f"recall {ad_recall:.2f} ({sum(t for _, t in ads)} labelled)"
+    )
+    assert len(noise) == len(labels) == 165
+    assert min(noise_precision, noise_recall, ad_precision, ad_recall) >= 0.9
+
+
+@given(st.text(), st.dictionaries(st.sampled_from(["media", "text_entities"]), st.just([])))
+def test_never_fails(text: str, payload: dict[str, Any]) -> None:
+    flagged, reason = classify_noise(text, payload)
+    assert flagged == (reason is not None)
