@@ -117,7 +117,8 @@ def _payload(
     parts: list[dict[str, Any]],
     edit_date: datetime | None,
 ) -> dict[str, Any]:
-    media = [_with_part_id(m, part, len(parts)) for part in parts if (m := media_of(part))]
+    album = first.get("grouped_id") is not None
+    media = [_with_part_id(m, part, album) for part in parts if (m := media_of(part))]
     payload = {
         "views": first.get("views"),
         "forwards": first.get("forwards"),
@@ -129,14 +130,14 @@ def _payload(
         "reply_to": reply_of(first.get("reply_to")),
         "link_preview": link_preview_of(captioned.get("media")),
         "media": media or None,
-        "album": [part["id"] for part in parts] if len(parts) > 1 else None,
+        "album": [part["id"] for part in parts] if album else None,
         "grouped_id": first.get("grouped_id"),
     }
     return compact(payload)
 
 
-def _with_part_id(media: dict[str, Any], part: dict[str, Any], parts: int) -> dict[str, Any]:
-    return {"message_id": part["id"]} | media if parts > 1 else media
+def _with_part_id(media: dict[str, Any], part: dict[str, Any], album: bool) -> dict[str, Any]:
+    return {"message_id": part["id"]} | media if album else media
 
 
 def reactions_of(reactions: dict[str, Any] | None) -> list[dict[str, Any]] | None:
