@@ -7,7 +7,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from tg_parser.cli import db, export, failures, imports, ingest, runs, sources, status
+from tg_parser.cli import db, export, failures, imports, ingest, process, runs, sources, status
 from tg_parser.cli.common import State, err_console
 from tg_parser.config import load_settings
 from tg_parser.errors import TgParserError
@@ -44,6 +44,7 @@ app.add_typer(runs.app, name="runs")
 app.add_typer(failures.app, name="failures")
 app.command("init")(db.init)
 app.command("import")(imports.import_export)
+app.command("process")(process.process)
 app.command("export")(export.export)
 app.command("ingest")(ingest.ingest)
 app.command("status")(status.status)

@@ -8,10 +8,13 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
 
 from tg_parser.cli.common import err_console
 
@@ -27,6 +30,7 @@ class StageProgress:
             TextColumn("{task.description:<16}"),
             BarColumn(),
             MofNCompleteColumn(),
+            RateColumn(),
             TimeElapsedColumn(),
             console=err_console,
             transient=True,
@@ -47,3 +51,10 @@ class StageProgress:
 
     def _update(self, task: TaskID, done: int, total: int) -> None:
         self.progress.update(task, completed=done, total=total or None)
+
+
+class RateColumn(ProgressColumn):
+    """Items per second, once rich has measured it."""
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed:,.1f}/s" if task.speed else "")

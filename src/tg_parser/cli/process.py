@@ -1,0 +1,93 @@
+"""`tg-parser process`: raw messages into documents through the configured provider."""
+
+from __future__ import annotations
+
+import typer
+
+from tg_parser.cli.common import (
+    JSON_OPTION,
+    console,
+    err_console,
+    print_json,
+    print_table,
+    settings_of,
+    with_database,
+)
+from tg_parser.cli.progress import StageProgress
+from tg_parser.errors import InputError
+from tg_parser.llm.providers import choose_provider
+from tg_parser.process import ProcessOptions, ProcessReport, process_messages
+
+CHANNEL_OPTION = typer.Option(
+    None, "--channel", help="Process only this channel (@name, t.me link or -100… id)."
+)
+ALL_OPTION = typer.Option(False, "--all", help="Process every channel (the default).")
+FORCE_OPTION = typer.Option(
+    False, "--force", help="Process every message again, not only new or changed ones."
+)
+LIMIT_OPTION = typer.Option(
+    None, "--limit", min=1, help="Process at most N messages (oldest first; posts first)."
+)
+DRY_RUN_OPTION = typer.Option(
+    False, "--dry-run", help="Count what would be processed, by channel; write nothing."
+)
+
+
+def process(
+    ctx: typer.Context,
+    channel: str | None = CHANNEL_OPTION,
+    all_channels: bool = ALL_OPTION,
+    force: bool = FORCE_OPTION,
+    limit: int | None = LIMIT_OPTION,
+    dry_run: bool = DRY_RUN_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Turn new and changed messages into documents (clean text, summary, topics, noise)."""
+    if channel and all_channels:
+        raise InputError("give --channel CHANNEL or --all, not both")
+    choice = choose_provider(settings_of(ctx))
+    if choice.notice:
+        err_console.print(choice.notice, soft_wrap=True)
+    options = ProcessOptions(channel=channel, force=force, limit=limit, dry_run=dry_run)
+    with StageProgress() as progress:
+        advance = progress.stage("Processing")
+        report = with_database(
+            ctx, lambda db: process_messages(db, choice.provider, options, advance)
+        )
+    if json_output:
+        print_json(report.to_json_dict())
+    elif dry_run:
+        _print_plan(report)
+    else:
+        _print_summary(report)
+
+
+def _print_plan(report: ProcessReport) -> None:
+    counts = report.counters
+    console.print(
+        f"Dry run, nothing written: {counts['pending']} messages to process, "
+        f"{counts['skipped']} up to date (provider {report.provider}, {report.pipeline_version})",
+        soft_wrap=True,
+    )
+    if report.channels:
+        print_table(["channel", "to process"], sorted(report.channels.items()))
+
+
+def _print_summary(report: ProcessReport) -> None:
+    counts = report.counters
+    console.print(
+        f"Processed {counts['processed']} messages with {report.provider} "
+        f"({report.model_id}) in {report.duration_seconds:.2f}s (run {report.run_id})",
+        soft_wrap=True,
+    )
+    console.print(
+        f"noise: {counts['noise']}, failed: {counts['failed']}, "
+        f"skipped: {counts['skipped']} (up to date or past --limit)",
+        soft_wrap=True,
+    )
+    if counts["failed"]:
+        err_console.print(
+            f"Warning: {counts['failed']} messages failed and were recorded; see "
+            "`tg-parser failures list` (the next run tries them again)",
+            soft_wrap=True,
+        )
