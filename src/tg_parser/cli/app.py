@@ -7,7 +7,18 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from tg_parser.cli import db, export, failures, imports, ingest, process, runs, sources, status
+from tg_parser.cli import (
+    db,
+    export,
+    failures,
+    imports,
+    ingest,
+    process,
+    runs,
+    sources,
+    status,
+    telegram,
+)
 from tg_parser.cli.common import State, err_console
 from tg_parser.config import load_settings
 from tg_parser.errors import TgParserError
@@ -41,6 +52,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(sources.app, name="sources")
 app.add_typer(runs.app, name="runs")
+app.add_typer(telegram.app, name="telegram")
 app.add_typer(failures.app, name="failures")
 app.command("init")(db.init)
 app.command("import")(imports.import_export)
