@@ -14,6 +14,7 @@ from tg_parser.cli import (
     imports,
     ingest,
     process,
+    run,
     runs,
     sources,
     status,
@@ -58,6 +59,7 @@ app.command("init")(db.init)
 app.command("import")(imports.import_export)
 app.command("process")(process.process)
 app.command("export")(export.export)
+app.command("run")(run.run)
 app.command("ingest")(ingest.ingest)
 app.command("status")(status.status)
 

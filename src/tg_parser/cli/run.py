@@ -1,0 +1,98 @@
+"""`tg-parser run`: import → process → topics → export in one command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from tg_parser.cli.common import (
+    JSON_OPTION,
+    console,
+    err_console,
+    print_json,
+    settings_of,
+    with_database,
+)
+from tg_parser.cli.progress import StageProgress
+from tg_parser.embed import LocalEmbedder
+from tg_parser.errors import InputError
+from tg_parser.llm.providers import choose_provider
+from tg_parser.pipeline import PipelineOptions, PipelineReport, Stages, run_pipeline
+from tg_parser.topics.options import TopicOptions
+
+CHANNEL_OPTION = typer.Option(
+    None, "--channel", help="Work on this channel only (with --import: store it under this key)."
+)
+ALL_OPTION = typer.Option(False, "--all", help="Work on every channel (the default).")
+IMPORT_OPTION = typer.Option(
+    None, "--import", help="First import this Telegram Desktop export (result.json or folder)."
+)
+COMMENTS_OPTION = typer.Option(
+    None, "--comments", help="Also import this discussion-group export as the channel's comments."
+)
+OUT_OPTION = typer.Option(Path("kb"), "--out", help="Directory for the knowledge-base files.")
+
+
+def run(
+    ctx: typer.Context,
+    channel: str | None = CHANNEL_OPTION,
+    all_channels: bool = ALL_OPTION,
+    import_path: Path | None = IMPORT_OPTION,
+    comments_path: Path | None = COMMENTS_OPTION,
+    out: Path = OUT_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Import (optional), process, build topics and export: the knowledge base in one go."""
+    if channel and all_channels:
+        raise InputError("give --channel CHANNEL or --all, not both")
+    if all_channels and import_path:
+        raise InputError("--import works on one channel: leave out --all")
+    settings = settings_of(ctx)
+    choice = choose_provider(settings)
+    if choice.notice:
+        err_console.print(choice.notice, soft_wrap=True)
+    stages = Stages(choice.provider, LocalEmbedder(), TopicOptions.from_settings(settings))
+    options = PipelineOptions(
+        out=out, channel=channel, import_path=import_path, comments_path=comments_path
+    )
+    with StageProgress() as progress:
+        report = with_database(ctx, lambda db: run_pipeline(db, options, stages, progress.stage))
+    if json_output:
+        print_json(report.to_json_dict())
+    else:
+        print_summary(report)
+
+
+def print_summary(report: PipelineReport) -> None:
+    for imported in report.imports:
+        counts = imported.counters
+        kind = "comments" if imported.message_type == "comment" else "posts"
+        console.print(
+            f"Imported {kind}: {counts['inserted']} new, {counts['edited']} edited, "
+            f"{counts['unchanged']} unchanged",
+            soft_wrap=True,
+        )
+    if report.process is not None:
+        counts = report.process.counters
+        console.print(
+            f"Processed {counts['processed']} messages ({counts['noise']} noise, "
+            f"{counts['failed']} failed, {counts['skipped']} up to date)",
+            soft_wrap=True,
+        )
+    if report.topics is not None:
+        counts = report.topics.counters
+        console.print(
+            f"Topics: {counts.get('topics_total', 0)} ({counts.get('cluster_total', 0)} clusters, "
+            f"{counts.get('singleton_total', 0)} singletons), "
+            f"{counts.get('covered_items_total', 0)} messages in topics",
+            soft_wrap=True,
+        )
+    if report.export is not None:
+        counts = report.export.counts
+        console.print(
+            f"Knowledge base: {counts['topic_entries']} topic and {counts['message_entries']} "
+            f"message entries in {Path(report.export.out).resolve()} "
+            f"(kb_entries.ndjson, topics.json, manifest.json) in {report.duration_seconds:.1f}s",
+            soft_wrap=True,
+        )
