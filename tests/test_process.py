@@ -12,6 +12,7 @@ from tg_parser.contracts import validate
 from tg_parser.errors import NotFoundError
 from tg_parser.importer import ImportOptions, import_export
 from tg_parser.llm.base import Analysis, Entity, MessageInput
+from tg_parser.llm.offline import OfflineProvider
 from tg_parser.process import PIPELINE_VERSION, ProcessOptions, ProcessReport, process_messages
 from tg_parser.store.database import Database
 from tg_parser.store.documents import StoredDocument
@@ -218,3 +219,18 @@ async def test_failures_never_stop_the_run_and_clear_on_success(db: Database) ->
     async with db.transaction() as repos:
         assert await repos.failures.list() == []
     assert len(await _documents(db)) == GARDEN
+
+
+async def test_the_offline_provider_on_a_real_export(db: Database) -> None:
+    messages = 208
+    await _import(db, EXPORTS / "ar_en_public_channel_upon_the_path_of_salaf_213msgs.json")
+    report = await process_messages(db, OfflineProvider(), ProcessOptions())
+    assert (report.counters["processed"], report.counters["failed"]) == (messages, 0)
+    documents = await _documents(db)
+    assert len(documents) == messages
+    for stored in documents.values():
+        validate("processed_document", stored.document.to_json_dict())
+        assert stored.document.metadata and stored.document.metadata["provider"] == "offline"
+    assert 0 < report.counters["noise"] < messages
+    again = await process_messages(db, OfflineProvider(), ProcessOptions())
+    assert (again.counters["processed"], again.counters["skipped"]) == (0, messages)
