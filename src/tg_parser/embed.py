@@ -13,9 +13,6 @@ from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
-import structlog
-
-log = structlog.get_logger(__name__)
 
 
 class Embedder(Protocol):
@@ -49,17 +46,6 @@ class LocalEmbedder:
 def text_hash(text: str) -> str:
     """The key that decides whether a stored vector is still current."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def embed_in_batches(embedder: Embedder, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
-    """Embed ``texts`` a batch at a time (bounded memory, progress between batches)."""
-    parts = [
-        embedder.embed(texts[start : start + batch_size])
-        for start in range(0, len(texts), batch_size)
-    ]
-    if not parts:
-        return np.zeros((0, embedder.dimensions), dtype=np.float32)
-    return np.vstack(parts)
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tg_parser.models import TopicBundle, TopicCard
-from tg_parser.store.tables import topic_bundles, topic_cards, topic_targets
+from tg_parser.models import TopicBundle, TopicCard, source_ref
+from tg_parser.store.tables import raw_messages, topic_bundles, topic_cards, topic_targets
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,17 @@ class TopicRepository:
         )
         row = (await self.conn.execute(query)).mappings().first()
         return _topic(row) if row is not None else None
+
+    async def comment_threads(self) -> dict[str, str]:
+        """The source_ref of each stored comment's post (comments with a known thread)."""
+        query = select(
+            raw_messages.c.channel_id, raw_messages.c.message_id, raw_messages.c.thread_id
+        ).where(raw_messages.c.message_type == "comment", raw_messages.c.thread_id.is_not(None))
+        rows = await self.conn.execute(query)
+        return {
+            source_ref(channel, "comment", comment): source_ref(channel, "post", thread)
+            for channel, comment, thread in rows
+        }
 
     async def add_target(self, subject: str, channel_id: str | None, now: datetime) -> int:
         result = await self.conn.execute(

@@ -46,8 +46,11 @@ async def build_topics(
             stored = await repos.documents.for_channel()
             existing = await repos.topics.current()
             targets = await repos.topics.targets()
+            threads = await repos.topics.comment_threads()
         items = [
-            Item.of(s.document) for s in stored if not s.noise and s.document.text_clean.strip()
+            Item.of(s.document, threads.get(s.document.source_ref))
+            for s in stored
+            if not s.noise and s.document.text_clean.strip()
         ]
         everything = Corpus(items, await vectors_for(db, embedder, items, run, progress))
         context = Context(run_id=run.id, now=utcnow(), options=options)

@@ -79,8 +79,11 @@ def shared_phrases(item: Item, phrases: Sequence[str]) -> list[str]:
 
 
 def _title(phrases: list[str]) -> str:
+    """``"<Object>: <aspect>"``: the top phrase, then the next one that does not repeat it."""
     head = phrases[0][:1].upper() + phrases[0][1:]
-    return f"{head}: {phrases[1]}" if len(phrases) > 1 else head
+    first = phrases[0].casefold()
+    aspects = [p for p in phrases[1:] if first not in p.casefold() and p.casefold() not in first]
+    return f"{head}: {aspects[0]}" if aspects else head
 
 
 def _summary(anchors: list[Item], phrases: list[str]) -> str:

@@ -23,9 +23,11 @@ class Item:
     language: str | None = None
     summary: str | None = None
     date: datetime | None = None
+    thread_ref: str | None = None
 
     @classmethod
-    def of(cls, document: ProcessedDocument) -> Item:
+    def of(cls, document: ProcessedDocument, thread_ref: str | None = None) -> Item:
+        """The item of a document; ``thread_ref``: the post a comment belongs to."""
         _, message_type, _ = parse_source_ref(document.source_ref)
         metadata = document.metadata or {}
         date = metadata.get("message_date")
@@ -39,6 +41,7 @@ class Item:
             language=document.language,
             summary=document.summary,
             date=datetime.fromisoformat(date) if isinstance(date, str) else None,
+            thread_ref=thread_ref,
         )
 
 
@@ -51,6 +54,11 @@ class Corpus:
 
     def __post_init__(self) -> None:
         self.index = {item.ref: position for position, item in enumerate(self.items)}
+        self.threads = {
+            position: self.index[item.thread_ref]
+            for position, item in enumerate(self.items)
+            if item.thread_ref in self.index
+        }
 
     def __len__(self) -> int:
         return len(self.items)

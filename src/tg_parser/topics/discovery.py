@@ -141,7 +141,8 @@ def singleton_score(item: Item) -> float:
 
 
 def assign(corpus: Corpus, topics: Sequence[Draft], threshold: float) -> None:
-    """Make every non-anchor document a member of its nearest topic above ``threshold``."""
+    """Make every non-anchor document a member of its nearest topic above ``threshold``;
+    a comment joins the topic of its post instead when it is that close to the post."""
     for topic in topics:
         topic.members.clear()
     if not topics:
@@ -155,6 +156,21 @@ def assign(corpus: Corpus, topics: Sequence[Draft], threshold: float) -> None:
             score = _score(sims[offset, topic_index])
             if start + offset not in anchors and score >= threshold:
                 topics[topic_index].members[start + offset] = score
+    _join_threads(corpus, topics, threshold)
+
+
+def _join_threads(corpus: Corpus, topics: Sequence[Draft], threshold: float) -> None:
+    owner = {i: topic for topic in topics for i in (*topic.anchor_indexes(), *topic.members)}
+    for comment, post in sorted(corpus.threads.items()):
+        topic = owner.get(post)
+        score = _score(corpus.vectors[comment] @ corpus.vectors[post])
+        if topic is None or comment in topic.anchor_indexes() or score < threshold:
+            continue
+        current = owner.get(comment)
+        if current is not None and current is not topic:
+            del current.members[comment]
+        topic.members[comment] = max(score, topic.members.get(comment, 0.0))
+        owner[comment] = topic
 
 
 def similarity(vectors: np.ndarray, centre: np.ndarray) -> list[float]:

@@ -65,7 +65,10 @@ def _bundle(
     ]
     for i, score in sorted(draft.members.items(), key=lambda m: (-m[1], corpus.items[m[0]].ref)):
         shared = shared_phrases(corpus.items[i], text.phrases)
+        item = corpus.items[i]
         why = f"similarity {score:.2f} to the topic"
+        if item.thread_ref is not None and corpus.index.get(item.thread_ref) in _all_indexes(draft):
+            why = f"comment on {item.thread_ref} in this topic; similarity {score:.2f}"
         if shared:
             why += "; shared key phrases: " + ", ".join(shared)
         items.append(_item(corpus.items[i], "supporting", score, why))
