@@ -50,13 +50,12 @@ def test_ingest_collects_a_channel_then_only_what_is_new(web: FakeTelegramWeb) -
     assert first["counters"]["comments_inserted"] == 3
     assert first["sources"][0]["outcome"] == "collected"
     assert second["counters"]["posts_inserted"] == 2
-    code, out, _ = invoke("sources", "show", "synth", "--json")
-    shown = json.loads(out)
+    shown = json.loads(invoke("sources", "show", "synth", "--json")[1])
     assert (shown["high_watermark"], shown["posts"], shown["comments"]) == (47, 47, 3)
     assert (shown["title"], shown["subscribers"]) == ("Synthetic Channel", 1200)
     assert [a["status"] for a in shown["attempts"]] == ["succeeded", "succeeded"]
-    code, out, _ = invoke("runs", "show", first["run_id"], "--json")
-    assert json.loads(out)["counters"]["sources_collected"] == 1
+    run = json.loads(invoke("runs", "show", first["run_id"], "--json")[1])
+    assert run["counters"]["sources_collected"] == 1
 
 
 def test_ingest_prints_a_summary_per_source(web: FakeTelegramWeb) -> None:
@@ -114,3 +113,25 @@ def test_bad_selections(web: FakeTelegramWeb, args: list[str], message: str) -> 
 
     assert code in (2, 3)
     assert message in err
+
+
+@pytest.mark.parametrize(
+    ("credentials", "via"),
+    [
+        ({}, "web"),
+        ({"TELEGRAM_API_ID": "1", "TELEGRAM_API_HASH": "h"}, "web"),  # no session yet
+        (
+            {"TELEGRAM_API_ID": "1", "TELEGRAM_API_HASH": "h", "TELEGRAM_SESSION_STRING": "s"},
+            "telegram",
+        ),
+    ],
+)
+def test_new_sources_go_through_telegram_when_it_is_configured(
+    cli_env: str, monkeypatch: pytest.MonkeyPatch, credentials: dict[str, str], via: str
+) -> None:
+    for name, value in credentials.items():
+        monkeypatch.setenv(name, value)
+    add("@fresh")
+    add("@fresh", "--include-comments")
+
+    assert json.loads(invoke("sources", "show", "fresh", "--json")[1])["via"] == via

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from ingest_fakes import FakeChannel, posted
 from tg_parser.clock import utcnow
+from tg_parser.config import Settings
 from tg_parser.errors import (
     InputError,
     RateLimitedError,
@@ -18,7 +21,9 @@ from tg_parser.errors import (
 from tg_parser.ingest import IngestOptions, IngestReport, ingest
 from tg_parser.models import Source
 from tg_parser.sources import registry
+from tg_parser.sources.telegram import TelegramSource, telethon_error
 from tg_parser.store.database import Database
+from tg_parser.testing import FakeTelegramClient
 
 ALL = IngestOptions(all=True)
 
@@ -243,3 +248,46 @@ async def test_cancelling_records_a_cancelled_run_and_keeps_stored_batches(db: D
 async def _stored(db: Database) -> int:
     async with db.transaction() as repos:
         return await repos.messages.count("alpha")
+
+
+TELETHON_DUMP = (
+    Path(__file__).parent
+    / "data"
+    / "telethon"
+    / "uk_channel_regionality_1941msgs_telethon_to_dict.json"
+)
+
+
+async def test_telethon_flood_wait_defers_and_the_next_run_resumes(db: Database) -> None:
+    """The real Telethon source (over FakeTelegramClient) through the service."""
+    fake = FakeTelegramClient()
+    fake.add_chat(
+        json.loads(TELETHON_DUMP.read_text(encoding="utf-8")),
+        **{"id": 1253488154, "title": "Регіоналіті", "username": "regionality"},
+    )
+    fake.fail(telethon_error("FloodWaitError", seconds=86400), after=7)
+    settings = Settings(
+        telegram_api_id=1, telegram_api_hash="hash", telegram_session_string="session"
+    )
+    await registry.add_source(db, "regionality", via="telegram")
+    options = IngestOptions(channels=("regionality",))
+
+    def telegram(via: str) -> TelegramSource:
+        return TelegramSource(settings, client_factory=fake.factory)
+
+    first = await ingest(db, options, telegram)
+    deferred = await ingest(db, options, telegram)
+    regionality = await source(db, "regionality")
+    async with db.transaction() as repos:
+        await repos.sources.defer(regionality.id, utcnow())
+    resumed = await ingest(db, options, telegram)
+
+    assert first.sources[0].outcome == "failed" and "deferred until" in first.sources[0].reason
+    assert regionality.rate_limit_until is not None
+    assert regionality.rate_limit_until - utcnow() > timedelta(seconds=3500)  # capped: 1 h
+    assert (regionality.numeric_id, regionality.title) == (-1001253488154, "Регіоналіті")
+    assert deferred.sources[0].outcome == "deferred"
+    assert resumed.sources[0].outcome == "collected"
+    inserted = first.counters["posts_inserted"] + resumed.counters["posts_inserted"]
+    async with db.transaction() as repos:
+        assert await repos.messages.count("regionality") == inserted == 1761

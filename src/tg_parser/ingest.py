@@ -25,11 +25,12 @@ import structlog
 from tg_parser.clock import utcnow
 from tg_parser.collection import Progress, SourceCollection, SourceReport, with_zeros
 from tg_parser.config import Settings
-from tg_parser.errors import ConfigError, InputError
+from tg_parser.errors import InputError
 from tg_parser.models import Source, SourceVia
 from tg_parser.runs import RunTracker, track_run
 from tg_parser.sources import registry
 from tg_parser.sources.base import LiveSource, Window
+from tg_parser.sources.telegram import TelegramSource
 from tg_parser.sources.web import WebSource
 from tg_parser.store.database import Database
 
@@ -168,9 +169,7 @@ def live_sources(settings: Settings) -> LiveSourceFactory:
     """The real way in for each ``via``."""
 
     def make(via: SourceVia) -> LiveSource:
-        if via == "telegram":
-            raise ConfigError("the Telegram source is not part of this build yet: use --via web")
-        return WebSource(settings)
+        return TelegramSource(settings) if via == "telegram" else WebSource(settings)
 
     return make
 

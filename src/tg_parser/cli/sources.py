@@ -7,7 +7,13 @@ from typing import Any
 
 import typer
 
-from tg_parser.cli.common import JSON_OPTION, print_json, print_table, with_database
+from tg_parser.cli.common import (
+    JSON_OPTION,
+    print_json,
+    print_table,
+    settings_of,
+    with_database,
+)
 from tg_parser.models import Source, SourceVia
 from tg_parser.sources import registry
 from tg_parser.sources.registry import SourceSummary
@@ -36,7 +42,10 @@ _ATTEMPT_COLUMNS = (
     "error_message",
 )
 VIA = typer.Option(
-    None, "--via", help="How to collect it: telegram, web or export (new sources: web)."
+    None,
+    "--via",
+    help="How to collect it: telegram, web or export (new sources: telegram when "
+    "Telegram credentials and a session exist, else web).",
 )
 
 
@@ -74,6 +83,7 @@ def add(
             since=since_at,
             until=until_at,
             poll_interval_seconds=interval,
+            new_via=registry.default_via(settings_of(ctx)),
         ),
     )
     key = result.source.channel_key

@@ -13,11 +13,12 @@ from typing import Any, Literal
 
 from pydantic_core import to_jsonable_python
 
+from tg_parser.config import Settings
 from tg_parser.errors import InputError, NotFoundError
 from tg_parser.models import Source, SourceStatus, SourceVia, channel_key
+from tg_parser.sources.telegram import telegram_configured
 from tg_parser.store.database import Database, Repositories
 
-DEFAULT_VIA: SourceVia = "web"
 AddAction = Literal["added", "updated", "unchanged"]
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -55,6 +56,12 @@ class RemoveResult:
     kept_messages: int
 
 
+def default_via(settings: Settings) -> SourceVia:
+    """How new sources are collected: ``telegram`` when Telegram credentials and a session
+    are configured, else ``web``."""
+    return "telegram" if telegram_configured(settings) else "web"
+
+
 def parse_when(text: str, option: str) -> datetime:
     """An ISO date or datetime; a naive one is read as UTC."""
     try:
@@ -88,8 +95,10 @@ async def add_source(
     since: datetime | None = None,
     until: datetime | None = None,
     poll_interval_seconds: int | None = None,
+    new_via: SourceVia = "web",
 ) -> AddResult:
-    """Register a channel, or update the settings given (``None`` = leave as it is)."""
+    """Register a channel, or update the settings given (``None`` = leave as it is);
+    a new channel without ``via`` is collected ``new_via`` (see :func:`default_via`)."""
     key = channel_key(channel)
     given: dict[str, Any] = {
         "via": via,
@@ -102,7 +111,7 @@ async def add_source(
     async with db.transaction() as repos:
         existing = await _find(repos, key)
         if existing is None:
-            values = {"via": DEFAULT_VIA} | _identity(key) | values
+            values = {"via": new_via} | _identity(key) | values
         else:
             key = existing.channel_key
         old_from, old_to = (
