@@ -171,7 +171,7 @@ class Settings(BaseSettings):
         default=0.5, ge=0, le=1, description="Similarity to a topic a supporting item needs."
     )
     topic_target_score: float = Field(
-        default=0.45,
+        default=0.3,
         ge=0,
         le=1,
         description="Similarity to a target's subject a document needs to join its bundle.",

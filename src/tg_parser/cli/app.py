@@ -19,6 +19,7 @@ from tg_parser.cli import (
     sources,
     status,
     telegram,
+    topics,
 )
 from tg_parser.cli.common import State, err_console
 from tg_parser.config import load_settings
@@ -53,6 +54,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(sources.app, name="sources")
 app.add_typer(runs.app, name="runs")
+app.add_typer(topics.app, name="topics")
 app.add_typer(telegram.app, name="telegram")
 app.add_typer(failures.app, name="failures")
 app.command("init")(db.init)

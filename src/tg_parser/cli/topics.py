@@ -133,7 +133,7 @@ def target_list(ctx: typer.Context, json_output: bool = JSON_OPTION) -> None:
 def target_remove(
     ctx: typer.Context,
     target_id: int = typer.Argument(
-        ..., metavar="ID", help="A target id from `topics target list`."
+        ..., metavar="TARGET_ID", help="A target id from `topics target list`."
     ),
 ) -> None:
     """Remove a target topic and its card."""

@@ -26,7 +26,7 @@ class TopicOptions(BaseModel):
     cluster_anchor_score: float = 0.6
     anchors_top_n: int = 3
     supporting_score: float = 0.5
-    target_score: float = 0.45
+    target_score: float = 0.3
     min_cluster_size: int = 4
     min_samples: int = 2
     dimensions: int = 32
