@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
@@ -87,16 +88,10 @@ class SourceCollection:
         source = await self._describe(live)
         async with self.db.transaction() as repos:
             cursors = await repos.cursors.get(source.id)
-        batches = live.collect(source, window, cursors)
-        try:
-            async for batch in batches:
-                await self._store(batch)
-                if window.limit is not None and self.report.counters["messages"] >= window.limit:
-                    break
-        finally:
-            close = getattr(batches, "aclose", None)
-            if close is not None:
-                await close()
+        async for batch in read_ahead(live.collect(source, window, cursors)):
+            await self._store(batch)
+            if window.limit is not None and self.report.counters["messages"] >= window.limit:
+                break
 
     async def _describe(self, live: LiveSource) -> Source:
         """Resolve the channel and keep what was learnt about it on the source row."""
@@ -148,6 +143,39 @@ class SourceCollection:
             for kind in ("posts", "comments")
             for what in ("inserted", "edited")
         )
+
+
+async def read_ahead(batches: AsyncIterator[Batch], depth: int = 2) -> AsyncIterator[Batch]:
+    """The source's batches, fetched up to ``depth`` ahead while earlier ones are stored,
+    so request latency and storage overlap. A batch is only a promise until it is stored
+    with its cursor: one fetched but not stored when a crash comes is fetched again.
+    The source's error comes after the batches it fetched before failing."""
+    queue: asyncio.Queue[Batch | BaseException | None] = asyncio.Queue(depth)
+
+    async def pump() -> None:
+        try:
+            async for batch in batches:
+                await queue.put(batch)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # handed over to the reader, raised there
+            await queue.put(exc)
+        else:
+            await queue.put(None)
+
+    reader = asyncio.create_task(pump())
+    try:
+        while (item := await queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        reader.cancel()
+        with suppress(asyncio.CancelledError):
+            await reader
+        close = getattr(batches, "aclose", None)
+        if close is not None:
+            await close()
 
 
 def with_zeros(counters: Counter[str]) -> dict[str, int]:
