@@ -9,6 +9,8 @@
   sources, ``exported_at``, ``export_version``;
 - ``manifest.json``: counts, versions, filters, and each file's size and sha256.
 
+Every entry, card and bundle is checked, as written, against its contract's model (which
+mirrors the JSON Schema at a fraction of the cost; the tests check the schemas too).
 Every file is replaced atomically, the manifest last. Noise (ads, greetings) and messages
 without text are left out unless asked for. An export is a run (stage ``export``).
 """
@@ -25,12 +27,11 @@ from typing import Any, Literal
 
 import structlog
 
-from tg_parser import contracts
 from tg_parser.clock import utcnow
 from tg_parser.export_entries import Catalog, iso, resolved_sources
 from tg_parser.export_files import MANIFEST, ExportDirectory, json_bytes
 from tg_parser.export_selection import SelectedTopic, Selection, select
-from tg_parser.models import channel_key
+from tg_parser.models import KnowledgeBaseEntry, TopicBundle, TopicCard, channel_key
 from tg_parser.runs import RunTracker, track_run
 from tg_parser.store.database import Database
 
@@ -168,7 +169,7 @@ class _Writer:
     def _entries(self) -> Iterator[dict[str, Any]]:
         total = len(self.selection.topics) + len(self.selection.messages)
         for done, entry in enumerate(self.selection.entries(self.catalog), start=1):
-            contracts.validate("knowledge_base_entry", entry)
+            KnowledgeBaseEntry.model_validate_json(json_bytes(entry))
             yield entry
             if self.progress is not None and (done % 500 == 0 or done == total):
                 self.progress(done, total)
@@ -176,11 +177,11 @@ class _Writer:
     def _topics_document(self) -> dict[str, Any]:
         cards = [topic.card for topic in self.selection.topics]
         for card in cards:
-            contracts.validate("topic_card", card)
+            TopicCard.model_validate_json(json_bytes(card))
         return self._stamp({"topics": cards})
 
     def _topic(self, topic: SelectedTopic) -> dict[str, Any]:
-        contracts.validate("topic_bundle", topic.bundle)
+        TopicBundle.model_validate_json(json_bytes(topic.bundle))
         sources = resolved_sources(topic.bundle["items"], self.catalog)
         return self._stamp({"card": topic.card, "bundle": topic.bundle, "sources": sources})
 
