@@ -32,6 +32,7 @@ from tg_parser import importer
 from tg_parser.config import Settings
 from tg_parser.embed import LocalEmbedder
 from tg_parser.llm.offline import OfflineProvider
+from tg_parser.log import configure_logging
 from tg_parser.models import ProcessedDocument, parse_source_ref
 from tg_parser.process import ProcessOptions, process_messages
 from tg_parser.store.database import Database
@@ -44,6 +45,7 @@ CHANNEL = "-1001987654321"
 
 async def measure(folder: Path) -> dict[str, Any]:
     settings = Settings(database_url=f"sqlite:///{folder / 'quality.sqlite'}")
+    configure_logging(settings)
     db = await Database.open(settings)
     try:
         await _load(db)

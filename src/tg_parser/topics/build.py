@@ -59,7 +59,7 @@ async def build_topics(
             if options.channel in (None, channel):
                 corpus = _subset(everything, lambda item, c=channel: item.channel_id == c)
                 kept = [] if options.force else _kept(corpus, existing, channel)
-                topics += _records(corpus, discover(corpus, kept, options), context)
+                topics += topic_records(corpus, discover(corpus, kept, options), context)
                 run.add(topics_kept=len(kept))
                 if progress is not None:
                     progress("topics", len(topics), len(topics))
@@ -95,7 +95,7 @@ def _kept(corpus: Corpus, existing: Sequence[StoredTopic], channel: str) -> list
     return kept
 
 
-def _records(corpus: Corpus, drafts: list[Draft], context: Context) -> list[StoredTopic]:
+def topic_records(corpus: Corpus, drafts: list[Draft], context: Context) -> list[StoredTopic]:
     language = corpus.language()
     texts = [write_text(corpus, draft, language) for draft in drafts]
     titles = [text.title for text in texts]

@@ -87,7 +87,8 @@ def _title(phrases: list[str]) -> str:
 
 
 def _summary(anchors: list[Item], phrases: list[str]) -> str:
-    sentences = [s for item in anchors for s in _SENTENCE.split(item.summary or item.text) if s]
+    split = (s.strip() for item in anchors for s in _SENTENCE.split(item.summary or item.text))
+    sentences = list(dict.fromkeys(s for s in split if s))
     wanted = [p.casefold() for p in phrases]
     ranked = sorted(
         range(len(sentences)),

@@ -3,8 +3,8 @@
 1. Topics kept from earlier builds come first (their anchors and ids do not change).
 2. Posts are clustered; a cluster that holds no kept anchor and is not explained by a kept
    topic becomes a ``cluster`` topic if its most central posts pass the anchor rules.
-3. Long posts in no cluster that no topic explains become ``singleton`` topics (greedily,
-   best first).
+3. Long posts that no topic explains (not close enough to any centre) become
+   ``singleton`` topics, greedily, best first.
 4. Every other document (posts and comments) supports the topic whose centre is nearest,
    when the similarity reaches the supporting threshold.
 
@@ -65,8 +65,8 @@ def discover(corpus: Corpus, kept: Sequence[Draft], options: TopicOptions) -> li
         if draft is not None:
             topics.append(draft)
     settle(corpus, topics, options.supporting_score)
-    unclustered = [posts[j] for j in np.flatnonzero(labels == -1)]
-    _add_singletons(corpus, unclustered, topics, options)
+    explained = {i for topic in topics for i in (*topic.anchor_indexes(), *topic.members)}
+    _add_singletons(corpus, [i for i in posts if i not in explained], topics, options)
     settle(corpus, topics, options.supporting_score)
     return _limit(topics, options.max_topics)
 
