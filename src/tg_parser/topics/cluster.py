@@ -15,7 +15,7 @@ from sklearn.decomposition import PCA
 from tg_parser.embed import normalise
 
 DIRECT_LIMIT = 8000
-POINTS_PER_CENTRE = 25
+POINTS_PER_CENTRE = 50
 NOISE = -1
 
 
@@ -52,7 +52,7 @@ def cluster_labels(
         random_state=seed,
         batch_size=4096,
         n_init=1,
-        max_iter=20,
+        max_iter=10,
     ).fit(points)
     centre_labels = _hdbscan(normalise(kmeans.cluster_centers_), 2, 1)
     return np.asarray(centre_labels[kmeans.labels_])
