@@ -25,8 +25,9 @@ from tg_parser.errors import (
 )
 from tg_parser.models import CollectedMessage, Source
 from tg_parser.sources.base import Batch, Window
-from tg_parser.sources.telegram import TelegramSource, telegram_configured, telethon_error
+from tg_parser.sources.telegram import TelegramSource, telethon_error
 from tg_parser.sources.telegram_comments import GROUP_CURSOR
+from tg_parser.sources.telegram_session import telegram_configured
 from tg_parser.store.database import Database
 from tg_parser.testing import FakeChat, FakeTelegramClient
 

@@ -16,7 +16,7 @@ from pydantic_core import to_jsonable_python
 from tg_parser.config import Settings
 from tg_parser.errors import InputError, NotFoundError
 from tg_parser.models import Source, SourceStatus, SourceVia, channel_key
-from tg_parser.sources.telegram import telegram_configured
+from tg_parser.sources.telegram_session import telegram_configured
 from tg_parser.store.database import Database, Repositories
 
 AddAction = Literal["added", "updated", "unchanged"]

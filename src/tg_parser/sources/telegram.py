@@ -36,7 +36,12 @@ from tg_parser.errors import (
 from tg_parser.models import Source, numeric_channel_key
 from tg_parser.sources.base import Batch, ChannelInfo, Window
 from tg_parser.sources.telegram_comments import CommentReader
-from tg_parser.sources.telegram_session import SessionLock, create_private, session_path
+from tg_parser.sources.telegram_session import (
+    SessionLock,
+    create_private,
+    session_path,
+    telegram_configured,
+)
 from tg_parser.sources.telegram_walk import PostWalk
 
 log = structlog.get_logger(__name__)
@@ -76,16 +81,6 @@ _RETRYABLE: tuple[type[BaseException], ...] = (
     errors.TimedOutError,
     errors.RPCError,
 )
-
-
-def telegram_configured(settings: Settings) -> bool:
-    """API id + hash and a session (a session string or an existing session file)."""
-    if settings.telegram_api_id is None or settings.telegram_api_hash is None:
-        return False
-    return (
-        bool(settings.telegram_session_string)
-        or session_path(settings.telegram_session_file).is_file()
-    )
 
 
 def default_client(settings: Settings, session: SessionSpec) -> Any:

@@ -11,6 +11,7 @@ import fcntl
 import os
 from pathlib import Path
 
+from tg_parser.config import Settings
 from tg_parser.errors import SessionBusyError
 
 PRIVATE = 0o600
@@ -60,3 +61,13 @@ class SessionLock:
         os.ftruncate(self._fd, 0)
         os.close(self._fd)  # closing the descriptor drops the lock
         self._fd = None
+
+
+def telegram_configured(settings: Settings) -> bool:
+    """API id + hash and a session (a session string or an existing session file)."""
+    if settings.telegram_api_id is None or settings.telegram_api_hash is None:
+        return False
+    return (
+        bool(settings.telegram_session_string)
+        or session_path(settings.telegram_session_file).is_file()
+    )

@@ -9,8 +9,6 @@ documents within a minute on two cores. Everything is seeded: same input, same l
 from __future__ import annotations
 
 import numpy as np
-from sklearn.cluster import HDBSCAN, MiniBatchKMeans
-from sklearn.decomposition import PCA
 
 from tg_parser.embed import normalise
 
@@ -25,6 +23,8 @@ def reduce(vectors: np.ndarray, dimensions: int, seed: int) -> np.ndarray:
     components = min(dimensions, count - 1, width)
     if components < 2:
         return vectors
+    from sklearn.decomposition import PCA  # scikit-learn loads in ~1 s: only when clustering
+
     solver = "randomized" if count > DIRECT_LIMIT else "full"
     reduced = PCA(n_components=components, random_state=seed, svd_solver=solver).fit_transform(
         vectors
@@ -47,6 +47,8 @@ def cluster_labels(
     points = reduce(vectors, dimensions, seed)
     if count <= DIRECT_LIMIT:
         return _hdbscan(points, min_cluster_size, min_samples)
+    from sklearn.cluster import MiniBatchKMeans
+
     kmeans = MiniBatchKMeans(
         n_clusters=count // POINTS_PER_CENTRE,
         random_state=seed,
@@ -59,5 +61,7 @@ def cluster_labels(
 
 
 def _hdbscan(points: np.ndarray, min_cluster_size: int, min_samples: int) -> np.ndarray:
+    from sklearn.cluster import HDBSCAN
+
     model = HDBSCAN(min_cluster_size=min_cluster_size, min_samples=min_samples, copy=True)
     return np.asarray(model.fit_predict(points))
