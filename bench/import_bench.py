@@ -3,7 +3,8 @@
 Writes a synthetic Telegram Desktop export of N messages (entity lists, media, replies,
 edits, reactions), then measures in separate processes:
 
-- baseline: plain ``json.load`` + one ``executemany`` of the same rows into SQLite;
+- baseline: plain ``json.load`` + one ``executemany`` of the same rows into SQLite (the
+  same ``raw_messages`` table and column values tg-parser stores);
 - tg-parser: ``tg-parser import`` into a fresh SQLite database.
 
 Prints one JSON object: messages/s and peak RSS of each, and their ratio.
@@ -15,6 +16,7 @@ Goals (issue 2): tg-parser throughput ≥ 50% of the baseline's, peak RSS < 250 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -23,13 +25,20 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-WORDS = (
+import sqlalchemy
+
+from tg_parser.store.tables import raw_messages
+
+VOCABULARY = (
     "канал новости релиз Python PostgreSQL обновление release notes performance "
     "индекс запрос server latency бенчмарк модель данные topic Telegram message "
     "комментарий пользователь migration schema 2026 версия fast memory ошибка fix"
-).split()
+)
+WORDS = VOCABULARY.split()
 
 
 def write_export(path: Path, count: int, seed: int = 7) -> None:
@@ -85,30 +94,43 @@ def _message(rng: random.Random, message_id: int, unixtime: int) -> dict[str, ob
 
 
 def baseline(export: Path, database: Path) -> int:
-    """The minimal importer: json.load, flatten text, one executemany."""
+    """The minimal importer: ``json.load``, the same row values tg-parser stores (flat text,
+    payload JSON, content hash, UTC timestamps), one ``executemany`` into the same
+    ``raw_messages`` table (tg-parser's schema, with its indexes)."""
     data = json.load(export.open(encoding="utf-8"))
-    rows = [
-        (
-            f"tg:-100{data['id']}:post:{m['id']}",
-            f"-100{data['id']}",
-            "post",
-            m["id"],
-            m["date_unixtime"],
-            _flat(m["text"]),
-            json.dumps(m, ensure_ascii=False),
-        )
-        for m in data["messages"]
-        if m["type"] == "message"
-    ]
+    channel = f"-100{data['id']}"
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    rows = [_row(channel, m, now) for m in data["messages"] if m["type"] == "message"]
+    engine = sqlalchemy.create_engine(f"sqlite:///{database}")
+    raw_messages.create(engine)
+    engine.dispose()
     con = sqlite3.connect(database)
-    con.execute(
-        "CREATE TABLE raw (source_ref TEXT UNIQUE, channel_id TEXT, message_type TEXT, "
-        "message_id INTEGER, date TEXT, text TEXT, raw_payload TEXT)"
-    )
+    columns = ", ".join(rows[0])
+    marks = ", ".join(f":{name}" for name in rows[0])
     with con:
-        con.executemany("INSERT INTO raw VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        con.executemany(f"INSERT INTO raw_messages ({columns}) VALUES ({marks})", rows)
     con.close()
     return len(rows)
+
+
+def _row(channel: str, message: dict[str, Any], now: str) -> dict[str, Any]:
+    text = _flat(message["text"])
+    return {
+        "source_ref": f"tg:{channel}:post:{message['id']}",
+        "channel_id": channel,
+        "message_type": "post",
+        "message_id": message["id"],
+        "thread_id": message["id"],
+        "date": datetime.fromtimestamp(int(message["date_unixtime"]), UTC).strftime(
+            "%Y-%m-%d %H:%M:%S.%f"
+        ),
+        "text": text,
+        "raw_payload": json.dumps(message, ensure_ascii=False),
+        "content_hash": hashlib.sha256(text.encode()).hexdigest(),
+        "version": 1,
+        "first_seen_at": now,
+        "updated_at": now,
+    }
 
 
 def _flat(text: object) -> str:
@@ -118,21 +140,53 @@ def _flat(text: object) -> str:
 
 
 def measure(command: list[str], env: dict[str, str]) -> dict[str, float]:
-    """Wall time and peak RSS of one child process."""
+    """Wall time and peak RSS of one child process: the largest single process (from the
+    kernel) and the sum over the process tree (its worker processes too), sampled."""
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
+    tree_peak = 0
+    while True:
+        tree_peak = max(tree_peak, _tree_rss_kb(process.pid))
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        time.sleep(0.05)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{command[:4]} failed with status {status}")
-    return {"seconds": round(seconds, 3), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+    return {
+        "seconds": round(seconds, 3),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "peak_rss_tree_mb": round(tree_peak / 1024, 1),
+    }
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """VmRSS of ``pid`` and all its descendants (Linux /proc)."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += next(
+            (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")),
+            0,
+        )
+        pending += [int(child) for child in children]
+    return total
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="keep the export and databases here")
-    parser.add_argument("--baseline-only", nargs=2, metavar=("EXPORT", "DB"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--baseline-only", nargs=2, metavar=("EXPORT", "DB"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.baseline_only:
         baseline(Path(args.baseline_only[0]), Path(args.baseline_only[1]))
@@ -161,7 +215,7 @@ def main() -> None:
         "tg_parser": ours,
         "throughput_ratio": round(ratio, 3),
         "goals": {"throughput_ratio_min": 0.5, "peak_rss_mb_max": 250},
-        "meets_goals": ratio >= 0.5 and ours["peak_rss_mb"] < 250,
+        "meets_goals": ratio >= 0.5 and ours["peak_rss_tree_mb"] < 250,
     }
     print(json.dumps(report, indent=2))
 

@@ -172,13 +172,32 @@ async def test_full_account_export_imports_the_chosen_chat(db: Database) -> None
     assert (await _last_run(db)).status == "failed"
 
 
+# worker_min_bytes=0: the file is read by the worker process, as large exports are
+READERS = pytest.mark.parametrize("reader", [{}, {"worker_min_bytes": 0}], ids=["inline", "worker"])
+
+
+@READERS
+async def test_the_worker_process_reads_posts_and_comments_like_the_inline_reader(
+    db: Database, reader: dict[str, int]
+) -> None:
+    posts = await _run(db, CHANNEL, channel="@garden_notes", **reader)
+    comments = await _run(db, GROUP, comments_for="@garden_notes", **reader)
+    assert (posts["inserted"], posts["service_skipped"]) == (4, 1)
+    assert (comments["comments"], comments["thread_roots"]) == (5, 3)
+    async with db.transaction() as repos:
+        comment = await repos.messages.get("tg:garden_notes:comment:12")
+    assert comment is not None
+    assert (comment["thread_id"], comment["parent_message_id"]) == (2, 11)
+
+
+@READERS
 async def test_truncated_export_fails_keeps_earlier_batches_and_resumes(
-    db: Database, tmp_path: Path
+    db: Database, tmp_path: Path, reader: dict[str, int]
 ) -> None:
     truncated = tmp_path / "result.json"
     truncated.write_bytes(RUSSIAN.read_bytes()[:1_500_000])
     with pytest.raises(ExportFormatError, match="is not valid JSON near byte 1500000"):
-        await _run(db, truncated, batch_size=500)
+        await _run(db, truncated, batch_size=500, **reader)
     failed = await _last_run(db)
     assert failed.status == "failed"
     assert "not valid JSON" in failed.error

@@ -8,11 +8,9 @@ Every import is a run with counters.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import tzinfo
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +18,11 @@ import structlog
 
 from tg_parser.discussion import DiscussionThreads
 from tg_parser.errors import InputError
-from tg_parser.models import CollectedMessage, Source, channel_key, numeric_channel_key
+from tg_parser.models import Source, channel_key, numeric_channel_key
 from tg_parser.runs import RunTracker, track_run
 from tg_parser.sources.export import ExportChat, ExportFile
-from tg_parser.sources.export_messages import ExportMessage, message_kind, read_message, timezone
+from tg_parser.sources.export_messages import timezone
+from tg_parser.sources.export_reader import WORKER_MIN_BYTES, read_batches
 from tg_parser.store.database import Database, Repositories
 
 log = structlog.get_logger(__name__)
@@ -42,6 +41,7 @@ class ImportOptions:
     comments_for: str | None = None
     timezone: str = "UTC"
     batch_size: int = BATCH_SIZE
+    worker_min_bytes: int = WORKER_MIN_BYTES
 
     def scope(self) -> dict[str, Any]:
         scope = {"path": str(self.path), "chat": self.chat, "channel": self.channel}
@@ -77,22 +77,32 @@ async def import_export(
     """Import one chat of an export as posts, or (``comments_for``) as comments."""
     started = time.perf_counter()
     async with track_run(db, "import", options.scope()) as run:
-        zone = timezone(options.timezone)
+        timezone(options.timezone)  # a bad zone fails before anything is read
         export = ExportFile.open(options.path)
         chat = export.choose(options.chat)
         async with db.transaction() as repos:
             source = await _target(repos, chat, options)
-        reader = _Reader(export, chat, zone, run)
         threads = DiscussionThreads(source) if options.comments_for else None
+        post_channel = None if threads else source.channel_key
+        batches = read_batches(
+            (export.path, chat, options.timezone, post_channel),
+            options.batch_size,
+            worker_min_bytes=options.worker_min_bytes,
+        )
         async with _attempt(db, source, run):
-            for batch in reader.batches(options.batch_size):
+            async for batch in batches:
+                run.add(**batch.counts)
                 async with db.transaction() as repos:
-                    collected = await _collect(repos, batch, source, threads, run)
+                    collected = (
+                        await threads.comments(repos, batch.messages, run)
+                        if threads
+                        else batch.posts
+                    )
                     result = await repos.messages.store(collected)
                 run.add(inserted=result.inserted, edited=result.edited, unchanged=result.unchanged)
                 await run.checkpoint(every=1.0)
                 if progress is not None:
-                    progress(export.bytes_read, export.size, run.counters["messages_read"])
+                    progress(batch.bytes_read, export.size, run.counters["messages_read"])
         report = ImportReport(
             run_id=run.id,
             path=str(export.path),
@@ -104,44 +114,6 @@ async def import_export(
         )
         log.info("import_finished", channel=source.channel_key, **report.counters)
     return report
-
-
-class _Reader:
-    """The chat's regular messages in batches; service messages and repeated ids counted."""
-
-    def __init__(self, export: ExportFile, chat: ExportChat, zone: tzinfo, run: RunTracker):
-        self.export, self.chat, self.zone, self.run = export, chat, zone, run
-        self.seen: set[int] = set()
-
-    def batches(self, size: int) -> Iterator[list[ExportMessage]]:
-        items = self.export.messages(self.chat)
-        while chunk := list(islice(items, size)):
-            yield [m for m in map(self._read, chunk) if m is not None]
-
-    def _read(self, item: dict[str, Any]) -> ExportMessage | None:
-        self.run.add(messages_read=1)
-        kind = message_kind(item, self.export.path)
-        if kind != "message":
-            self.run.add(**{"service_skipped" if kind == "service" else "unsupported_skipped": 1})
-            return None
-        message = read_message(item, self.zone, self.export.path)
-        if message.id in self.seen:
-            self.run.add(duplicate_ids=1)
-            return None
-        self.seen.add(message.id)
-        return message
-
-
-async def _collect(
-    repos: Repositories,
-    batch: list[ExportMessage],
-    source: Source,
-    threads: DiscussionThreads | None,
-    run: RunTracker,
-) -> list[CollectedMessage]:
-    if threads is None:
-        return [message.collected(source.channel_key) for message in batch]
-    return await threads.comments(repos, batch, run)
 
 
 async def _target(repos: Repositories, chat: ExportChat, options: ImportOptions) -> Source:
