@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
@@ -22,6 +21,7 @@ import structlog
 from tg_parser.clock import utcnow
 from tg_parser.errors import RateLimitedError, SourceError
 from tg_parser.models import Source
+from tg_parser.prefetch import prefetch
 from tg_parser.runs import RunTracker
 from tg_parser.sources.base import Batch, LiveSource, Window
 from tg_parser.store.database import Database
@@ -145,37 +145,11 @@ class SourceCollection:
         )
 
 
-async def read_ahead(batches: AsyncIterator[Batch], depth: int = 2) -> AsyncIterator[Batch]:
+def read_ahead(batches: AsyncIterator[Batch], depth: int = 2) -> AsyncIterator[Batch]:
     """The source's batches, fetched up to ``depth`` ahead while earlier ones are stored,
     so request latency and storage overlap. A batch is only a promise until it is stored
-    with its cursor: one fetched but not stored when a crash comes is fetched again.
-    The source's error comes after the batches it fetched before failing."""
-    queue: asyncio.Queue[Batch | BaseException | None] = asyncio.Queue(depth)
-
-    async def pump() -> None:
-        try:
-            async for batch in batches:
-                await queue.put(batch)
-        except asyncio.CancelledError:
-            raise
-        except BaseException as exc:  # handed over to the reader, raised there
-            await queue.put(exc)
-        else:
-            await queue.put(None)
-
-    reader = asyncio.create_task(pump())
-    try:
-        while (item := await queue.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        reader.cancel()
-        with suppress(asyncio.CancelledError):
-            await reader
-        close = getattr(batches, "aclose", None)
-        if close is not None:
-            await close()
+    with its cursor: one fetched but not stored when a crash comes is fetched again."""
+    return prefetch(batches, depth)
 
 
 def with_zeros(counters: Counter[str]) -> dict[str, int]:

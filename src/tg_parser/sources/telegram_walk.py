@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tg_parser.models import CollectedMessage, MessageType, Source
+from tg_parser.prefetch import prefetch
 from tg_parser.sources.base import Batch, CursorUpdate, Window
 from tg_parser.sources.telegram_messages import date_of, is_service, material
 
@@ -97,12 +98,15 @@ class PostWalk:
     async def _forward(self) -> AsyncIterator[Batch]:
         """Posts after the high-watermark inside the window, oldest first."""
         limit = self.window.limit
-        messages = self.client.iter_messages(
-            self.entity,
-            reverse=True,
-            min_id=self.source.high_watermark or 0,
-            offset_date=self.window.since,
-            limit=limit,
+        messages = prefetch(  # the next request is in flight while this one is converted
+            self.client.iter_messages(
+                self.entity,
+                reverse=True,
+                min_id=self.source.high_watermark or 0,
+                offset_date=self.window.since,
+                limit=limit,
+            ),
+            depth=2 * REQUEST_SIZE,
         )
         buffer: list[dict[str, Any]] = []
         read = 0

@@ -18,7 +18,8 @@ _INVITE = re.compile(r"(?:https?://)?(?:t\.me/)?(?:\+|joinchat/)([\w-]+)$")
 @dataclass
 class FakeChat:
     """A channel or discussion group of :class:`FakeTelegramClient`; ``messages`` hold the
-    ``to_dict()`` form (as in the saved dumps), rebuilt into Telethon objects when read.
+    ``to_dict()`` form (as in the saved dumps), rebuilt into Telethon objects when stored
+    (as a server holds them: building them is not the client's work).
 
     ``forbidden``: the account cannot read it (Telegram lists it as ``ChannelForbidden``;
     reading its history raises ChannelPrivateError).
@@ -35,12 +36,15 @@ class FakeChat:
     forbidden: bool = False
     linked: FakeChat | None = None
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    objects: dict[int, Any] = field(default_factory=dict)
 
     def add(self, messages: list[dict[str, Any]]) -> None:
         self.messages |= {message["id"]: dict(message) for message in messages}
+        self.objects |= {message["id"]: tl_object(message) for message in messages}
 
     def edit(self, message_id: int, text: str, edit_date: datetime) -> None:
         self.messages[message_id] |= {"message": text, "edit_date": edit_date.isoformat()}
+        self.objects[message_id] = tl_object(self.messages[message_id])
 
     def entity(self) -> dict[str, Any]:
         kind = "ChannelForbidden" if self.forbidden else "Channel"
@@ -221,6 +225,7 @@ class FakeTelegramClient:
         reply_to: int | None,
     ) -> Any:
         chat = self._chat_of(entity, reading=reply_to is None)
+        owner = chat.linked if reply_to is not None and chat.linked else chat
         pool = (
             self._thread(chat, reply_to) if reply_to is not None else list(chat.messages.values())
         )
@@ -251,7 +256,7 @@ class FakeTelegramClient:
             await self._request("replies" if reply_to is not None else "history", chat.id, reply_to)
             chunk = chosen[position : position + size]
             for message in chunk:
-                yield tl_object(message)
+                yield owner.objects[message["id"]]
             position, left = position + len(chunk), left - len(chunk)
             if len(chunk) < size:
                 return
