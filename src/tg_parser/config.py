@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     )
     telegram_proxy: str | None = Field(
         default=None,
-        description="Proxy for Telethon, e.g. `socks5://user:pass@host:1080` (needs python-socks).",
+        description="Proxy for Telethon, e.g. `socks5://user:pass@host:1080`.",
     )
     telegram_flood_sleep_threshold: int = Field(
         default=60,
