@@ -253,11 +253,15 @@ def measure(
     records = topic_records(corpus, drafts, context)
     total_seconds = time.perf_counter() - started
     covered = {i.source_ref for r in records for i in r.bundle.items}
+    rate = round(measured / embed_seconds, 1) if measured == size else None
     return {
         "documents": size,
         "embedded_documents": measured,
         "reused_vectors_with_noise": size - measured,
-        "embedding_docs_per_second": round(measured / embed_seconds, 1),
+        "mean_text_chars": round(sum(len(item.text) for item in items) / size),
+        # with reused vectors the first texts repeat earlier sizes' (and the model caches
+        # tokenisation), so the rate is only reported where every text was embedded
+        "embedding_docs_per_second": rate,
         "clustering_seconds": round(cluster_seconds, 2),
         "clustering_and_cards_seconds": round(total_seconds, 2),
         "topics": len(records),
