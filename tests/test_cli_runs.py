@@ -113,6 +113,8 @@ def test_show_json_has_every_field(cli_env: str) -> None:
         "started_at",
         "finished_at",
         "duration_seconds",
+        "host",
+        "pid",
     }
     assert (run["status"], run["error"]) == ("failed", "truncated JSON at byte 120")
 

@@ -22,7 +22,13 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine
 
-from tg_parser.store.tables import comment_cursors, raw_message_versions, raw_messages, sources
+from tg_parser.store.tables import (
+    comment_cursors,
+    raw_message_versions,
+    raw_messages,
+    runs,
+    sources,
+)
 from tg_parser.testing import FakeTelegramWeb
 
 POSTS = 300
@@ -89,6 +95,7 @@ def test_no_message_is_lost_or_duplicated_across_kills(
         cursors = dict(
             conn.execute(select(comment_cursors.c.post_id, comment_cursors.c.last_comment_id)).all()
         )
+        run_states = conn.execute(select(runs.c.status, runs.c.error)).all()
     posts = sorted(i for kind, i in rows if kind == "post")
     comments = sorted(i for kind, i in rows if kind == "comment")
     assert posts == list(range(1, POSTS + 1))
@@ -97,3 +104,9 @@ def test_no_message_is_lost_or_duplicated_across_kills(
     assert versions.scalar_one() == 0
     assert (source["high_watermark"], source["backfill_complete"]) == (POSTS, True)
     assert cursors == {p: p * 1000 + n for p, n in THREADS.items()}
+    # every killed run was closed as interrupted by the next one; none is left "running"
+    assert len(run_states) == TRIALS + 1
+    assert all(
+        status == "succeeded" or (status == "failed" and error.startswith("interrupted: "))
+        for status, error in run_states
+    )

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import socket
+import subprocess
+import sys
 
 import pytest
 
+from tg_parser.clock import utcnow
 from tg_parser.errors import NotFoundError
+from tg_parser.models import Run
 from tg_parser.runs import get_run, new_run_id, track_run
 from tg_parser.store.database import Database
 
@@ -113,3 +119,59 @@ async def test_checkpoint_with_every_skips_writes_that_come_too_soon(db: Databas
         assert (await get_run(db, run.id)).counters == {"inserted": 1}
         await run.checkpoint()
         assert (await get_run(db, run.id)).counters == {"inserted": 2}
+
+
+async def _run_of_process(db: Database, pid: int, host: str) -> Run:
+    """A run left ``running`` by the process ``pid`` on ``host``, with an open attempt."""
+    run = Run(
+        id=new_run_id(),
+        stage="ingest",
+        scope={},
+        status="running",
+        counters={"posts_inserted": 40},
+        started_at=utcnow(),
+        host=host,
+        pid=pid,
+    )
+    async with db.transaction() as repos:
+        await repos.runs.create(run)
+        source = await repos.sources.upsert("durov", via="web")
+        await repos.sources.start_attempt(source.id, run.id)
+    return run
+
+
+def _ended_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+async def test_a_run_whose_process_is_gone_is_closed_as_interrupted(db: Database) -> None:
+    host = socket.gethostname()
+    killed = await _run_of_process(db, _ended_pid(), host)
+    alive = await _run_of_process(db, os.getpid(), host)
+    elsewhere = await _run_of_process(db, _ended_pid(), "another-host")
+
+    async with track_run(db, "import", SCOPE):
+        pass
+
+    closed = await get_run(db, killed.id)
+    assert closed.status == "failed"
+    assert closed.error == f"interrupted: process {killed.pid} on {host} ended without finishing"
+    assert closed.counters == {"posts_inserted": 40}  # what it did is kept
+    assert (await get_run(db, alive.id)).status == "running"
+    assert (await get_run(db, elsewhere.id)).status == "running"
+    async with db.transaction() as repos:
+        source = await repos.sources.get("durov")
+        assert source is not None
+        attempts = {a["run_id"]: a for a in await repos.sources.attempts(source.id)}
+    assert attempts[killed.id]["status"] == "failed"
+    assert attempts[killed.id]["error_class"] == "Interrupted"
+    assert attempts[alive.id]["status"] == "running"
+
+
+async def test_a_run_records_its_host_and_process(db: Database) -> None:
+    async with track_run(db, "import", SCOPE) as run:
+        pass
+    stored = await get_run(db, run.id)
+    assert (stored.host, stored.pid) == (socket.gethostname(), os.getpid())

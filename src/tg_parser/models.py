@@ -413,3 +413,5 @@ class Run(BaseModel):
     started_at: AwareDatetime
     finished_at: AwareDatetime | None = None
     duration_seconds: float | None = None
+    host: str | None = None  # where the run's process runs (to tell an interrupted run)
+    pid: int | None = None

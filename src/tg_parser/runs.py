@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import time
 import uuid
 from collections import Counter
@@ -58,7 +60,10 @@ async def track_run(db: Database, stage: str, scope: dict[str, Any]) -> AsyncIte
         status="running",
         counters={},
         started_at=utcnow(),
+        host=socket.gethostname(),
+        pid=os.getpid(),
     )
+    await close_interrupted_runs(db, run.host or "")
     async with db.transaction() as repos:
         await repos.runs.create(run)
     tracker = RunTracker(db, run)
@@ -92,6 +97,32 @@ async def _finish(
         update={"status": status, "counters": counters, "duration_seconds": duration}
     )
     log.info("run_finished", status=status, duration_seconds=duration, **counters)
+
+
+async def close_interrupted_runs(db: Database, host: str) -> list[Run]:
+    """Runs on this host whose process is gone (killed, crashed) become ``failed`` with
+    ``interrupted: …``, and their open source attempts are closed. Their committed work
+    stays: the next run continues from it."""
+    async with db.transaction() as repos:
+        stale = [run for run in await repos.runs.running_on(host) if not _alive(run.pid)]
+        for run in stale:
+            await repos.runs.mark_interrupted(run, utcnow())
+            await repos.sources.abandon_attempts(run.id)
+    for run in stale:
+        log.warning("run_interrupted", interrupted_run_id=run.id, pid=run.pid)
+    return stale
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return True  # unknown process: leave the run alone
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def new_run_id() -> str:

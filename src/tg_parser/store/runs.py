@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 from typing import Any
 
@@ -59,3 +60,22 @@ class RunRepository:
         return [
             Run.model_validate(dict(row)) for row in (await self.conn.execute(query)).mappings()
         ]
+
+    async def running_on(self, host: str) -> builtins.list[Run]:
+        """Runs still marked ``running`` that a process on ``host`` executes."""
+        query = select(runs).where(runs.c.status == "running", runs.c.host == host)
+        return [
+            Run.model_validate(dict(row)) for row in (await self.conn.execute(query)).mappings()
+        ]
+
+    async def mark_interrupted(self, run: Run, finished_at: datetime) -> None:
+        """A run whose process ended without finishing it: failed, saying so."""
+        await self.conn.execute(
+            update(runs)
+            .where(runs.c.id == run.id, runs.c.status == "running")
+            .values(
+                status="failed",
+                finished_at=finished_at,
+                error=f"interrupted: process {run.pid} on {run.host} ended without finishing",
+            )
+        )

@@ -175,6 +175,19 @@ class SourceRepository:
             update(sources).where(sources.c.id == source_id).values(rate_limit_until=until)
         )
 
+    async def abandon_attempts(self, run_id: str) -> None:
+        """Close the attempts an interrupted run left open (its process ended mid-way)."""
+        await self.conn.execute(
+            update(source_attempts)
+            .where(source_attempts.c.run_id == run_id, source_attempts.c.status == "running")
+            .values(
+                finished_at=utcnow(),
+                status="failed",
+                error_class="Interrupted",
+                error_message="the process ended without finishing the attempt",
+            )
+        )
+
     async def cancel_attempt(self, attempt_id: int, *, stored: int) -> None:
         """Close an interrupted attempt (Ctrl-C); the source's health is left as it was."""
         await self.conn.execute(

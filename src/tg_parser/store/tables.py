@@ -227,6 +227,8 @@ runs = Table(
     Column("started_at", Timestamp, nullable=False),
     Column("finished_at", Timestamp),
     Column("duration_seconds", Float),
+    Column("host", String(255)),
+    Column("pid", Integer),
     Index(None, "started_at"),
 )
 
