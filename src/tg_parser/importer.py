@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,15 +60,7 @@ class ImportReport:
     duration_seconds: float = 0.0
 
     def to_json_dict(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "path": self.path,
-            "chat": self.chat,
-            "channel": self.channel,
-            "message_type": self.message_type,
-            "counters": self.counters,
-            "duration_seconds": self.duration_seconds,
-        }
+        return asdict(self)
 
 
 async def import_export(

@@ -49,6 +49,17 @@ class StageProgress:
         task = self.progress.add_task(description, total=None)
         return lambda done, total: self._update(task, done, total)
 
+    def phases(self) -> Callable[[str, int, int], None]:
+        """A callback for work in named phases (``phase, done, total``): a bar per phase."""
+        bars: dict[str, Advance] = {}
+
+        def advance(phase: str, done: int, total: int) -> None:
+            if phase not in bars:
+                bars[phase] = self.stage(phase.capitalize())
+            bars[phase](done, total)
+
+        return advance
+
     def _update(self, task: TaskID, done: int, total: int) -> None:
         self.progress.update(task, completed=done, total=total or None)
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from tg_parser.cli.common import (
     JSON_OPTION,
     console,
-    err_console,
     print_json,
     print_table,
     settings_of,
     with_database,
 )
+from tg_parser.cli.progress import StageProgress
 from tg_parser.embed import LocalEmbedder
 from tg_parser.models import channel_key
 from tg_parser.store.topics import StoredTopic
@@ -49,8 +48,10 @@ def build(
         force=force,
     )
     embedder = LocalEmbedder(threads=settings.embed_threads)
-    with _ProgressBar() as bar:
-        report = with_database(ctx, lambda db: build_topics(db, embedder, options, bar.update))
+    with StageProgress() as progress:
+        report = with_database(
+            ctx, lambda db: build_topics(db, embedder, options, progress.phases())
+        )
     if json_output:
         print_json(report.to_json_dict())
     else:
@@ -168,29 +169,3 @@ def _print_summary(report: TopicsReport) -> None:
         f"removed topics: {c['topics_removed']}",
         soft_wrap=True,
     )
-
-
-class _ProgressBar:
-    """Embedding progress on stderr (then the topics found)."""
-
-    def __init__(self) -> None:
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TaskProgressColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-            disable=not err_console.is_terminal,
-        )
-        self.task = self.progress.add_task("Embedding", total=None)
-
-    def __enter__(self) -> _ProgressBar:
-        self.progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
-
-    def update(self, stage: str, done: int, total: int) -> None:
-        self.progress.update(self.task, description=stage.capitalize(), completed=done, total=total)

@@ -39,13 +39,6 @@ def json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def sync_url(async_engine: AsyncEngine) -> str:
-    """The same database for synchronous drivers (Alembic migrations)."""
-    url = async_engine.url
-    driver = "sqlite" if url.get_backend_name() == "sqlite" else "postgresql+psycopg"
-    return url.set(drivername=driver).render_as_string(hide_password=False)
-
-
 def _sqlite_engine(url: Any, busy_timeout: float) -> AsyncEngine:
     if url.database and url.database != ":memory:":
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
