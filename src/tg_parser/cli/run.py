@@ -52,7 +52,8 @@ def run(
     choice = choose_provider(settings)
     if choice.notice:
         err_console.print(choice.notice, soft_wrap=True)
-    stages = Stages(choice.provider, LocalEmbedder(), TopicOptions.from_settings(settings))
+    embedder = LocalEmbedder(threads=settings.embed_threads)
+    stages = Stages(choice.provider, embedder, TopicOptions.from_settings(settings))
     options = PipelineOptions(
         out=out, channel=channel, import_path=import_path, comments_path=comments_path
     )
