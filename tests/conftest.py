@@ -23,6 +23,19 @@ from tg_parser.store.tables import metadata
 
 DATA = Path(__file__).parent / "data"
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+PRIVATE_PREFIXES = (
+    "DB_",
+    "DATABASE_URL",
+    "LOG_",
+    "TELEGRAM_",
+    "LLM_",
+    "OPENAI_",
+    "ANTHROPIC_",
+    "GEMINI_",
+    "GOOGLE_",
+    "RETRY_",
+    "OUTPUT_LANGUAGE",
+)
 
 
 def _admin_url() -> str:
@@ -33,7 +46,7 @@ def _admin_url() -> str:
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test sees the developer's environment, .env or database."""
     for name in list(os.environ):
-        if name.startswith(("DB_", "DATABASE_URL", "LOG_", "TELEGRAM_", "LLM_")):
+        if name.startswith(PRIVATE_PREFIXES):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 

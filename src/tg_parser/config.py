@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tg_parser.errors import ConfigError
@@ -140,10 +140,74 @@ class Settings(BaseSettings):
     )
 
     # --- processing ---
-    llm_provider: Literal["auto", "offline"] = Field(
+    llm_provider: Literal["auto", "offline", "openai", "anthropic", "gemini", "ollama"] = Field(
         default="auto",
-        description="Provider that processes messages: `offline` (no key, no network) or "
-        "`auto` (a configured model, else offline, saying so once per command).",
+        description="Provider that processes messages and writes topic cards: `openai`, "
+        "`anthropic`, `gemini`, `ollama`, `offline` (no key, no network) or `auto` (the first "
+        "of OpenAI, Anthropic, Gemini with a key, else offline, saying so once per command).",
+    )
+    llm_model: str | None = Field(
+        default=None,
+        description="Model name (default per provider: gpt-5-mini, claude-sonnet-4-5, "
+        "gemini-2.5-flash, llama3.1).",
+    )
+    llm_base_url: str | None = Field(
+        default=None,
+        description="Provider address: any OpenAI-compatible endpoint for `openai`, the "
+        "server for `ollama` (default http://127.0.0.1:11434), or a proxy for the others.",
+    )
+    openai_api_key: SecretStr | None = Field(default=None, description="OpenAI API key.")
+    anthropic_api_key: SecretStr | None = Field(default=None, description="Anthropic API key.")
+    gemini_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("gemini_api_key", "google_api_key"),
+        description="Gemini API key (Google AI Studio); GOOGLE_API_KEY is read too.",
+    )
+    llm_reasoning_effort: Literal["none", "minimal", "low", "medium", "high"] | None = Field(
+        default=None,
+        description="GPT-5 family: `reasoning.effort` (checked against what the model "
+        "accepts; unset: the model's default).",
+    )
+    llm_verbosity: Literal["low", "medium", "high"] | None = Field(
+        default=None, description="GPT-5 family: `text.verbosity` (unset: the model's default)."
+    )
+    llm_max_output_tokens: int = Field(
+        default=4096,
+        ge=256,
+        description="Most output tokens per call (GPT-5 models get at least 16,000, since "
+        "reasoning counts as output).",
+    )
+    llm_timeout: float = Field(default=60.0, gt=0, description="Seconds before a call times out.")
+    llm_concurrency: int = Field(
+        default=16, ge=1, description="Most calls in flight (`--concurrency` overrides it)."
+    )
+    llm_requests_per_minute: int | None = Field(
+        default=None, ge=1, description="Cap on calls started per minute (unset: no cap)."
+    )
+    llm_tokens_per_minute: int | None = Field(
+        default=None, ge=1, description="Cap on estimated tokens sent per minute (unset: no cap)."
+    )
+    llm_prices_file: Path | None = Field(
+        default=None,
+        description="JSON file of prices per million tokens by model, merged over the "
+        "built-in table (see docs/llm.md).",
+    )
+    output_language: str | None = Field(
+        default=None,
+        description="ISO 639-1 language of summaries, key phrases and topic cards (unset: "
+        "the message's or the channel's own language).",
+    )
+    retry_max_attempts: int = Field(
+        default=4, ge=1, description="Attempts per call, the first included."
+    )
+    retry_backoff_base: float = Field(
+        default=1.0, ge=0, description="Seconds before the first retry; doubles each retry."
+    )
+    retry_backoff_max: float = Field(
+        default=60.0, ge=0, description="Longest wait between two attempts (Retry-After too)."
+    )
+    retry_jitter: float = Field(
+        default=1.0, ge=0, description="Up to this many random seconds added to each wait."
     )
 
     # --- topics ---

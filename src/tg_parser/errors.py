@@ -12,11 +12,18 @@ says what is wrong and what to do. Each class knows its CLI exit code and HTTP s
     ├── NotFoundError              exit 3, HTTP 404   an unknown source, run or topic
     ├── StorageError               exit 4, HTTP 503   the database cannot be reached or used
     │   └── SchemaOutdatedError    exit 4, HTTP 503   the database needs `tg-parser db upgrade`
-    └── SourceError                exit 5, HTTP 502   collecting from Telegram failed
-        ├── SourceUnavailableError exit 5, HTTP 502   permanent: no access, no such channel,
-        │                                             no public preview, not authorised
-        └── RetryableSourceError   exit 5, HTTP 503   temporary: network, timeout, server error
-            └── RateLimitedError   exit 5, HTTP 429   Telegram asks to wait (FloodWait, 429)
+    ├── SourceError                exit 5, HTTP 502   collecting from Telegram failed
+    │   ├── SourceUnavailableError exit 5, HTTP 502   permanent: no access, no such channel,
+    │   │                                             no public preview, not authorised
+    │   └── RetryableSourceError   exit 5, HTTP 503   temporary: network, timeout, server error
+    │       └── RateLimitedError   exit 5, HTTP 429   Telegram asks to wait (FloodWait, 429)
+    └── ProviderError              exit 6, HTTP 502   a model provider (LLM) call failed
+        ├── ProviderAuthError      exit 6, HTTP 502   missing, invalid or unauthorised key:
+        │                                             stops the run at once
+        ├── ProviderRequestError   exit 6, HTTP 502   the provider refused the request (4xx)
+        ├── ProviderOutputError    exit 6, HTTP 502   the answer is not JSON of the schema
+        └── RetryableProviderError exit 6, HTTP 503   timeout, connection error, 429, 5xx,
+                                                      overloaded (``retry_after`` if given)
 """
 
 from __future__ import annotations
@@ -91,3 +98,41 @@ class RateLimitedError(RetryableSourceError):
     def __init__(self, message: str, seconds: float) -> None:
         super().__init__(message)
         self.seconds = seconds
+
+
+class ProviderError(TgParserError):
+    """A call to a model provider failed; ``retryable`` says whether trying again may help."""
+
+    exit_code = 6
+    http_status = 502
+    retryable = False
+
+
+class ProviderAuthError(ProviderError):
+    """The key is missing, invalid or not allowed: every further call would fail too."""
+
+
+class ProviderRequestError(ProviderError):
+    """The provider refused the request itself (a 4xx other than 401/403/429)."""
+
+
+class ProviderOutputError(ProviderError):
+    """The answer is not valid JSON of the expected schema (truncated, garbage, refused)."""
+
+
+class RetryableProviderError(ProviderError):
+    """Temporary: a timeout, a connection error, 429, 5xx or "overloaded".
+
+    ``retry_after`` is the wait the provider asked for (Retry-After), if it said;
+    ``rate_limited`` is true for a 429, which also slows the adaptive limiter down.
+    """
+
+    http_status = 503
+    retryable = True
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, rate_limited: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.rate_limited = rate_limited
