@@ -117,6 +117,6 @@ async def test_every_sample_message_makes_a_valid_document() -> None:
             channel_id="technotes",
             processed_at=DATE,
             metadata={"prompt_id": provider.prompt_id, "pipeline_version": "processing:v1.0.0"},
-            **analysis.model_dump(exclude={"noise", "noise_reason"}),
+            **analysis.model_dump(exclude={"noise", "noise_reason", "metadata"}),
         )
         assert ProcessedDocument.model_validate_json(document.model_dump_json(exclude_none=True))

@@ -16,6 +16,7 @@ from tg_parser.llm.offline import OfflineProvider
 from tg_parser.process import PIPELINE_VERSION, ProcessOptions, ProcessReport, process_messages
 from tg_parser.store.database import Database
 from tg_parser.store.documents import StoredDocument
+from tg_parser.store.llm_calls import CallRecord
 
 EXPORTS = Path(__file__).parent / "data" / "export"
 CHANNEL = EXPORTS / "discussion_channel.json"
@@ -54,6 +55,9 @@ class UpperCaseProvider:
             noise=short,
             noise_reason="too short" if short else None,
         )
+
+    def drain_calls(self) -> list[CallRecord]:
+        return []
 
 
 async def _import(db: Database, path: Path, **options: Any) -> None:

@@ -106,6 +106,7 @@ class ProviderError(TgParserError):
     exit_code = 6
     http_status = 502
     retryable = False
+    attempts = 1  # calls made before giving up (set by the retry layer)
 
 
 class ProviderAuthError(ProviderError):

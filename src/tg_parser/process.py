@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 import structlog
 
 from tg_parser.clock import utcnow
+from tg_parser.errors import ConfigError, ProviderAuthError, ProviderError
 from tg_parser.llm.base import Analysis, ChannelContext, MessageInput, Provider
 from tg_parser.models import ProcessedDocument, document_id
 from tg_parser.runs import RunTracker, track_run
@@ -37,6 +38,8 @@ STAGE = "process"
 BATCH_SIZE = 100
 CONCURRENCY = 8
 
+T = TypeVar("T")
+
 # messages done, messages to do
 Progress = Callable[[int, int], None]
 
@@ -49,11 +52,17 @@ class ProcessOptions:
     force: bool = False
     limit: int | None = None
     dry_run: bool = False
+    retry_failed: bool = False
     batch_size: int = BATCH_SIZE
     concurrency: int = CONCURRENCY
 
     def scope(self) -> dict[str, Any]:
-        scope = {"channel": self.channel, "force": self.force, "limit": self.limit}
+        scope = {
+            "channel": self.channel,
+            "force": self.force,
+            "limit": self.limit,
+            "retry_failed": self.retry_failed,
+        }
         return {key: value for key, value in scope.items() if value not in (None, False)}
 
 
@@ -90,11 +99,13 @@ async def process_messages(
     started = time.perf_counter()
     channel = (await get_source(db, options.channel)).channel_key if options.channel else None
     async with db.transaction() as repos:
+        failed = await repos.failures.list(stage=STAGE) if options.retry_failed else None
         pending = await repos.documents.pending(
             channel_id=channel,
             pipeline_version=PIPELINE_VERSION,
-            force=options.force,
+            force=options.force or options.retry_failed,
             limit=options.limit,
+            only=None if failed is None else [f.source_ref for f in failed],
         )
         in_scope = await repos.messages.count(channel)
     by_channel = _by_channel(pending)
@@ -172,30 +183,44 @@ class _Worker:
         threads = {row["thread_id"] for row in rows if row["message_type"] == "comment"}
         async with self.db.transaction() as repos:
             posts = await repos.messages.post_texts(context.channel_id, threads - {None})
-        results = await asyncio.gather(
-            *(self.one(_input(row, context, posts.get(row["thread_id"])), row) for row in rows)
-        )
+        inputs = [(_input(row, context, posts.get(row["thread_id"])), row) for row in rows]
+        results = await _all_or_first_error([self.one(item, row) for item, row in inputs])
         stored = [result for result in results if isinstance(result, StoredDocument)]
         failures = [result for result in results if isinstance(result, Failure)]
+        calls = [replace(call, run_id=self.run.id) for call in self.provider.drain_calls()]
         async with self.db.transaction() as repos:
             await repos.documents.save(stored)
             await repos.failures.clear(STAGE, [s.document.source_ref for s in stored])
             await repos.failures.record(STAGE, failures, run_id=self.run.id, now=utcnow())
+            await repos.llm_calls.add(calls)
         noise = sum(s.noise for s in stored)
         self.run.add(processed=len(stored), noise=noise, failed=len(failures))
         await self.run.checkpoint(every=1.0)
         self.progress.advance(len(rows))
 
     async def one(self, item: MessageInput, row: Row) -> StoredDocument | Failure:
-        """The message's document, or its failure (a failure never stops the run)."""
+        """The message's document, or its failure. A failure never stops the run, except
+        one that every other message would hit too (a bad key, a wrong setting)."""
         async with self.semaphore:
             try:
                 analysis = await self.provider.analyse(item)
                 return _stored(row, analysis, self.provider)
+            except (ProviderAuthError, ConfigError):
+                raise
             except Exception as exc:
-                failure = Failure(item.source_ref, type(exc).__name__, _one_line(exc))
+                failure = Failure(item.source_ref, type(exc).__name__, _failure_message(exc))
                 log.warning("message_failed", source_ref=item.source_ref, error=failure.error_class)
                 return failure
+
+
+async def _all_or_first_error(work: list[Coroutine[Any, Any, T]]) -> list[T]:
+    """Every result in order; the first error cancels the rest and is raised as itself."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(job) for job in work]
+    except BaseExceptionGroup as errors:
+        raise errors.exceptions[0] from None
+    return [task.result() for task in tasks]
 
 
 async def _context(repos: Repositories, channel_id: str) -> ChannelContext:
@@ -258,9 +283,11 @@ def _metadata(row: Row, analysis: Analysis, provider: Provider) -> dict[str, Any
     }
     if analysis.noise and analysis.noise_reason:
         metadata["noise_reason"] = analysis.noise_reason
-    return metadata
+    return metadata | analysis.metadata
 
 
-def _one_line(exc: Exception) -> str:
+def _failure_message(exc: Exception) -> str:
     text = str(exc).strip()
-    return text.splitlines()[0][:500] if text else type(exc).__name__
+    line = text.splitlines()[0][:500] if text else type(exc).__name__
+    attempts = exc.attempts if isinstance(exc, ProviderError) else 1
+    return f"{line} (after {attempts} attempts)" if attempts > 1 else line

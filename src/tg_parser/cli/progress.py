@@ -13,6 +13,7 @@ from rich.progress import (
     TaskID,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from rich.text import Text
 
@@ -32,6 +33,7 @@ class StageProgress:
             MofNCompleteColumn(),
             RateColumn(),
             TimeElapsedColumn(),
+            TimeRemainingColumn(),
             console=err_console,
             transient=True,
             disable=not err_console.is_terminal,

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from tg_parser.models import Entity, MessageType
+from tg_parser.store.llm_calls import CallRecord
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class Analysis(BaseModel):
     language: str | None = None
     noise: bool = False
     noise_reason: str | None = None
+    # document metadata the provider adds or overrides (e.g. which provider really wrote it)
+    metadata: dict[str, Any] = Field(default_factory=dict)
 
 
 class Provider(Protocol):
@@ -61,3 +64,7 @@ class Provider(Protocol):
     parameters: dict[str, Any]  # the parameters actually used
 
     async def analyse(self, item: MessageInput) -> Analysis: ...
+
+    def drain_calls(self) -> list[CallRecord]:
+        """The model calls made since the last drain (none for local providers)."""
+        ...

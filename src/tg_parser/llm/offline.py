@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from tg_parser.llm.base import Analysis, MessageInput
+from tg_parser.store.llm_calls import CallRecord
 from tg_parser.text.clean import clean_text
 from tg_parser.text.entities import extract_entities
 from tg_parser.text.keyphrases import key_phrases
@@ -73,6 +74,9 @@ class OfflineProvider:
             noise=noise,
             noise_reason=reason,
         )
+
+    def drain_calls(self) -> list[CallRecord]:
+        return []
 
     def _min_words(self, item: MessageInput) -> int:
         key = "comment_min_words" if item.message_type == "comment" else "post_min_words"

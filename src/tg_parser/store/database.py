@@ -19,6 +19,7 @@ from tg_parser.store.embeddings import EmbeddingRepository
 from tg_parser.store.engine import create_engine
 from tg_parser.store.failures import FailureRepository
 from tg_parser.store.knowledge import KnowledgeRepository
+from tg_parser.store.llm_calls import LLMCallRepository
 from tg_parser.store.messages import RawMessageRepository
 from tg_parser.store.runs import RunRepository
 from tg_parser.store.sources import SourceRepository
@@ -41,6 +42,7 @@ class Repositories:
     failures: FailureRepository = field(init=False)
     embeddings: EmbeddingRepository = field(init=False)
     topics: TopicRepository = field(init=False)
+    llm_calls: LLMCallRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.sources = SourceRepository(self.conn)
@@ -53,6 +55,7 @@ class Repositories:
         self.failures = FailureRepository(self.conn)
         self.embeddings = EmbeddingRepository(self.conn)
         self.topics = TopicRepository(self.conn)
+        self.llm_calls = LLMCallRepository(self.conn)
 
 
 class Database:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,9 +65,11 @@ class DocumentRepository:
         pipeline_version: str,
         force: bool = False,
         limit: int | None = None,
+        only: Collection[str] | None = None,
     ) -> list[dict[str, Any]]:
         """Raw messages with no document, or one made from older text or another pipeline
-        version (all of them with ``force``), oldest first: posts before comments."""
+        version (all of them with ``force``), oldest first: posts before comments.
+        ``only`` keeps the messages with these source_refs."""
         doc = processed_documents
         query = select(raw_messages).select_from(
             raw_messages.outerjoin(doc, doc.c.source_ref == raw_messages.c.source_ref)
@@ -82,6 +84,8 @@ class DocumentRepository:
             )
         if channel_id is not None:
             query = query.where(raw_messages.c.channel_id == channel_id)
+        if only is not None:
+            query = query.where(raw_messages.c.source_ref.in_(list(only)))
         query = query.order_by(
             raw_messages.c.channel_id, raw_messages.c.message_type.desc(), raw_messages.c.id
         )

@@ -1,0 +1,146 @@
+"""Making model calls well: retries, the adaptive limiter, rate caps and a record of each.
+
+``CallRunner.call`` sends one request through a ``ModelClient``. Only retryable failures
+(timeouts, connection errors, 429, 5xx, overloaded, a cut-off body) are tried again, up to
+``RETRY_MAX_ATTEMPTS`` attempts, waiting ``RETRY_BACKOFF_BASE`` doubled per retry (at most
+``RETRY_BACKOFF_MAX``) plus up to ``RETRY_JITTER`` seconds — or what ``Retry-After`` said.
+Other failures (a bad key, a refused request) are raised at once. Every attempt, failed or
+not, becomes a ``CallRecord`` in ``calls``, for the caller to store with its results.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from tg_parser.clock import utcnow
+from tg_parser.config import Settings
+from tg_parser.errors import ProviderError, RetryableProviderError
+from tg_parser.llm.client import Completion, CompletionRequest, ModelClient, Usage
+from tg_parser.llm.limiter import AdaptiveLimiter, RateCaps
+from tg_parser.llm.prompts import Prompt
+from tg_parser.store.llm_calls import CallRecord
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 4
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+    jitter: float = 1.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        return cls(
+            max_attempts=settings.retry_max_attempts,
+            backoff_base=settings.retry_backoff_base,
+            backoff_max=settings.retry_backoff_max,
+            jitter=settings.retry_jitter,
+        )
+
+    def wait(self, attempt: int, error: BaseException | None) -> float:
+        """Seconds before attempt ``attempt + 1``: Retry-After if given, else backoff."""
+        asked = error.retry_after if isinstance(error, RetryableProviderError) else None
+        if asked is not None:
+            return min(asked, self.backoff_max)
+        backoff = min(self.backoff_base * 2 ** (attempt - 1), self.backoff_max)
+        return backoff + random.uniform(0, self.jitter)
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokens of a text, roughly (4 characters each) — for caps and estimates."""
+    return max(1, len(text) // 4)
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass
+class CallRunner:
+    """One provider's calls: limited, retried and recorded (``calls``) for one run."""
+
+    client: ModelClient
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    limiter: AdaptiveLimiter = field(default_factory=lambda: AdaptiveLimiter(16))
+    caps: RateCaps = field(default_factory=lambda: RateCaps(None, None))
+    sleep: Sleep | None = None
+    calls: list[CallRecord] = field(default_factory=list)
+
+    async def call(
+        self, request: CompletionRequest, prompt: Prompt, *, source_ref: str | None = None
+    ) -> Completion:
+        """The completion, or the last error after the allowed attempts."""
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.policy.max_attempts),
+            retry=retry_if_exception(lambda e: isinstance(e, ProviderError) and e.retryable),
+            wait=self._wait,
+            reraise=True,
+            **({"sleep": self.sleep} if self.sleep else {}),
+        )
+        tokens = estimate_tokens(request.instructions + request.input)
+        attempt = 0
+        try:
+            async for attempt_state in retrying:
+                with attempt_state:
+                    attempt += 1
+                    await self.caps.admit(tokens)
+                    return await self._attempt(request, prompt, source_ref)
+        except ProviderError as exc:
+            exc.attempts = attempt
+            raise
+        raise AssertionError("unreachable: tenacity either returns or raises")
+
+    def drain(self) -> list[CallRecord]:
+        """The calls recorded since the last drain (to store with a batch of results)."""
+        records, self.calls = self.calls, []
+        return records
+
+    async def _attempt(
+        self, request: CompletionRequest, prompt: Prompt, source_ref: str | None
+    ) -> Completion:
+        async with self.limiter.slot():
+            started = time.perf_counter()
+            try:
+                completion = await self.client.complete(request)
+            except ProviderError as exc:
+                self._record(prompt, source_ref, started, Usage(), error=exc)
+                if isinstance(exc, RetryableProviderError) and exc.rate_limited:
+                    self.limiter.rate_limited()
+                raise
+        self._record(prompt, source_ref, started, completion.usage)
+        await self.limiter.succeeded()
+        return completion
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        return self.policy.wait(state.attempt_number, error)
+
+    def _record(
+        self,
+        prompt: Prompt,
+        source_ref: str | None,
+        started: float,
+        usage: Usage,
+        *,
+        error: ProviderError | None = None,
+    ) -> None:
+        self.calls.append(
+            CallRecord(
+                provider=self.client.provider,
+                model=self.client.model,
+                prompt_name=prompt.name,
+                prompt_version=prompt.version,
+                status="error" if error else "ok",
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                reasoning_tokens=usage.reasoning_tokens,
+                latency_ms=round((time.perf_counter() - started) * 1000),
+                created_at=utcnow(),
+                source_ref=source_ref,
+                error=f"{type(error).__name__}: {error}"[:500] if error else None,
+            )
+        )
