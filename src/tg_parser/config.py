@@ -148,7 +148,7 @@ class Settings(BaseSettings):
     )
     llm_model: str | None = Field(
         default=None,
-        description="Model name (default per provider: gpt-5-mini, claude-sonnet-4-5, "
+        description="Model name (default per provider: gpt-5-mini, claude-sonnet-5-5, "
         "gemini-2.5-flash, llama3.1).",
     )
     llm_base_url: str | None = Field(

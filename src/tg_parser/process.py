@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any
 
 import structlog
 
@@ -36,9 +36,8 @@ log = structlog.get_logger(__name__)
 PIPELINE_VERSION = "processing:v1.0.0"
 STAGE = "process"
 BATCH_SIZE = 100
+WINDOW = 2000  # messages in flight per window (bounds the tasks held at once)
 CONCURRENCY = 8
-
-T = TypeVar("T")
 
 # messages done, messages to do
 Progress = Callable[[int, int], None]
@@ -175,16 +174,32 @@ class _Worker:
     async def channel(self, channel_id: str, rows: list[Row]) -> None:
         async with self.db.transaction() as repos:
             context = await _context(repos, channel_id)
-        size = self.options.batch_size
-        for start in range(0, len(rows), size):
-            await self.batch(context, rows[start : start + size])
+        for start in range(0, len(rows), WINDOW):
+            await self.window(context, rows[start : start + WINDOW])
 
-    async def batch(self, context: ChannelContext, rows: list[Row]) -> None:
+    async def window(self, context: ChannelContext, rows: list[Row]) -> None:
+        """Analyse the rows ``concurrency`` at a time, saving every ``batch_size`` results
+        as they complete (no batch waits for its slowest message)."""
         threads = {row["thread_id"] for row in rows if row["message_type"] == "comment"}
         async with self.db.transaction() as repos:
             posts = await repos.messages.post_texts(context.channel_id, threads - {None})
-        inputs = [(_input(row, context, posts.get(row["thread_id"])), row) for row in rows]
-        results = await _all_or_first_error([self.one(item, row) for item, row in inputs])
+        done: list[StoredDocument | Failure] = []
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [
+                    group.create_task(self.one(_input(row, context, posts), row)) for row in rows
+                ]
+                for next_done in asyncio.as_completed(tasks):
+                    done.append(await next_done)
+                    if len(done) >= self.options.batch_size:
+                        await self.save(done)
+                        done = []
+        except BaseExceptionGroup as errors:
+            raise _first_error(errors) from None
+        await self.save(done)
+
+    async def save(self, results: list[StoredDocument | Failure]) -> None:
+        """Store documents, failures and the model calls made for them in one transaction."""
         stored = [result for result in results if isinstance(result, StoredDocument)]
         failures = [result for result in results if isinstance(result, Failure)]
         calls = [replace(call, run_id=self.run.id) for call in self.provider.drain_calls()]
@@ -196,7 +211,7 @@ class _Worker:
         noise = sum(s.noise for s in stored)
         self.run.add(processed=len(stored), noise=noise, failed=len(failures))
         await self.run.checkpoint(every=1.0)
-        self.progress.advance(len(rows))
+        self.progress.advance(len(results))
 
     async def one(self, item: MessageInput, row: Row) -> StoredDocument | Failure:
         """The message's document, or its failure. A failure never stops the run, except
@@ -213,14 +228,11 @@ class _Worker:
                 return failure
 
 
-async def _all_or_first_error(work: list[Coroutine[Any, Any, T]]) -> list[T]:
-    """Every result in order; the first error cancels the rest and is raised as itself."""
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(job) for job in work]
-    except BaseExceptionGroup as errors:
-        raise errors.exceptions[0] from None
-    return [task.result() for task in tasks]
+def _first_error(errors: BaseExceptionGroup) -> BaseException:
+    """The error that stopped a task group (not the cancellations it caused)."""
+    real = [e for e in errors.exceptions if not isinstance(e, asyncio.CancelledError)]
+    first = (real or list(errors.exceptions))[0]
+    return _first_error(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 async def _context(repos: Repositories, channel_id: str) -> ChannelContext:
@@ -234,14 +246,15 @@ async def _context(repos: Repositories, channel_id: str) -> ChannelContext:
     )
 
 
-def _input(row: Row, context: ChannelContext, post_text: str | None) -> MessageInput:
+def _input(row: Row, context: ChannelContext, posts: dict[Any, str]) -> MessageInput:
+    is_comment = row["message_type"] == "comment"
     return MessageInput(
         source_ref=row["source_ref"],
         message_type=row["message_type"],
         text=row["text"],
         date=row["date"],
         channel=context,
-        post_text=post_text if row["message_type"] == "comment" else None,
+        post_text=posts.get(row["thread_id"]) if is_comment else None,
         raw_payload=row["raw_payload"],
     )
 

@@ -1,20 +1,55 @@
-"""Choosing the provider that processes messages (the LLM_PROVIDER setting).
+"""Choosing the provider that processes messages and writes topic cards.
 
-With no model provider configured (``auto``), messages are processed offline and the
-command tells the user so, once.
+``LLM_PROVIDER`` (or ``--provider``) names it; ``auto`` takes the first of OpenAI,
+Anthropic and Gemini whose key is set, and with none processes offline, telling the user
+so once. A model provider is a ``ModelProvider`` over a ``CallRunner`` (retries, limiter,
+caps from the settings) over the provider's ``ModelClient``; each client module imports its
+SDK, so only the chosen one is ever loaded.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
 
 from tg_parser.config import Settings
+from tg_parser.errors import ConfigError
+from tg_parser.llm.analysis import ModelProvider
 from tg_parser.llm.base import Provider
+from tg_parser.llm.calls import CallRunner, RetryPolicy
+from tg_parser.llm.client import ModelClient
+from tg_parser.llm.limiter import AdaptiveLimiter, RateCaps
 from tg_parser.llm.offline import OfflineProvider
 
 OFFLINE_NOTICE = (
     "No LLM provider configured: processing offline (set LLM_PROVIDER and a key to use a model)"
 )
+PROVIDERS = ("openai", "anthropic", "gemini", "ollama", "offline", "auto")
+DEFAULT_MODELS = {
+    "openai": "gpt-5-mini",
+    "anthropic": "claude-sonnet-5-5",
+    "gemini": "gemini-2.5-flash",
+    "ollama": "llama3.1",
+}
+# provider → (module, client class); the module is imported only when chosen
+_CLIENTS = {
+    "openai": ("tg_parser.llm.openai", "OpenAIClient"),
+    "anthropic": ("tg_parser.llm.anthropic", "AnthropicClient"),
+    "gemini": ("tg_parser.llm.gemini", "GeminiClient"),
+    "ollama": ("tg_parser.llm.ollama", "OllamaClient"),
+}
+_KEYED = ("openai", "anthropic", "gemini")
+OFFLINE_CONCURRENCY = 8
+
+
+@dataclass(frozen=True)
+class ProviderRequest:
+    """What a command asked for, over the settings: ``--provider``, ``--model`` …"""
+
+    provider: str | None = None
+    model: str | None = None
+    concurrency: int | None = None
+    skip_trivial: bool = True
 
 
 @dataclass(frozen=True)
@@ -23,10 +58,57 @@ class ProviderChoice:
 
     provider: Provider
     notice: str | None = None
+    runner: CallRunner | None = None  # the model's calls (None offline)
+
+    @property
+    def concurrency(self) -> int:
+        """How many messages to work on at once: the model's limit, or a few offline."""
+        return self.runner.limiter.ceiling if self.runner is not None else OFFLINE_CONCURRENCY
+
+    async def aclose(self) -> None:
+        if self.runner is not None:
+            await self.runner.client.aclose()
 
 
-def choose_provider(settings: Settings) -> ProviderChoice:
-    """The configured provider; ``auto`` with no model configured falls back to offline."""
-    if settings.llm_provider == "offline":
-        return ProviderChoice(OfflineProvider())
-    return ProviderChoice(OfflineProvider(), notice=OFFLINE_NOTICE)
+def provider_name(settings: Settings, requested: str | None = None) -> str:
+    """The provider that ``auto`` (or the request) resolves to."""
+    name = requested or settings.llm_provider
+    if name not in PROVIDERS:
+        raise ConfigError(f"unknown provider {name!r}: use one of {', '.join(PROVIDERS)}")
+    if name != "auto":
+        return name
+    return next((p for p in _KEYED if getattr(settings, f"{p}_api_key") is not None), "offline")
+
+
+def model_client(settings: Settings, name: str, model: str | None = None) -> ModelClient:
+    """The client of provider ``name`` for ``model`` (default: LLM_MODEL or the provider's)."""
+    module, cls = _CLIENTS[name]
+    client_class = getattr(import_module(module), cls)
+    chosen = model or settings.llm_model or DEFAULT_MODELS[name]
+    client: ModelClient = client_class.from_settings(settings, chosen)
+    return client
+
+
+def choose_provider(settings: Settings, request: ProviderRequest | None = None) -> ProviderChoice:
+    """The configured provider; ``auto`` with no key configured falls back to offline."""
+    request = request or ProviderRequest()
+    name = provider_name(settings, request.provider)
+    if name == "offline":
+        asked = request.provider or settings.llm_provider
+        return ProviderChoice(
+            OfflineProvider(), notice=None if asked == "offline" else OFFLINE_NOTICE
+        )
+    client = model_client(settings, name, request.model)
+    runner = CallRunner(
+        client,
+        policy=RetryPolicy.from_settings(settings),
+        limiter=AdaptiveLimiter(request.concurrency or settings.llm_concurrency),
+        caps=RateCaps(settings.llm_requests_per_minute, settings.llm_tokens_per_minute),
+    )
+    provider = ModelProvider(
+        runner,
+        max_output_tokens=settings.llm_max_output_tokens,
+        output_language=settings.output_language,
+        skip_trivial=request.skip_trivial,
+    )
+    return ProviderChoice(provider, runner=runner)
