@@ -22,6 +22,7 @@ import structlog
 
 from tg_parser.clock import utcnow
 from tg_parser.errors import ConfigError, ProviderAuthError, ProviderError
+from tg_parser.llm.analysis import CallEstimate, ModelProvider
 from tg_parser.llm.base import Analysis, ChannelContext, MessageInput, Provider
 from tg_parser.models import ProcessedDocument, document_id
 from tg_parser.runs import RunTracker, track_run
@@ -77,18 +78,23 @@ class ProcessReport:
     duration_seconds: float
     run_id: str | None = None
     pipeline_version: str = PIPELINE_VERSION
+    estimate: dict[str, Any] | None = None  # dry run with a model: calls, tokens, cost
 
     def to_json_dict(self) -> dict[str, Any]:
         report: dict[str, Any] = {"run_id": self.run_id} if self.run_id else {}
-        return report | {
-            "dry_run": self.dry_run,
-            "provider": self.provider,
-            "model_id": self.model_id,
-            "pipeline_version": self.pipeline_version,
-            "channels": self.channels,
-            "counters": self.counters,
-            "duration_seconds": self.duration_seconds,
-        }
+        return (
+            report
+            | {
+                "dry_run": self.dry_run,
+                "provider": self.provider,
+                "model_id": self.model_id,
+                "pipeline_version": self.pipeline_version,
+                "channels": self.channels,
+                "counters": self.counters,
+                "duration_seconds": self.duration_seconds,
+            }
+            | ({"estimate": self.estimate} if self.estimate is not None else {})
+        )
 
 
 async def process_messages(
@@ -116,6 +122,8 @@ async def process_messages(
         counters={"pending": len(pending), "skipped": in_scope - len(pending)},
         duration_seconds=0.0,
     )
+    if options.dry_run and isinstance(provider, ModelProvider):
+        report.estimate = await _estimate(db, provider, by_channel)
     if not options.dry_run:
         async with track_run(db, STAGE, options.scope()) as run:
             worker = _Worker(db, provider, options, run, _Progress(progress, len(pending)))
@@ -126,6 +134,35 @@ async def process_messages(
     report.duration_seconds = round(time.perf_counter() - started, 3)
     log.info("process_finished", dry_run=options.dry_run, **report.counters)
     return report
+
+
+async def _estimate(
+    db: Database, provider: ModelProvider, by_channel: dict[str, list[Row]]
+) -> dict[str, int]:
+    """Calls and tokens the pending messages would cost: messages that skip the model
+    (noise, trivial) and repeats of a text already counted cost nothing."""
+    estimates: dict[str, CallEstimate] = {}
+    local = repeated = 0
+    for channel_id, rows in by_channel.items():
+        async with db.transaction() as repos:
+            context = await _context(repos, channel_id)
+            threads = {row["thread_id"] for row in rows if row["message_type"] == "comment"}
+            posts = await repos.messages.post_texts(channel_id, threads - {None})
+        for row in rows:
+            estimate = provider.estimate(_input(row, context, posts))
+            if estimate is None:
+                local += 1
+            elif estimate.key in estimates:
+                repeated += 1
+            else:
+                estimates[estimate.key] = estimate
+    return {
+        "model_calls": len(estimates),
+        "local_only": local,
+        "repeated_texts": repeated,
+        "input_tokens": sum(e.input_tokens for e in estimates.values()),
+        "output_tokens": sum(e.output_tokens for e in estimates.values()),
+    }
 
 
 COUNTERS = ("processed", "noise", "failed", "skipped")

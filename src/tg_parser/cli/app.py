@@ -20,6 +20,7 @@ from tg_parser.cli import (
     status,
     telegram,
     topics,
+    usage,
 )
 from tg_parser.cli.common import State, err_console
 from tg_parser.config import load_settings
@@ -64,6 +65,7 @@ app.command("export")(export.export)
 app.command("run")(run.run)
 app.command("ingest")(ingest.ingest)
 app.command("status")(status.status)
+app.command("usage")(usage.usage)
 
 _debug = False
 

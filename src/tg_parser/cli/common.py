@@ -38,6 +38,23 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)
 
 
+PROVIDER_OPTION = typer.Option(
+    None,
+    "--provider",
+    help="Model provider for this command: openai, anthropic, gemini, ollama, offline or auto "
+    "(default: LLM_PROVIDER).",
+)
+MODEL_OPTION = typer.Option(
+    None, "--model", help="Model for this command (default: LLM_MODEL or the provider's)."
+)
+CONCURRENCY_OPTION = typer.Option(
+    None,
+    "--concurrency",
+    min=1,
+    help="Most model calls in flight (default: LLM_CONCURRENCY); lowered on 429s, raised back.",
+)
+
+
 def with_database(
     ctx: typer.Context, work: Callable[[Database], Awaitable[T]], *, check_schema: bool = True
 ) -> T:

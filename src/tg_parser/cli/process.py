@@ -5,7 +5,10 @@ from __future__ import annotations
 import typer
 
 from tg_parser.cli.common import (
+    CONCURRENCY_OPTION,
     JSON_OPTION,
+    MODEL_OPTION,
+    PROVIDER_OPTION,
     console,
     err_console,
     print_json,
@@ -15,8 +18,10 @@ from tg_parser.cli.common import (
 )
 from tg_parser.cli.progress import StageProgress
 from tg_parser.errors import InputError
-from tg_parser.llm.providers import choose_provider
+from tg_parser.llm.pricing import PriceTable
+from tg_parser.llm.providers import ProviderRequest, choose_provider
 from tg_parser.process import ProcessOptions, ProcessReport, process_messages
+from tg_parser.store.database import Database
 
 CHANNEL_OPTION = typer.Option(
     None, "--channel", help="Process only this channel (@name, t.me link or -100… id)."
@@ -29,7 +34,16 @@ LIMIT_OPTION = typer.Option(
     None, "--limit", min=1, help="Process at most N messages (oldest first; posts first)."
 )
 DRY_RUN_OPTION = typer.Option(
-    False, "--dry-run", help="Count what would be processed, by channel; write nothing."
+    False,
+    "--dry-run",
+    help="Count what would be processed, by channel, and estimate the model's tokens and "
+    "cost; call nothing, write nothing.",
+)
+RETRY_FAILED_OPTION = typer.Option(
+    False, "--retry-failed", help="Process only the messages in `tg-parser failures list`."
+)
+NO_SKIP_OPTION = typer.Option(
+    False, "--no-skip", help="Send noise, ads and trivial messages to the model too."
 )
 
 
@@ -40,20 +54,46 @@ def process(
     force: bool = FORCE_OPTION,
     limit: int | None = LIMIT_OPTION,
     dry_run: bool = DRY_RUN_OPTION,
+    retry_failed: bool = RETRY_FAILED_OPTION,
+    provider: str | None = PROVIDER_OPTION,
+    model: str | None = MODEL_OPTION,
+    concurrency: int | None = CONCURRENCY_OPTION,
+    no_skip: bool = NO_SKIP_OPTION,
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Turn new and changed messages into documents (clean text, summary, topics, noise)."""
     if channel and all_channels:
         raise InputError("give --channel CHANNEL or --all, not both")
-    choice = choose_provider(settings_of(ctx))
+    settings = settings_of(ctx)
+    request = ProviderRequest(provider, model, concurrency, skip_trivial=not no_skip)
+    choice = choose_provider(settings, request)
     if choice.notice:
         err_console.print(choice.notice, soft_wrap=True)
-    options = ProcessOptions(channel=channel, force=force, limit=limit, dry_run=dry_run)
+    options = ProcessOptions(
+        channel=channel,
+        force=force,
+        limit=limit,
+        dry_run=dry_run,
+        retry_failed=retry_failed,
+        concurrency=choice.concurrency,
+    )
+
+    async def work(db: Database) -> ProcessReport:
+        try:
+            return await process_messages(db, choice.provider, options, advance)
+        finally:
+            await choice.aclose()
+
     with StageProgress() as progress:
         advance = progress.stage("Processing")
-        report = with_database(
-            ctx, lambda db: process_messages(db, choice.provider, options, advance)
+        report = with_database(ctx, work)
+    if report.estimate is not None:
+        prices = PriceTable.load(settings.llm_prices_file)
+        tokens = report.estimate
+        cost = prices.cost(
+            report.provider, report.model_id, tokens["input_tokens"], tokens["output_tokens"]
         )
+        report.estimate["cost_usd"] = cost
     if json_output:
         print_json(report.to_json_dict())
     elif dry_run:
@@ -71,6 +111,16 @@ def _print_plan(report: ProcessReport) -> None:
     )
     if report.channels:
         print_table(["channel", "to process"], sorted(report.channels.items()))
+    if report.estimate is not None:
+        e = report.estimate
+        cost = "no price known" if e["cost_usd"] is None else f"${e['cost_usd']:,.4f}"
+        console.print(
+            f"{report.model_id}: {e['model_calls']} calls, ~{e['input_tokens']:,} input and "
+            f"~{e['output_tokens']:,} output tokens, estimated {cost}; "
+            f"{e['local_only']} messages stay local (noise, trivial), "
+            f"{e['repeated_texts']} repeat a text already counted",
+            soft_wrap=True,
+        )
 
 
 def _print_summary(report: ProcessReport) -> None:

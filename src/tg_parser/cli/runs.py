@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from tg_parser.cli.common import JSON_OPTION, print_json, print_table, with_database
+from tg_parser.cli.common import JSON_OPTION, print_json, print_table, settings_of, with_database
+from tg_parser.cli.usage import print_usage
+from tg_parser.llm.pricing import PriceTable
 from tg_parser.models import Run, RunStatus
 from tg_parser.runs import get_run, list_runs
+from tg_parser.store.database import Database
+from tg_parser.usage import UsageReport, usage_report
 
 app = typer.Typer(help="Show the runs of every stage (import, …).", no_args_is_help=True)
 
@@ -44,14 +48,22 @@ def show(
     run_id: str = typer.Argument(..., help="The run id from `tg-parser runs list`."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Show every field of one run, its counters as a table."""
-    run = with_database(ctx, lambda db: get_run(db, run_id))
+    """Show every field of one run, its counters, and its model calls with their cost."""
+    prices = PriceTable.load(settings_of(ctx).llm_prices_file)
+
+    async def load(db: Database) -> tuple[Run, UsageReport]:
+        return await get_run(db, run_id), await usage_report(db, prices, run_id=run_id)
+
+    run, usage = with_database(ctx, load)
     if as_json:
-        print_json(run.model_dump(mode="json"))
+        extra = {"llm_usage": usage.to_json_dict()} if usage.models else {}
+        print_json(run.model_dump(mode="json") | extra)
         return
     fields = run.model_dump(exclude={"counters"})
     print_table(["field", "value"], list(fields.items()), title=f"Run {run.id}")
     print_table(["counter", "value"], sorted(run.counters.items()), title="Counters")
+    if usage.models:
+        print_usage(usage, title="Model calls")
 
 
 def _row(run: Run) -> list[object]:

@@ -20,13 +20,14 @@ import asyncio
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tg_parser.errors import ProviderOutputError
 from tg_parser.llm.base import Analysis, MessageInput
-from tg_parser.llm.calls import CallRunner
+from tg_parser.llm.calls import CallRunner, estimate_tokens
 from tg_parser.llm.client import CompletionRequest
 from tg_parser.llm.offline import OfflineProvider
 from tg_parser.llm.prompts import Prompt, load_prompt
@@ -34,10 +35,21 @@ from tg_parser.models import Entity
 from tg_parser.store.llm_calls import CallRecord
 
 MIN_WORDS = 5  # below this many words a message skips the model
+# a typical answer: summary, key phrases, a few entities (reasoning models spend more)
+ESTIMATED_OUTPUT_TOKENS = 160
 NAMED_ENTITY_CONFIDENCE = 0.8
 NAMED_TYPES = ("person", "organization", "product", "location", "event")
 _TAG = re.compile(r"<(/?)(message|post|error)\b", re.IGNORECASE)
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
+
+
+@dataclass(frozen=True)
+class CallEstimate:
+    """What one message would cost; messages with the same ``key`` share one call."""
+
+    key: str
+    input_tokens: int
+    output_tokens: int
 
 
 class NamedEntity(BaseModel):
@@ -113,9 +125,22 @@ class ModelProvider:
         }
         self._seen: dict[str, asyncio.Future[Analysis]] = {}
 
+    def estimate(self, item: MessageInput) -> CallEstimate | None:
+        """Tokens the message would cost (None: it would skip the model), without calling."""
+        text, noise, _ = self.offline.screen(item)
+        if self._skip_reason(text, noise) is not None:
+            return None
+        local = Analysis(text_clean=text)
+        user_turn = render_input(item, local, self.output_language)
+        return CallEstimate(
+            key=_identity(item, text),
+            input_tokens=estimate_tokens(self.prompt.instructions + user_turn),
+            output_tokens=ESTIMATED_OUTPUT_TOKENS,
+        )
+
     async def analyse(self, item: MessageInput) -> Analysis:
         local = await self.offline.analyse(item)
-        reason = self._skip_reason(local)
+        reason = self._skip_reason(local.text_clean, local.noise, local.noise_reason)
         if reason is not None:
             return local.model_copy(update={"metadata": self._offline_metadata(reason)})
         key = _identity(item, local.text_clean)
@@ -136,13 +161,13 @@ class ModelProvider:
     def drain_calls(self) -> list[CallRecord]:
         return self.runner.drain()
 
-    def _skip_reason(self, local: Analysis) -> str | None:
+    def _skip_reason(self, text: str, noise: bool, noise_reason: str | None = None) -> str | None:
         if not self.skip_trivial:
             return None
-        if local.noise:
-            return f"noise: {local.noise_reason or 'flagged'}"
-        if len(local.text_clean.split()) < MIN_WORDS:
-            return "trivial: fewer than 5 words"
+        if noise:
+            return f"noise: {noise_reason or 'flagged'}"
+        if len(text.split()) < MIN_WORDS:
+            return f"trivial: fewer than {MIN_WORDS} words"
         return None
 
     def _offline_metadata(self, reason: str) -> dict[str, Any]:

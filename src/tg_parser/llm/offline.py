@@ -58,9 +58,14 @@ class OfflineProvider:
         canonical = orjson.dumps(self.parameters, option=orjson.OPT_SORT_KEYS)
         self.prompt_id = "sha256:" + hashlib.sha256(canonical).hexdigest()
 
-    async def analyse(self, item: MessageInput) -> Analysis:
+    def screen(self, item: MessageInput) -> tuple[str, bool, str | None]:
+        """The cheap part of the analysis: clean text, noise flag and its reason."""
         text = clean_text(item.text, item.channel.boilerplate)
         noise, reason = classify_noise(text, item.raw_payload, min_words=self._min_words(item))
+        return text, noise, reason
+
+    async def analyse(self, item: MessageInput) -> Analysis:
+        text, noise, reason = self.screen(item)
         return Analysis(
             text_clean=text,
             summary=summarise(
