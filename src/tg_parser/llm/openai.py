@@ -295,8 +295,9 @@ def provider_error(exc: Exception, timeout: float) -> ProviderError:
             f"OpenAI did not answer within {timeout:g} s: raise LLM_TIMEOUT if this persists"
         )
     if isinstance(exc, openai.APIConnectionError):
+        cause = exc.__cause__ or exc
         return RetryableProviderError(
-            f"Cannot reach OpenAI ({one_line(str(exc.__cause__ or exc))}): "
+            f"Cannot reach OpenAI ({one_line(str(cause)) or type(cause).__name__}): "
             "check the network or LLM_BASE_URL"
         )
     if isinstance(exc, json.JSONDecodeError):

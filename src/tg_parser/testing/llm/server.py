@@ -152,10 +152,7 @@ class FakeModelServer:
         class Handler(_Handler):
             server_fake = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._server.block_on_close = False
-        self._server.request_queue_size = 256
+        self._server = _LoopbackServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True).start()
         return self
 
@@ -200,6 +197,15 @@ class FakeModelServer:
         if self.fault_rate and self._random.random() < self.fault_rate:
             return self._random.choice(self.fault_kinds)
         return None
+
+
+class _LoopbackServer(ThreadingHTTPServer):
+    """A threaded server whose listen backlog takes a burst of concurrent clients (the
+    backlog is read when the socket starts listening, so it must be a class attribute)."""
+
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 256
 
 
 class _Bucket:
