@@ -19,10 +19,11 @@ from tg_parser.errors import InputError
 from tg_parser.export import ExportOptions, ExportReport, export_kb
 from tg_parser.importer import ImportOptions, ImportReport, import_export
 from tg_parser.llm.base import Provider
-from tg_parser.process import ProcessOptions, ProcessReport, process_messages
+from tg_parser.process import CONCURRENCY, ProcessOptions, ProcessReport, process_messages
 from tg_parser.sources.registry import get_source
 from tg_parser.store.database import Database
 from tg_parser.topics.build import TopicsReport, build_topics
+from tg_parser.topics.model_cards import ModelCardWriter
 from tg_parser.topics.options import TopicOptions
 
 # a new progress bar for a stage, by its description; the bar moves with (done, total)
@@ -39,11 +40,14 @@ class PipelineOptions:
 
 @dataclass(frozen=True)
 class Stages:
-    """What the stages work with: the processing provider, the embedder, topic settings."""
+    """What the stages work with: the processing provider, the embedder, topic settings,
+    the model card writer (None: offline cards) and how many messages to process at once."""
 
     provider: Provider
     embedder: Embedder
     topics: TopicOptions
+    cards: ModelCardWriter | None = None
+    concurrency: int = CONCURRENCY
 
 
 @dataclass
@@ -73,15 +77,15 @@ async def run_pipeline(
     imports: list[ImportReport] = []
     channel = await _import(db, options, bar, imports)
     report = PipelineReport(channel=channel, out=str(options.out), imports=imports)
-    report.process = await process_messages(
-        db, stages.provider, ProcessOptions(channel=channel), bar("Processing")
-    )
+    process = ProcessOptions(channel=channel, concurrency=stages.concurrency)
+    report.process = await process_messages(db, stages.provider, process, bar("Processing"))
     topics_bar = bar("Building topics")
     report.topics = await build_topics(
         db,
         stages.embedder,
         stages.topics.model_copy(update={"channel": channel}),
         lambda _phase, done, total: topics_bar(done, total),
+        stages.cards,
     )
     report.export = await export_kb(
         db, ExportOptions(out=options.out, channel=channel), bar("Exporting")

@@ -7,7 +7,10 @@ from pathlib import Path
 import typer
 
 from tg_parser.cli.common import (
+    CONCURRENCY_OPTION,
     JSON_OPTION,
+    MODEL_OPTION,
+    PROVIDER_OPTION,
     console,
     err_console,
     print_json,
@@ -17,8 +20,10 @@ from tg_parser.cli.common import (
 from tg_parser.cli.progress import StageProgress
 from tg_parser.embed import LocalEmbedder
 from tg_parser.errors import InputError
-from tg_parser.llm.providers import choose_provider
+from tg_parser.llm.providers import ProviderRequest, choose_provider
 from tg_parser.pipeline import PipelineOptions, PipelineReport, Stages, run_pipeline
+from tg_parser.store.database import Database
+from tg_parser.topics.model_cards import ModelCardWriter
 from tg_parser.topics.options import TopicOptions
 
 CHANNEL_OPTION = typer.Option(
@@ -41,6 +46,9 @@ def run(
     import_path: Path | None = IMPORT_OPTION,
     comments_path: Path | None = COMMENTS_OPTION,
     out: Path = OUT_OPTION,
+    provider: str | None = PROVIDER_OPTION,
+    model: str | None = MODEL_OPTION,
+    concurrency: int | None = CONCURRENCY_OPTION,
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Import (optional), process, build topics and export: the knowledge base in one go."""
@@ -49,16 +57,28 @@ def run(
     if all_channels and import_path:
         raise InputError("--import works on one channel: leave out --all")
     settings = settings_of(ctx)
-    choice = choose_provider(settings)
+    choice = choose_provider(settings, ProviderRequest(provider, model, concurrency))
     if choice.notice:
         err_console.print(choice.notice, soft_wrap=True)
-    embedder = LocalEmbedder(threads=settings.embed_threads)
-    stages = Stages(choice.provider, embedder, TopicOptions.from_settings(settings))
+    stages = Stages(
+        provider=choice.provider,
+        embedder=LocalEmbedder(threads=settings.embed_threads),
+        topics=TopicOptions.from_settings(settings),
+        cards=ModelCardWriter.of(choice, settings),
+        concurrency=choice.concurrency,
+    )
     options = PipelineOptions(
         out=out, channel=channel, import_path=import_path, comments_path=comments_path
     )
+
+    async def work(db: Database) -> PipelineReport:
+        try:
+            return await run_pipeline(db, options, stages, progress.stage)
+        finally:
+            await choice.aclose()
+
     with StageProgress() as progress:
-        report = with_database(ctx, lambda db: run_pipeline(db, options, stages, progress.stage))
+        report = with_database(ctx, work)
     if json_output:
         print_json(report.to_json_dict())
     else:
@@ -83,10 +103,16 @@ def print_summary(report: PipelineReport) -> None:
         )
     if report.topics is not None:
         counts = report.topics.counters
+        cards = ""
+        if counts.get("llm_calls") or counts.get("cards_reused"):
+            cards = (
+                f"; cards: {counts['cards_model']} written by the model, "
+                f"{counts['cards_reused']} reused, {counts['cards_offline_fallback']} offline"
+            )
         console.print(
             f"Topics: {counts.get('topics_total', 0)} ({counts.get('cluster_total', 0)} clusters, "
             f"{counts.get('singleton_total', 0)} singletons), "
-            f"{counts.get('covered_items_total', 0)} messages in topics",
+            f"{counts.get('covered_items_total', 0)} messages in topics{cards}",
             soft_wrap=True,
         )
     if report.export is not None:

@@ -8,7 +8,10 @@ import typer
 
 from tg_parser.cli.common import (
     JSON_OPTION,
+    MODEL_OPTION,
+    PROVIDER_OPTION,
     console,
+    err_console,
     print_json,
     print_table,
     settings_of,
@@ -16,10 +19,13 @@ from tg_parser.cli.common import (
 )
 from tg_parser.cli.progress import StageProgress
 from tg_parser.embed import LocalEmbedder
+from tg_parser.llm.providers import ProviderRequest, choose_provider
 from tg_parser.models import channel_key
+from tg_parser.store.database import Database
 from tg_parser.store.topics import StoredTopic
 from tg_parser.topics import catalog, targets
 from tg_parser.topics.build import TopicsReport, build_topics
+from tg_parser.topics.model_cards import ModelCardWriter
 from tg_parser.topics.options import TopicOptions
 
 app = typer.Typer(help="Build and browse the topics of the channels.", no_args_is_help=True)
@@ -37,9 +43,11 @@ def build(
         None, "--max-topics", min=1, help="Keep at most N topics per channel (the largest)."
     ),
     force: bool = typer.Option(False, "--force", help="Rebuild from scratch (new topic ids)."),
+    provider: str | None = PROVIDER_OPTION,
+    model: str | None = MODEL_OPTION,
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """Embed new documents, discover topics, refresh target topics."""
+    """Embed new documents, discover topics, write their cards, refresh target topics."""
     settings = settings_of(ctx)
     options = TopicOptions.from_settings(
         settings,
@@ -47,11 +55,20 @@ def build(
         max_topics=max_topics,
         force=force,
     )
+    choice = choose_provider(settings, ProviderRequest(provider, model))
+    if choice.notice and provider is not None:
+        err_console.print(choice.notice, soft_wrap=True)
+    cards = ModelCardWriter.of(choice, settings)
     embedder = LocalEmbedder(threads=settings.embed_threads)
+
+    async def work(db: Database) -> TopicsReport:
+        try:
+            return await build_topics(db, embedder, options, progress.phases(), cards)
+        finally:
+            await choice.aclose()
+
     with StageProgress() as progress:
-        report = with_database(
-            ctx, lambda db: build_topics(db, embedder, options, progress.phases())
-        )
+        report = with_database(ctx, work)
     if json_output:
         print_json(report.to_json_dict())
     else:
@@ -169,3 +186,10 @@ def _print_summary(report: TopicsReport) -> None:
         f"removed topics: {c['topics_removed']}",
         soft_wrap=True,
     )
+    if c.get("llm_calls") or c.get("cards_reused"):
+        console.print(
+            f"cards: {c['cards_model']} written by the model, {c['cards_reused']} reused, "
+            f"{c['cards_offline_fallback']} offline after a model failure; "
+            f"{c['llm_calls']} model calls",
+            soft_wrap=True,
+        )

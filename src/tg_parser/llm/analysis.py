@@ -188,7 +188,7 @@ class ModelProvider:
         except ProviderOutputError as exc:
             fixed = self._request(
                 self.repair,
-                request.input + f"\n<error>{_defuse(str(exc))}</error>",
+                request.input + f"\n<error>{defuse(str(exc))}</error>",
                 instructions=self.prompt.instructions + "\n" + self.repair.instructions,
             )
             completion = await self.runner.call(fixed, self.repair, source_ref=item.source_ref)
@@ -211,14 +211,14 @@ def render_input(item: MessageInput, local: Analysis, output_language: str | Non
     """The user turn: context lines, then the (defused) data between tags."""
     language = output_language or "the message's own language"
     lines = [
-        f"Channel: {_defuse(item.channel.title or item.channel.channel_id)}",
+        f"Channel: {defuse(item.channel.title or item.channel.channel_id)}",
         f"Message type: {item.message_type}",
         f"Date: {item.date.date().isoformat()}",
         f"Output language: {language}",
     ]
     if item.post_text:
-        lines.append(f"<post>\n{_defuse(item.post_text[:2000])}\n</post>")
-    lines.append(f"<message>\n{_defuse(local.text_clean)}\n</message>")
+        lines.append(f"<post>\n{defuse(item.post_text[:2000])}\n</post>")
+    lines.append(f"<message>\n{defuse(local.text_clean)}\n</message>")
     return "\n".join(lines)
 
 
@@ -261,7 +261,7 @@ def _identity(item: MessageInput, text: str) -> str:
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-def _defuse(text: str) -> str:
+def defuse(text: str) -> str:
     """Data cannot open or close our tags: ``</message>`` inside it becomes ``</ message>``."""
     return _TAG.sub(lambda m: f"<{m.group(1)} {m.group(2)}", text)
 

@@ -1,26 +1,31 @@
-"""`topics build`: embed documents, discover topics per channel, refresh target topics,
-and replace the topic catalog (stale topics are removed) — one run of stage ``topics``."""
+"""`topics build`: embed documents, discover topics per channel, write their cards (with a
+model when one is given, else offline), refresh target topics, and replace the topic
+catalog (stale topics are removed) — one run of stage ``topics``, with its model calls."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from tg_parser.clock import utcnow
 from tg_parser.embed import Embedder
-from tg_parser.runs import track_run
+from tg_parser.models import TopicCard
+from tg_parser.runs import RunTracker, track_run
 from tg_parser.store.database import Database
 from tg_parser.store.topics import StoredTopic
-from tg_parser.topics.cards import scope_out, write_text
+from tg_parser.topics.cards import WrittenCard, scope_out, write_text
 from tg_parser.topics.corpus import Corpus, Item
 from tg_parser.topics.discovery import Draft, centre_of, discover
 from tg_parser.topics.embedding import Progress, vectors_for
+from tg_parser.topics.model_cards import CLUSTER_MIN_ANCHORS, ModelCardWriter
 from tg_parser.topics.options import TopicOptions
 from tg_parser.topics.records import Context, topic_record
 from tg_parser.topics.targets import is_target, target_topics
+
+CARD_SOURCES = ("model", "reused", "offline_fallback")
 
 
 @dataclass(frozen=True)
@@ -38,9 +43,14 @@ class TopicsReport:
 
 
 async def build_topics(
-    db: Database, embedder: Embedder, options: TopicOptions, progress: Progress | None = None
+    db: Database,
+    embedder: Embedder,
+    options: TopicOptions,
+    progress: Progress | None = None,
+    cards: ModelCardWriter | None = None,
 ) -> TopicsReport:
-    """Build (or incrementally refresh) the topics of one channel or of every channel."""
+    """Build (or incrementally refresh) the topics of one channel or of every channel;
+    ``cards`` writes the cards with a model (None: the offline writer)."""
     async with track_run(db, "topics", {"channel": options.channel or "*"}) as run:
         async with db.transaction() as repos:
             stored = await repos.documents.for_channel()
@@ -54,15 +64,21 @@ async def build_topics(
         ]
         everything = Corpus(items, await vectors_for(db, embedder, items, run, progress))
         context = Context(run_id=run.id, now=utcnow(), options=options)
+        previous = {topic.card.id: topic.card for topic in existing}
         topics: list[StoredTopic] = []
-        for channel in sorted({item.channel_id for item in items}):
-            if options.channel in (None, channel):
-                corpus = _subset(everything, lambda item, c=channel: item.channel_id == c)
-                kept = [] if options.force else _kept(corpus, existing, channel)
-                topics += topic_records(corpus, discover(corpus, kept, options), context)
-                run.add(topics_kept=len(kept))
-                if progress is not None:
-                    progress("topics", len(topics), len(topics))
+        try:
+            for channel in sorted({item.channel_id for item in items}):
+                if options.channel in (None, channel):
+                    corpus = _subset(everything, lambda item, c=channel: item.channel_id == c)
+                    kept = [] if options.force else _kept(corpus, existing, channel)
+                    drafts = discover(corpus, kept, options)
+                    written = await _written(corpus, drafts, previous, cards, options, progress)
+                    topics += topic_records(corpus, drafts, context, written)
+                    run.add(topics_kept=len(kept), **_sources(written))
+                    if progress is not None:
+                        progress("topics", len(topics), len(topics))
+        finally:
+            await _store_calls(db, cards, run)
         topics += target_topics(everything, targets, embedder, {t.card.id for t in topics}, context)
         stale = _stale(existing, topics, options.channel)
         async with db.transaction() as repos:
@@ -95,15 +111,59 @@ def _kept(corpus: Corpus, existing: Sequence[StoredTopic], channel: str) -> list
     return kept
 
 
-def topic_records(corpus: Corpus, drafts: list[Draft], context: Context) -> list[StoredTopic]:
+async def _written(
+    corpus: Corpus,
+    drafts: list[Draft],
+    previous: dict[str, TopicCard],
+    cards: ModelCardWriter | None,
+    options: TopicOptions,
+    progress: Progress | None,
+) -> list[WrittenCard] | None:
+    """The model's cards of the drafts (None without a model: the offline writer's)."""
+    if cards is None:
+        return None
+    minimum = max(CLUSTER_MIN_ANCHORS, options.cluster_min_anchors)
+    return await cards.write_all(corpus, drafts, previous, min_anchors=minimum, progress=progress)
+
+
+def topic_records(
+    corpus: Corpus,
+    drafts: list[Draft],
+    context: Context,
+    written: Sequence[WrittenCard] | None = None,
+) -> list[StoredTopic]:
+    """The records of a channel's drafts, with the cards ``written`` (default: offline);
+    a card without its own scope_out gets the nearest other topics' titles."""
     language = corpus.language()
-    texts = [write_text(corpus, draft, language) for draft in drafts]
-    titles = [text.title for text in texts]
+    if written is None:
+        written = [WrittenCard(draft, write_text(corpus, draft, language)) for draft in drafts]
+    titles = [card.text.title for card in written]
     centres = np.vstack([d.centre for d in drafts]) if drafts else np.zeros((0, 1))
     return [
-        topic_record(corpus, draft, text, scope_out(titles, centres, i, language), context)
-        for i, (draft, text) in enumerate(zip(drafts, texts, strict=True))
+        topic_record(
+            corpus,
+            card.draft,
+            card.text,
+            card.scope_out or scope_out(titles, centres, i, language),
+            replace(context, extra_metadata={"writer": card.writer}) if card.writer else context,
+        )
+        for i, card in enumerate(written)
     ]
+
+
+def _sources(written: Sequence[WrittenCard] | None) -> dict[str, int]:
+    """The cards written by the model, reused, and offline after a model failure."""
+    sources = [card.source for card in written or ()]
+    return {f"cards_{name}": sources.count(name) for name in CARD_SOURCES}
+
+
+async def _store_calls(db: Database, cards: ModelCardWriter | None, run: RunTracker) -> None:
+    """Store the model calls of the build with its run id (also when it stops on an error)."""
+    calls = [replace(call, run_id=run.id) for call in cards.drain()] if cards else []
+    if calls:
+        async with db.transaction() as repos:
+            await repos.llm_calls.add(calls)
+    run.add(llm_calls=len(calls))
 
 
 def _stale(

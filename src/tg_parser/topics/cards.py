@@ -1,4 +1,6 @@
-"""The offline card writer: title, summary, scope and tags from the topic's documents.
+"""What a card says (``CardText``, ``WrittenCard``: shared with the model writer in
+``model_cards.py``) and the offline card writer, which takes title, summary, scope and tags
+from the topic's documents:
 
 - key phrases: the documents' own key phrases (``ProcessedDocument.topics``), weighted by
   similarity to the topic and preferring documents in the channel's language; when the
@@ -14,6 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -32,9 +35,31 @@ _NO_NEIGHBOUR = {
 
 @dataclass(frozen=True)
 class CardText:
+    """What a card says; ``phrases``: the documents' key phrases, which the bundle's
+    justifications cite (and, offline, the card's scope_in and tags)."""
+
     title: str
     summary: str
     phrases: list[str]
+    scope_in: list[str]
+    tags: list[str]
+
+    @classmethod
+    def offline(cls, title: str, summary: str, phrases: list[str]) -> CardText:
+        scope = phrases[:MAX_PHRASES]
+        return cls(title, summary, phrases, scope, [phrase.casefold() for phrase in phrases])
+
+
+@dataclass(frozen=True)
+class WrittenCard:
+    """A topic's card as written: its draft (anchors as confirmed), text, scope_out (None:
+    the nearest topics' titles, filled in by the build) and the writer's metadata."""
+
+    draft: Draft
+    text: CardText
+    scope_out: list[str] | None = None
+    writer: dict[str, Any] | None = None  # metadata["writer"]; None for the offline writer
+    source: str = "offline"  # offline, model, reused or offline_fallback
 
 
 def write_text(corpus: Corpus, draft: Draft, language: str | None) -> CardText:
@@ -43,7 +68,7 @@ def write_text(corpus: Corpus, draft: Draft, language: str | None) -> CardText:
     anchors = [corpus.items[i] for i in draft.anchor_indexes()]
     if not phrases:
         phrases = [_first_words(anchors[0].text)]
-    return CardText(title=_title(phrases), summary=_summary(anchors, phrases), phrases=phrases)
+    return CardText.offline(_title(phrases), _summary(anchors, phrases), phrases)
 
 
 def key_phrases(weighted: Sequence[tuple[Item, float]], language: str | None) -> list[str]:
@@ -64,13 +89,18 @@ def scope_out(
     titles: Sequence[str], centres: np.ndarray, own: int, language: str | None
 ) -> list[str]:
     """Titles of the nearest other topics (up to 5), or a plain fallback."""
-    if len(titles) > 1:
-        sims = centres @ centres[own]
-        order = sorted((i for i in range(len(titles)) if i != own), key=lambda i: (-sims[i], i))
-        picked = list(dict.fromkeys(titles[i] for i in order if titles[i] != titles[own]))
-        if picked:
-            return picked[:MAX_PHRASES]
-    return [_NO_NEIGHBOUR.get(language or "", _NO_NEIGHBOUR["en"])]
+    nearest = nearest_titles(titles, centres, own)
+    return nearest or [_NO_NEIGHBOUR.get(language or "", _NO_NEIGHBOUR["en"])]
+
+
+def nearest_titles(titles: Sequence[str], centres: np.ndarray, own: int) -> list[str]:
+    """The other topics' titles (up to 5), nearest centre first, without repeats."""
+    if len(titles) < 2:
+        return []
+    sims = centres @ centres[own]
+    order = sorted((i for i in range(len(titles)) if i != own), key=lambda i: (-sims[i], i))
+    picked = dict.fromkeys(titles[i] for i in order if titles[i] != titles[own])
+    return list(picked)[:MAX_PHRASES]
 
 
 def shared_phrases(item: Item, phrases: Sequence[str]) -> list[str]:

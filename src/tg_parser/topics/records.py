@@ -45,13 +45,13 @@ def topic_record(
         id=topic_id(anchors[0].anchor_ref),
         title=text.title,
         summary=text.summary,
-        scope_in=text.phrases[:5],
+        scope_in=text.scope_in,
         scope_out=scope_out,
         type=draft.type,
         anchors=anchors,
         sources=channels,
         updated_at=context.now,
-        tags=[phrase.casefold() for phrase in text.phrases],
+        tags=text.tags or None,
         metadata=metadata,
     )
     bundle = _bundle(corpus, draft, text, card.id, context.now)

@@ -90,7 +90,9 @@ def target_topics(
             continue
         members = [*draft.anchors, *draft.members.items()]
         phrases = key_phrases([(corpus.items[i], s) for i, s in members], None)
-        text = CardText(target.subject, _summary(corpus, draft), phrases or [target.subject])
+        text = CardText.offline(
+            target.subject, _summary(corpus, draft), phrases or [target.subject]
+        )
         extra = {TARGET_KEY: target.id, "target_subject": target.subject}
         scoped = Context(context.run_id, context.now, context.options, extra)
         topic = topic_record(corpus, draft, text, _scope_out(target.subject), scoped)
