@@ -74,11 +74,11 @@ MORE_COFFEE = (
     "Воронка и свежая обжарка: помол средний, вода девяносто два градуса, заваривание кофе "
     "три минуты."
 )
-TOPICS = 3  # the coffee cluster (Russian), the PostgreSQL cluster, the hiking singleton
+TOPICS = 3  # the coffee cluster (in Russian), the PostgreSQL cluster, the hiking singleton
 _DOCUMENT = re.compile(r'<message ref="([^"]+)" role="(anchor|member)">\n(.*?)\n</message>', re.S)
 _NEIGHBOURS = re.compile(r"^Neighbouring topics: (.*)$", re.M)
 _WORD = re.compile(r"[^\W\d_]{6,}")
-_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_LANGUAGE = re.compile(r"^Output language: (.*)$", re.M)
 runner = CliRunner()
 
 Confirm = Callable[[list[str]], list[str]]
@@ -105,8 +105,9 @@ def write_export(path: Path, texts: list[str]) -> Path:
 
 
 def card_answer(confirm: Confirm = list) -> Callable[[ModelCall], Any]:
-    """The fake model's card: titled by the documents' commonest long word, in Russian for
-    Russian documents; scope_out from the neighbours sent; ``confirm`` picks the anchors."""
+    """The fake model's card: titled by the documents' commonest long word, in Russian when
+    the output language is ``ru``; scope_out from the neighbours sent; ``confirm`` picks the
+    anchors."""
 
     def answer(call: ModelCall) -> Any:
         if call.schema_name != "topic_card":
@@ -115,8 +116,9 @@ def card_answer(confirm: Confirm = list) -> Callable[[ModelCall], Any]:
         text = " ".join(body for _, _, body in documents)
         word = Counter(w.casefold() for w in _WORD.findall(text)).most_common(1)[0][0]
         neighbours = neighbours_of(call)
+        russian = _LANGUAGE.findall(call.input) == ["ru"]
         return {
-            "title": f"{'Заметки' if _CYRILLIC.search(text) else 'Notes'}: {word}",
+            "title": f"{'Заметки' if russian else 'Notes'}: {word}",
             "summary": f"What the channel says about {word}.",
             "scope_in": [word, f"{word} basics"],
             "scope_out": neighbours or ["other subjects"],
@@ -193,9 +195,21 @@ def stable(topic: StoredTopic) -> dict[str, Any]:
     return {"card": card, "items": items}
 
 
-async def test_one_call_per_topic_writes_valid_cards_in_the_channels_language(
-    db: Database, channel: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("output_language", "sent", "title"),
+    [(None, "en", "Notes: "), ("ru", "ru", "Заметки: ")],
+    ids=["the-channels-language", "OUTPUT_LANGUAGE"],
+)
+async def test_one_call_per_topic_writes_valid_cards_in_the_output_language(
+    db: Database,
+    channel: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    output_language: str | None,
+    sent: str,
+    title: str,
 ) -> None:
+    if output_language:
+        monkeypatch.setenv("OUTPUT_LANGUAGE", output_language)
     with model_server(monkeypatch) as server:
         report = await build(db)
     counters = report.counters
@@ -214,10 +228,10 @@ async def test_one_call_per_topic_writes_valid_cards_in_the_channels_language(
         assert topic.card.scope_in[1].endswith(" basics")
         assert topic.card.tags and topic.card.tags[0] == topic.card.tags[0].casefold()
     cards = {subject(topic): topic.card for topic in topics}
-    assert cards["coffee"].title.startswith("Заметки: ")
-    assert cards["postgres"].title.startswith("Notes: ")
-    assert cards["hiking"].title.startswith("Notes: ") and cards["hiking"].type == "singleton"
+    assert all(card.title.startswith(title) for card in cards.values())
+    assert cards["hiking"].type == "singleton"
     for call in server.calls:
+        assert _LANGUAGE.findall(call.input) == [sent]  # the channel is 6 English posts to 5
         assert call.schema_name == "topic_card" and call.schema is not None
         assert call.instructions == load_prompt("topic-card").instructions
         documents = _DOCUMENT.findall(call.input)
