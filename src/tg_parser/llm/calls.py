@@ -10,6 +10,7 @@ not, becomes a ``CallRecord`` in ``calls``, for the caller to store with its res
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -67,7 +68,7 @@ class CallRunner:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     limiter: AdaptiveLimiter = field(default_factory=lambda: AdaptiveLimiter(16))
     caps: RateCaps = field(default_factory=lambda: RateCaps(None, None))
-    sleep: Sleep | None = None
+    sleep: Sleep = asyncio.sleep
     calls: list[CallRecord] = field(default_factory=list)
 
     async def call(
@@ -79,7 +80,7 @@ class CallRunner:
             retry=retry_if_exception(lambda e: isinstance(e, ProviderError) and e.retryable),
             wait=self._wait,
             reraise=True,
-            **({"sleep": self.sleep} if self.sleep else {}),
+            sleep=self.sleep,
         )
         tokens = estimate_tokens(request.instructions + request.input)
         attempt = 0

@@ -10,7 +10,7 @@ from tg_parser.testing.llm.server import ModelCall, schema_instance
 
 _MESSAGE = re.compile(r"<message>\n(.*)\n</message>", re.DOTALL)
 _WORD = re.compile(r"[^\W\d_]{6,}")
-_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
 def analysis_answer(call: ModelCall) -> Any:
