@@ -45,7 +45,7 @@ from sqlalchemy import func, select
 
 from tg_parser.config import Settings
 from tg_parser.importer import ImportOptions, import_export
-from tg_parser.llm.analysis import ANALYSIS_SCHEMA
+from tg_parser.llm.analysis_wire import ANALYSIS_SCHEMA
 from tg_parser.llm.calls import estimate_tokens
 from tg_parser.llm.prompts import load_prompt
 from tg_parser.llm.providers import ProviderRequest, choose_provider

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from tg_parser.errors import (
     ProviderRequestError,
     RetryableProviderError,
 )
+from tg_parser.llm.batcher import MicroBatcher
 from tg_parser.llm.calls import CallRunner, RetryPolicy
 from tg_parser.llm.client import Completion, CompletionRequest, Usage
 from tg_parser.llm.limiter import AdaptiveLimiter
@@ -160,3 +162,31 @@ def test_auto_takes_the_first_provider_with_a_key(monkeypatch: pytest.MonkeyPatc
 def test_a_chosen_provider_without_its_key_is_one_clear_error() -> None:
     with pytest.raises(ProviderAuthError, match="OPENAI_API_KEY"):
         choose_provider(Settings(llm_provider="openai"))
+
+
+async def test_batcher_sends_full_batches_then_the_rest_after_the_wait() -> None:
+    sent: list[list[int]] = []
+
+    async def send(items: Sequence[int]) -> list[int | None]:
+        sent.append(list(items))
+        return [item * 10 if item != 3 else None for item in items]
+
+    async def single(item: int) -> int:
+        return -item
+
+    batcher = MicroBatcher(send, single, size=4, wait=0.01)
+    results = await asyncio.gather(*(batcher.submit(i) for i in range(1, 7)))
+    assert sent == [[1, 2, 3, 4], [5, 6]]
+    assert results == [10, 20, -3, 40, 50, 60], "an unanswered item goes alone"
+
+
+async def test_batcher_gives_the_batch_error_to_every_caller() -> None:
+    async def send(items: Sequence[int]) -> list[int | None]:
+        raise ProviderAuthError("bad key")
+
+    async def single(item: int) -> int:
+        return item
+
+    batcher = MicroBatcher(send, single, size=2, wait=0.01)
+    results = await asyncio.gather(*(batcher.submit(i) for i in range(3)), return_exceptions=True)
+    assert all(isinstance(r, ProviderAuthError) for r in results)

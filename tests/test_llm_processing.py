@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from tg_parser.cli.app import app
 from tg_parser.config import Settings
 from tg_parser.importer import ImportOptions, import_export
-from tg_parser.llm.analysis import render_input
+from tg_parser.llm.analysis_wire import render_input
 from tg_parser.llm.base import Analysis, ChannelContext, MessageInput
 from tg_parser.llm.providers import ProviderRequest, choose_provider
 from tg_parser.process import ProcessOptions, process_messages
@@ -25,7 +25,7 @@ from tg_parser.store.database import Database
 from tg_parser.store.tables import llm_calls, processed_documents, processing_failures
 from tg_parser.testing.llm.answers import analysis_answer
 from tg_parser.testing.llm.openai import fake_openai
-from tg_parser.testing.llm.server import FakeModelServer
+from tg_parser.testing.llm.server import FakeModelServer, ModelCall
 
 EXPORTS = Path(__file__).parent / "data" / "export"
 CHANNEL = EXPORTS / "discussion_channel.json"
@@ -285,3 +285,45 @@ async def test_no_skip_sends_trivial_messages_to_the_model(
     assert not [d for d in documents.values() if "llm_skipped" in d["metadata"]]
     assert report.counters["processed"] == len(documents)
     assert await _count(db, llm_calls) == len({c.input for c in model_env.calls})
+
+
+async def test_short_messages_share_calls_when_batching_is_on(
+    db: Database, model_env: FakeModelServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await import_export(db, ImportOptions(path=SAMPLE, channel="technotes"))
+    monkeypatch.setenv("LLM_BATCH_SIZE", "8")
+    monkeypatch.setenv("LLM_BATCH_MAX_CHARS", "2000")
+    report = await _process(db)
+    documents = await _documents(db)
+    asked = [d for d in documents.values() if "llm_skipped" not in d["metadata"]]
+    assert report.counters["failed"] == 0 and len(asked) > 100
+    batched = [r.body for r in model_env.requests if 'id="2"' in r.body["input"]]
+    assert batched and len(model_env.calls) * 4 < len(asked), "about 8 messages per call"
+    assert all(d["summary"] and d["topics"] for d in asked)
+    assert all(d["metadata"]["parameters"]["batch_size"] == 8 for d in asked)
+    assert "Analyse each one on its own" in batched[0]["instructions"]
+    async with db.transaction() as repos:
+        usage = await repos.llm_calls.usage(run_id=report.run_id)
+    assert usage[0].calls == len(model_env.calls)
+
+
+async def test_a_message_the_batch_answer_leaves_out_is_sent_alone(
+    db: Database, model_env: FakeModelServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await import_export(db, ImportOptions(path=SAMPLE, channel="technotes"))
+    monkeypatch.setenv("LLM_BATCH_SIZE", "4")
+    monkeypatch.setenv("LLM_BATCH_MAX_CHARS", "2000")
+
+    def drop_the_second(call: ModelCall) -> Any:
+        answer = analysis_answer(call)
+        if call.schema_name == "message_analysis_batch":
+            answer["results"] = [r for r in answer["results"] if r["id"] != "2"]
+        return answer
+
+    model_env.answer = drop_the_second
+    model_env.script.extend(["invalid"])  # the first batch's answer is unusable
+    report = await _process(db, limit=40)
+    assert report.counters["failed"] == 0 and report.counters["processed"] == 40
+    singles = [c for c in model_env.calls if c.schema_name == "message_analysis"]
+    batches = [c for c in model_env.calls if c.schema_name == "message_analysis_batch"]
+    assert len(batches) >= 8 and len(singles) >= len(batches) - 1 + 4

@@ -187,6 +187,15 @@ class Settings(BaseSettings):
     llm_tokens_per_minute: int | None = Field(
         default=None, ge=1, description="Cap on estimated tokens sent per minute (unset: no cap)."
     )
+    llm_batch_size: int = Field(
+        default=1,
+        ge=1,
+        le=50,
+        description="Short messages sent together in one call (1: each message on its own).",
+    )
+    llm_batch_max_chars: int = Field(
+        default=600, ge=1, description="Only messages up to this many characters share calls."
+    )
     llm_prices_file: Path | None = Field(
         default=None,
         description="JSON file of prices per million tokens by model, merged over the "

@@ -1,46 +1,50 @@
-"""The model provider: a message analysed by an LLM through one structured call.
+"""The model provider: messages analysed by an LLM through structured calls.
 
 ``ModelProvider`` implements the provider interface over a ``CallRunner``. The local
 algorithms still do what they do best and cost nothing: the clean text, the typed
 entities found by pattern (URLs, e-mails, phones, dates, numbers with units) and the noise
-flag. Messages flagged as noise or too short to say anything skip the model unless
-``skip_trivial`` is off; identical texts in one run are sent once. The model writes the
-language, summary, key phrases, named entities and its own noise verdict, as JSON of
-``ANALYSIS_SCHEMA``; an answer that does not validate gets one repair call, then the
-message fails.
+flag. Messages flagged as noise or too short to say anything keep the full offline
+analysis and skip the model unless ``skip_trivial`` is off; identical texts in one run are
+sent once. The model writes the language, summary, key phrases, named entities and its own
+noise verdict; an answer that does not validate gets one repair call, then the message
+fails. With ``batch_size`` above 1, short messages (up to ``batch_max_chars``) share calls,
+``batch_size`` at a time; one the batch answer leaves out is sent on its own.
 
-The message is data, not instructions: it is sent between ``<message>`` tags in the user
-turn (a comment's post between ``<post>`` tags), any such tag inside the text is defused,
-and the system prompt says never to follow what the data says.
+What is sent and how the answer is checked is ``analysis_wire``: the message is data
+between tags, defused, and the system prompt says never to follow what the data says.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from tg_parser.errors import ProviderOutputError
+from tg_parser.llm.analysis_wire import (
+    ANALYSIS_SCHEMA,
+    BATCH_SCHEMA,
+    ModelAnalysis,
+    merge,
+    parse_answer,
+    parse_batch,
+    render_batch,
+    render_input,
+)
 from tg_parser.llm.base import Analysis, MessageInput
+from tg_parser.llm.batcher import MicroBatcher
 from tg_parser.llm.calls import CallRunner, estimate_tokens
 from tg_parser.llm.client import CompletionRequest
 from tg_parser.llm.offline import OfflineProvider
-from tg_parser.llm.prompts import Prompt, load_prompt
-from tg_parser.models import Entity
+from tg_parser.llm.prompts import Prompt, defuse, load_prompt
 from tg_parser.store.llm_calls import CallRecord
+from tg_parser.text.entities import extract_entities
 
 MIN_WORDS = 5  # below this many words a message skips the model
 # a typical answer: summary, key phrases, a few entities (reasoning models spend more)
 ESTIMATED_OUTPUT_TOKENS = 160
-NAMED_ENTITY_CONFIDENCE = 0.8
-NAMED_TYPES = ("person", "organization", "product", "location", "event")
-_TAG = re.compile(r"<(/?)(message|post|error)\b", re.IGNORECASE)
-_LANGUAGE = re.compile(r"^[a-z]{2}$")
 
 
 @dataclass(frozen=True)
@@ -52,48 +56,10 @@ class CallEstimate:
     output_tokens: int
 
 
-class NamedEntity(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    type: str
-    value: str
-
-
-class ModelAnalysis(BaseModel):
-    """What the model must answer (validated; unknown fields are an error)."""
-
-    model_config = ConfigDict(extra="forbid")
-    language: str
-    summary: str
-    topics: list[str] = Field(max_length=8)
-    entities: list[NamedEntity] = Field(max_length=20)
-    noise: bool
-    noise_reason: str
-
-
-ANALYSIS_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["language", "summary", "topics", "entities", "noise", "noise_reason"],
-    "properties": {
-        "language": {"type": "string", "description": "ISO 639-1 code"},
-        "summary": {"type": "string"},
-        "topics": {"type": "array", "items": {"type": "string"}},
-        "entities": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["type", "value"],
-                "properties": {
-                    "type": {"type": "string", "enum": list(NAMED_TYPES)},
-                    "value": {"type": "string"},
-                },
-            },
-        },
-        "noise": {"type": "boolean"},
-        "noise_reason": {"type": "string"},
-    },
-}
+@dataclass(frozen=True)
+class BatchOptions:
+    size: int = 1  # messages per call; 1 sends every message on its own
+    max_chars: int = 600  # only messages up to this long share calls
 
 
 class ModelProvider:
@@ -106,14 +72,16 @@ class ModelProvider:
         max_output_tokens: int = 4096,
         output_language: str | None = None,
         skip_trivial: bool = True,
+        batch: BatchOptions | None = None,
     ) -> None:
         self.runner = runner
         self.prompt = load_prompt("message-analysis")
-        self.repair = load_prompt("message-analysis-repair")
+        self.batch_prompt = self.prompt.then(load_prompt("message-analysis-batch"))
         self.offline = OfflineProvider()
         self.max_output_tokens = max_output_tokens
         self.output_language = output_language
         self.skip_trivial = skip_trivial
+        self.batch = batch or BatchOptions()
         self.name = runner.client.provider
         self.model_id = runner.client.model
         self.prompt_name = self.prompt.name
@@ -122,34 +90,44 @@ class ModelProvider:
             "prompt_version": self.prompt.version,
             "output_language": output_language or "message",
             "skip_trivial": skip_trivial,
+            "batch_size": self.batch.size,
         }
         self._seen: dict[str, asyncio.Future[Analysis]] = {}
+        self._batcher: MicroBatcher[tuple[MessageInput, Analysis], ModelAnalysis] = MicroBatcher(
+            self._ask_batch, self._ask_one, size=self.batch.size
+        )
 
     def estimate(self, item: MessageInput) -> CallEstimate | None:
         """Tokens the message would cost (None: it would skip the model), without calling."""
         text, noise, _ = self.offline.screen(item)
         if self._skip_reason(text, noise) is not None:
             return None
-        local = Analysis(text_clean=text)
-        user_turn = render_input(item, local, self.output_language)
+        user_turn = render_input(item, Analysis(text_clean=text), self.output_language)
+        instructions = estimate_tokens(self.prompt.instructions)
+        if self._batched(text):
+            instructions = estimate_tokens(self.batch_prompt.instructions) // self.batch.size
         return CallEstimate(
             key=_identity(item, text),
-            input_tokens=estimate_tokens(self.prompt.instructions + user_turn),
+            input_tokens=instructions + estimate_tokens(user_turn),
             output_tokens=ESTIMATED_OUTPUT_TOKENS,
         )
 
     async def analyse(self, item: MessageInput) -> Analysis:
-        local = await self.offline.analyse(item)
-        reason = self._skip_reason(local.text_clean, local.noise, local.noise_reason)
+        text, noise, noise_reason = self.offline.screen(item)
+        reason = self._skip_reason(text, noise, noise_reason)
         if reason is not None:
+            local = await self.offline.analyse(item)
             return local.model_copy(update={"metadata": self._offline_metadata(reason)})
-        key = _identity(item, local.text_clean)
+        key = _identity(item, text)
         if key in self._seen:
             return await asyncio.shield(self._seen[key])
         future: asyncio.Future[Analysis] = asyncio.get_running_loop().create_future()
         self._seen[key] = future
+        local = Analysis(
+            text_clean=text, entities=extract_entities(text), noise=noise, noise_reason=noise_reason
+        )
         try:
-            result = await self._ask(item, local)
+            result = merge(local, await self._answer(item, local))
         except BaseException as exc:
             del self._seen[key]
             future.set_exception(exc)
@@ -160,6 +138,9 @@ class ModelProvider:
 
     def drain_calls(self) -> list[CallRecord]:
         return self.runner.drain()
+
+    def _batched(self, text: str) -> bool:
+        return self.batch.size > 1 and len(text) <= self.batch.max_chars
 
     def _skip_reason(self, text: str, noise: bool, noise_reason: str | None = None) -> str | None:
         if not self.skip_trivial:
@@ -180,95 +161,52 @@ class ModelProvider:
             "llm_skipped": reason,
         }
 
-    async def _ask(self, item: MessageInput, local: Analysis) -> Analysis:
-        request = self._request(self.prompt, render_input(item, local, self.output_language))
-        completion = await self.runner.call(request, self.prompt, source_ref=item.source_ref)
-        try:
-            answer = parse_answer(completion.text)
-        except ProviderOutputError as exc:
-            fixed = self._request(
-                self.repair,
-                request.input + f"\n<error>{defuse(str(exc))}</error>",
-                instructions=self.prompt.instructions + "\n" + self.repair.instructions,
-            )
-            completion = await self.runner.call(fixed, self.repair, source_ref=item.source_ref)
-            answer = parse_answer(completion.text)
-        return merge(local, answer)
+    async def _answer(self, item: MessageInput, local: Analysis) -> ModelAnalysis:
+        if self._batched(local.text_clean):
+            return await self._batcher.submit((item, local))
+        return await self._ask_one((item, local))
 
-    def _request(
-        self, prompt: Prompt, text: str, *, instructions: str | None = None
-    ) -> CompletionRequest:
-        return CompletionRequest(
-            instructions=instructions or prompt.instructions,
-            input=text,
-            schema_name="message_analysis",
-            schema=ANALYSIS_SCHEMA,
+    async def _ask_one(self, message: tuple[MessageInput, Analysis]) -> ModelAnalysis:
+        item, local = message
+        user_turn = render_input(item, local, self.output_language)
+        text = await self._call(self.prompt, user_turn, item.source_ref)
+        try:
+            return parse_answer(text)
+        except ProviderOutputError as exc:
+            repair = self.prompt.then(load_prompt("message-analysis-repair"))
+            retry_turn = f"{user_turn}\n<error>{defuse(str(exc))}</error>"
+            return parse_answer(await self._call(repair, retry_turn, item.source_ref))
+
+    async def _ask_batch(
+        self, messages: Sequence[tuple[MessageInput, Analysis]]
+    ) -> list[ModelAnalysis | None]:
+        if len(messages) == 1:
+            return [await self._ask_one(messages[0])]
+        pairs = [(item, local.text_clean) for item, local in messages]
+        user_turn = render_batch(pairs, self.output_language)
+        text = await self._call(self.batch_prompt, user_turn, None, batch=True)
+        try:
+            return parse_batch(text, len(messages))
+        except ProviderOutputError:
+            return [None] * len(messages)  # each message gets its own call instead
+
+    async def _call(
+        self, prompt: Prompt, user_turn: str, source_ref: str | None, *, batch: bool = False
+    ) -> str:
+        request = CompletionRequest(
+            instructions=prompt.instructions,
+            input=user_turn,
+            schema_name="message_analysis_batch" if batch else "message_analysis",
+            schema=BATCH_SCHEMA if batch else ANALYSIS_SCHEMA,
             max_output_tokens=self.max_output_tokens,
         )
-
-
-def render_input(item: MessageInput, local: Analysis, output_language: str | None) -> str:
-    """The user turn: context lines, then the (defused) data between tags."""
-    language = output_language or "the message's own language"
-    lines = [
-        f"Channel: {defuse(item.channel.title or item.channel.channel_id)}",
-        f"Message type: {item.message_type}",
-        f"Date: {item.date.date().isoformat()}",
-        f"Output language: {language}",
-    ]
-    if item.post_text:
-        lines.append(f"<post>\n{defuse(item.post_text[:2000])}\n</post>")
-    lines.append(f"<message>\n{defuse(local.text_clean)}\n</message>")
-    return "\n".join(lines)
-
-
-def parse_answer(text: str) -> ModelAnalysis:
-    """The model's answer, validated; anything else is a ``ProviderOutputError``."""
-    try:
-        return ModelAnalysis.model_validate(json.loads(text))
-    except (ValueError, ValidationError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ProviderOutputError(
-            f"the model's answer is not valid analysis JSON: {first}"
-        ) from exc
-
-
-def merge(local: Analysis, answer: ModelAnalysis) -> Analysis:
-    """The document: the local clean text and pattern entities, the model's reading."""
-    named = [
-        Entity(type=e.type, value=e.value.strip(), confidence=NAMED_ENTITY_CONFIDENCE)
-        for e in answer.entities
-        if e.type in NAMED_TYPES and e.value.strip()
-    ]
-    seen = {(e.type, e.value) for e in local.entities}
-    entities = local.entities + [e for e in named if (e.type, e.value) not in seen]
-    language = answer.language.strip().lower()
-    return Analysis(
-        text_clean=local.text_clean,
-        summary=answer.summary.strip() or None,
-        topics=_unique([t.strip() for t in answer.topics if t.strip()])[:5],
-        entities=entities,
-        language=language if _LANGUAGE.match(language) else local.language,
-        noise=answer.noise or local.noise,
-        noise_reason=(answer.noise_reason.strip() or None) if answer.noise else local.noise_reason,
-    )
+        completion = await self.runner.call(request, prompt, source_ref=source_ref)
+        return completion.text
 
 
 def _identity(item: MessageInput, text: str) -> str:
-    """Messages with this key get the same analysis (reposts of one text)."""
+    """Messages with this key get the same analysis: reposts of one text, in any channel
+    (a comment's key includes its post, the context it is read in)."""
     context = (item.post_text or "") if item.message_type == "comment" else ""
-    material = "\x00".join((item.message_type, text, context, item.channel.title or ""))
+    material = "\x00".join((item.message_type, text, context))
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
-
-
-def defuse(text: str) -> str:
-    """Data cannot open or close our tags: ``</message>`` inside it becomes ``</ message>``."""
-    return _TAG.sub(lambda m: f"<{m.group(1)} {m.group(2)}", text)
-
-
-def _unique(items: list[str]) -> list[str]:
-    """The items without repeats (ignoring case), first occurrence kept."""
-    unique: dict[str, str] = {}
-    for item in items:
-        unique.setdefault(item.lower(), item)
-    return list(unique.values())

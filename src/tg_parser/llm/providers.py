@@ -14,7 +14,7 @@ from importlib import import_module
 
 from tg_parser.config import Settings
 from tg_parser.errors import ConfigError
-from tg_parser.llm.analysis import ModelProvider
+from tg_parser.llm.analysis import BatchOptions, ModelProvider
 from tg_parser.llm.base import Provider
 from tg_parser.llm.calls import CallRunner, RetryPolicy
 from tg_parser.llm.client import ModelClient
@@ -59,11 +59,15 @@ class ProviderChoice:
     provider: Provider
     notice: str | None = None
     runner: CallRunner | None = None  # the model's calls (None offline)
+    batch_size: int = 1
 
     @property
     def concurrency(self) -> int:
-        """How many messages to work on at once: the model's limit, or a few offline."""
-        return self.runner.limiter.ceiling if self.runner is not None else OFFLINE_CONCURRENCY
+        """How many messages to work on at once: enough to fill the model's calls (each may
+        carry ``batch_size`` messages), or a few offline."""
+        if self.runner is None:
+            return OFFLINE_CONCURRENCY
+        return self.runner.limiter.ceiling * self.batch_size
 
     async def aclose(self) -> None:
         if self.runner is not None:
@@ -110,5 +114,6 @@ def choose_provider(settings: Settings, request: ProviderRequest | None = None) 
         max_output_tokens=settings.llm_max_output_tokens,
         output_language=settings.output_language,
         skip_trivial=request.skip_trivial,
+        batch=BatchOptions(settings.llm_batch_size, settings.llm_batch_max_chars),
     )
-    return ProviderChoice(provider, runner=runner)
+    return ProviderChoice(provider, runner=runner, batch_size=settings.llm_batch_size)

@@ -36,10 +36,9 @@ from pydantic import (
 
 from tg_parser.config import Settings
 from tg_parser.errors import ProviderAuthError, ProviderError, ProviderOutputError
-from tg_parser.llm.analysis import defuse
 from tg_parser.llm.calls import CallRunner
 from tg_parser.llm.client import CompletionRequest
-from tg_parser.llm.prompts import load_prompt
+from tg_parser.llm.prompts import defuse, load_prompt
 from tg_parser.llm.providers import ProviderChoice
 from tg_parser.models import TopicCard, topic_id
 from tg_parser.store.llm_calls import CallRecord
