@@ -47,15 +47,15 @@ from tg_parser.config import Settings
 from tg_parser.importer import ImportOptions, import_export
 from tg_parser.llm.analysis_wire import ANALYSIS_SCHEMA
 from tg_parser.llm.calls import estimate_tokens
-from tg_parser.llm.prompts import load_prompt
 from tg_parser.llm.providers import ProviderRequest, choose_provider
 from tg_parser.log import configure_logging
 from tg_parser.process import ProcessOptions, ProcessReport, process_messages
 from tg_parser.store.database import Database
 from tg_parser.store.tables import llm_calls, processed_documents, processing_failures
 from tg_parser.testing.llm.answers import analysis_answer
+from tg_parser.testing.llm.child import ChildModelServer
 from tg_parser.testing.llm.openai import fake_openai
-from tg_parser.testing.llm.server import FakeModelServer
+from tg_parser.testing.llm.server import RANDOM_FAULTS
 
 MODEL = "gpt-5-mini"
 CHANNEL, CHANNEL_ID, GROUP_ID = "benchchannel", 1700000001, 1700000002
@@ -64,6 +64,8 @@ START = datetime(2025, 1, 6, 9, 0)
 RETRY_AFTER = 0.2  # seconds the fake asks a rate-limited client to wait
 MIN_MESSAGES = 40
 FAULT_RATE, RESILIENCE_CONCURRENCY, RESILIENCE_ATTEMPTS = 0.2, 32, 2
+FAULT_KINDS = RANDOM_FAULTS  # 429, 500, a timeout, a truncated body
+BATCH_SIZE = 8  # messages per call in the batched token run
 LLM_TIMEOUT, TIMEOUT_DELAY = 1.0, 1.5  # a "timeout" fault stalls past the client's timeout
 # shares of the content posts, for the token comparison
 SHARES = {"ads": 0.10, "greetings": 0.05, "reposts": 0.10, "one_word": 0.30, "comments": 0.10}
@@ -270,7 +272,7 @@ async def imported(workdir: Path, corpus: Corpus) -> Path:
     return db_path
 
 
-def model_settings(db_path: Path, server: FakeModelServer, **extra: Any) -> Settings:
+def model_settings(db_path: Path, server: ChildModelServer, **extra: Any) -> Settings:
     """Settings that send the process service's calls to the loopback OpenAI server."""
     options: dict[str, Any] = {
         "db_path": db_path,
@@ -378,13 +380,15 @@ async def throughput_level(
 ) -> dict[str, Any]:
     corpus = Corpus(content_posts(count, random.Random(concurrency)))
     db_path = await imported(workdir / f"throughput-{concurrency}", corpus)
-    with fake_openai(
+    with ChildModelServer(
+        fake_openai,
         answer=analysis_answer,
         latency=args.latency,
         rate_limit=args.rate_limit,
         retry_after=RETRY_AFTER,
     ) as server:
         run = await process(model_settings(db_path, server), concurrency)
+        served = server.stats()
     facts = await stored_facts(db_path)
     processed = run.report.counters["processed"]
     rate = processed / run.seconds
@@ -399,8 +403,8 @@ async def throughput_level(
         "ratio": round(rate / ceiling, 3),
         "cpu_ms_per_message": round(run.cpu_seconds * 1000 / processed, 2),
         "cpu_busy_share": round(run.cpu_seconds / run.seconds, 2),
-        "requests": len(server.requests),
-        "rate_limited_429": len(server.requests) - len(server.calls),
+        "requests": served["requests"],
+        "rate_limited_429": served["requests"] - served["calls"],
         "failed_attempts": facts["failed_attempts"],
         "limiter_final_limit": run.final_limit,
     }
@@ -410,10 +414,12 @@ async def resilience(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     """Faults on a fifth of the requests: no message lost, none processed twice, no crash."""
     count = args.messages
     db_path = await imported(workdir / "resilience", Corpus(content_posts(count, random.Random(1))))
-    with fake_openai(
+    with ChildModelServer(
+        fake_openai,
         answer=analysis_answer,
         latency=args.latency,
         fault_rate=FAULT_RATE,
+        fault_kinds=FAULT_KINDS,
         timeout_delay=TIMEOUT_DELAY,
         retry_after=RETRY_AFTER,
         seed=1,
@@ -425,16 +431,16 @@ async def resilience(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             first = await process(settings, RESILIENCE_CONCURRENCY)
         except Exception as exc:
             return {"run_returned_a_report": False, "error": f"{type(exc).__name__}: {exc}"}
-        faulty_requests = len(server.requests)
-        server.fault_rate = 0.0
+        faulty_requests = server.stats()["requests"]
+        server.set(fault_rate=0.0)
         retried = await process(settings, RESILIENCE_CONCURRENCY, retry_failed=True)
-    sends = Counter(r.body["input"] for r in server.requests if isinstance(r.body, dict))
+        sends = Counter(server.stats()["inputs"])
     facts = await stored_facts(db_path)
     done, failed = first.report.counters["processed"], first.report.counters["failed"]
     return {
         "messages": count,
         "fault_rate": FAULT_RATE,
-        "fault_kinds": list(server.fault_kinds),
+        "fault_kinds": list(FAULT_KINDS),
         "concurrency": RESILIENCE_CONCURRENCY,
         "retry_max_attempts": RESILIENCE_ATTEMPTS,
         "llm_timeout_seconds": LLM_TIMEOUT,
@@ -466,37 +472,46 @@ async def resilience(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
 
 
 async def tokens(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    """Input tokens per message: tg-parser's recorded calls against a plain prompt each."""
+    """Input tokens per message against a plain prompt sent once per message: tg-parser one
+    message per call (the default) and with short messages sharing calls."""
     corpus = mixed_corpus(args.messages, random.Random(2))
-    db_path = await imported(workdir / "tokens", corpus)
-    with fake_openai(answer=analysis_answer) as server:
-        await process(model_settings(db_path, server), RESILIENCE_CONCURRENCY)
-    facts = await stored_facts(db_path)
     texts = corpus.texts()
-    messages, recorded, calls = len(texts), facts["input_tokens"], facts["model_calls_ok"]
     plain = sum(estimate_tokens(PLAIN_PROMPT + text) for text in texts)
-    instructions = estimate_tokens(load_prompt("message-analysis").instructions)
     return {
         "token_count": "characters/4 (no tokenizer available); the fake server counts "
         "tg-parser's calls (instructions + input) the same way",
-        "messages": messages,
+        "messages": len(texts),
         "mix": {"content_posts": args.messages}
         | {kind: len(_share(args.messages, kind)) for kind in SHARES},
+        "plain_prompt_tokens": estimate_tokens(PLAIN_PROMPT),
+        "plain_input_tokens_per_message": round(plain / len(texts), 1),
+        "json_schema_tokens_per_call_not_counted": estimate_tokens(json.dumps(ANALYSIS_SCHEMA)),
+        "one_message_per_call": await _tokens_run(workdir, corpus, plain, batch_size=1),
+        f"batches_of_{BATCH_SIZE}": await _tokens_run(
+            workdir, corpus, plain, batch_size=BATCH_SIZE
+        ),
+    }
+
+
+async def _tokens_run(
+    workdir: Path, corpus: Corpus, plain: int, *, batch_size: int
+) -> dict[str, Any]:
+    db_path = await imported(workdir / f"tokens-{batch_size}", corpus)
+    with ChildModelServer(fake_openai, answer=analysis_answer) as server:
+        settings = model_settings(db_path, server, llm_batch_size=batch_size)
+        await process(settings, RESILIENCE_CONCURRENCY)
+    facts = await stored_facts(db_path)
+    messages, recorded, calls = len(corpus.texts()), facts["input_tokens"], facts["model_calls_ok"]
+    return {
         "model_calls": calls,
         "skipped_the_model": facts["skipped_the_model"],
-        "shared_a_repeated_text": messages - calls - facts["skipped_the_model"],
+        "documents": facts["documents"],
         "failed_attempts": facts["failed_attempts"],
-        "tg_parser_input_tokens": recorded,
-        "tg_parser_input_tokens_per_message": round(recorded / messages, 1),
-        "tg_parser_input_tokens_per_call": round(recorded / calls, 1),
-        "tg_parser_instructions_tokens_per_call": instructions,
-        "instructions_share_of_input": round(instructions * calls / recorded, 3),
-        "json_schema_tokens_per_call_not_counted": estimate_tokens(json.dumps(ANALYSIS_SCHEMA)),
-        "plain_prompt_tokens": estimate_tokens(PLAIN_PROMPT),
-        "plain_input_tokens_per_message": round(plain / messages, 1),
-        "tg_parser_to_plain": round(recorded / plain, 2),
-        "saving": round(1 - recorded / plain, 3),
-        "batching": "not implemented: every message that reaches the model is one call",
+        "input_tokens": recorded,
+        "input_tokens_per_message": round(recorded / messages, 1),
+        "input_tokens_per_call": round(recorded / calls, 1),
+        "to_plain": round(recorded / plain, 2),
+        "saving_against_plain": round(1 - recorded / plain, 3),
     }
 
 
@@ -519,7 +534,7 @@ async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     at_32 = next((level["ratio"] for level in levels if level["concurrency"] == 32), None)
     return {
         "benchmark": "process",
-        "provider": f"openai {MODEL} (loopback fake in this process, Responses API)",
+        "provider": f"openai {MODEL} (loopback fake in a child process, Responses API)",
         "machine": machine,
         "latency_seconds": args.latency,
         "rate_limit_per_second": args.rate_limit,
