@@ -171,8 +171,9 @@ class OpenAIClient:
             input=request.input,
             max_output_tokens=self._output_limit(request),
             reasoning=reasoning,
-            text=text,
             store=False,
+            # the schema is plain JSON: sent as is, not walked by the SDK's param transform
+            extra_body={"text": text},
         )
 
     async def _create_chat_completion(self, request: CompletionRequest) -> ChatCompletion:

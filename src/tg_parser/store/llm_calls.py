@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, insert, select
@@ -51,7 +51,7 @@ class LLMCallRepository:
 
     async def add(self, records: Sequence[CallRecord]) -> None:
         if records:
-            await self.conn.execute(insert(llm_calls), [asdict(r) for r in records])
+            await self.conn.execute(insert(llm_calls), [dict(vars(r)) for r in records])
 
     async def usage(
         self, *, run_id: str | None = None, since: datetime | None = None

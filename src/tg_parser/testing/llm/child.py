@@ -76,4 +76,6 @@ def _stats(server: FakeModelServer) -> dict[str, Any]:
         "requests": len(server.requests),
         "calls": len(server.calls),
         "inputs": [str(body.get("input", body.get("messages", ""))) for body in bodies],
+        "first_at": min((r.at for r in server.requests), default=None),
+        "last_at": max((r.at for r in server.requests), default=None),
     }
