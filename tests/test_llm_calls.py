@@ -20,7 +20,7 @@ from tg_parser.errors import (
 from tg_parser.llm.batcher import MicroBatcher
 from tg_parser.llm.calls import CallRunner, RetryPolicy
 from tg_parser.llm.client import Completion, CompletionRequest, Usage
-from tg_parser.llm.limiter import AdaptiveLimiter
+from tg_parser.llm.limiter import AdaptiveLimiter, RateCaps
 from tg_parser.llm.pricing import PriceTable
 from tg_parser.llm.prompts import load_prompt
 from tg_parser.llm.providers import OFFLINE_NOTICE, choose_provider, provider_name
@@ -190,3 +190,12 @@ async def test_batcher_gives_the_batch_error_to_every_caller() -> None:
     batcher = MicroBatcher(send, single, size=2, wait=0.01)
     results = await asyncio.gather(*(batcher.submit(i) for i in range(3)), return_exceptions=True)
     assert all(isinstance(r, ProviderAuthError) for r in results)
+
+
+async def test_rate_caps_admit_a_call_larger_than_the_token_cap() -> None:
+    caps = RateCaps(requests_per_minute=600, tokens_per_minute=100)
+    await asyncio.wait_for(caps.admit(10_000), timeout=1)  # clamped: never waits forever
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(caps.admit(100), timeout=0.3)  # the minute's tokens are spent
+    assert asyncio.get_running_loop().time() - started >= 0.3
