@@ -315,3 +315,15 @@ def test_retry_after_reads_milliseconds_then_seconds(
 def test_retry_after_reads_an_http_date() -> None:
     in_30_seconds = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     assert retry_after({"retry-after": in_30_seconds}) == pytest.approx(30, abs=2)
+
+
+async def test_o_series_models_use_the_responses_api_without_sampling_parameters(
+    server: FakeModelServer, connect: Any
+) -> None:
+    client = connect("o4-mini", reasoning_effort="high")
+    await client.complete(REQUEST)
+    sent = server.requests[0]
+    assert sent.path == "/v1/responses" and sent.body["reasoning"] == {"effort": "high"}
+    assert not {"temperature", "top_p", "max_tokens", "messages"} & sent.body.keys()
+    with pytest.raises(ConfigError, match="by o3: use one of low, medium, high or leave"):
+        connect("o3", reasoning_effort="minimal")

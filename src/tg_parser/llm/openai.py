@@ -51,15 +51,20 @@ Verbosity = Literal["low", "medium", "high"]
 _GPT5_EFFORTS = ("minimal", "low", "medium", "high")
 _GPT5_POINT_EFFORTS = ("none", "low", "medium", "high")  # gpt-5.1 and later gpt-5.x
 _GPT5_PRO_EFFORTS = ("high",)
+_O_SERIES_EFFORTS = ("low", "medium", "high")
+_O_SERIES = re.compile(r"^o\d")  # o1, o3, o3-mini, o4-mini …
 
 
 def uses_responses_api(model: str) -> bool:
-    """GPT-5 models are called through the Responses API, all others through Chat."""
-    return model.startswith("gpt-5")
+    """Reasoning models (GPT-5 family, o-series) are called through the Responses API,
+    which takes no sampling parameters; all others through Chat Completions."""
+    return model.startswith("gpt-5") or _O_SERIES.match(model) is not None
 
 
 def accepted_efforts(model: str) -> tuple[str, ...]:
-    """The ``reasoning.effort`` values a GPT-5 model accepts."""
+    """The ``reasoning.effort`` values a reasoning model accepts."""
+    if _O_SERIES.match(model):
+        return _O_SERIES_EFFORTS
     if model.startswith("gpt-5-pro"):
         return _GPT5_PRO_EFFORTS
     if model.startswith("gpt-5."):
