@@ -108,7 +108,10 @@ async def test_model_writes_the_documents_and_every_call_is_recorded(
 async def test_repeated_texts_are_sent_once(db: Database, model_env: FakeModelServer) -> None:
     await _import(db)
     async with db.transaction() as repos:
-        rows = await repos.documents.pending(channel_id=None, pipeline_version="processing:v1.0.0")
+        pending = await repos.documents.pending(
+            channel_id=None, pipeline_version="processing:v1.0.0"
+        )
+        rows = await repos.messages.rows([p.id for p in pending])
     long_posts = [r for r in rows if r["message_type"] == "post" and len(r["text"].split()) > 8]
     assert len(long_posts) >= 2
     await _process(db)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tg_parser import process
 from tg_parser.contracts import validate
 from tg_parser.errors import NotFoundError
 from tg_parser.importer import ImportOptions, import_export
@@ -129,6 +130,18 @@ async def test_comments_are_analysed_with_their_post_as_context(db: Database) ->
     assert provider.seen["tg:garden_notes:post:2"].post_text is None
     assert comment.channel.title == "Garden Notes"
     assert comment.channel.channel_id == "garden_notes"
+
+
+async def test_messages_are_loaded_a_window_at_a_time(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(process, "WINDOW", 2)
+    await _garden(db)
+    provider = UpperCaseProvider()
+    report = await _process(db, provider)
+    assert report.counters["processed"] == GARDEN == len(provider.seen)
+    assert provider.seen["tg:garden_notes:comment:12"].post_text is not None
+    assert len(await _documents(db)) == GARDEN
 
 
 async def test_a_second_run_processes_nothing(db: Database) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -28,7 +28,7 @@ from tg_parser.models import ProcessedDocument, document_id
 from tg_parser.runs import RunTracker, track_run
 from tg_parser.sources.registry import get_source
 from tg_parser.store.database import Database, Repositories
-from tg_parser.store.documents import StoredDocument
+from tg_parser.store.documents import PendingMessage, StoredDocument
 from tg_parser.store.failures import Failure
 from tg_parser.text.clean import learn_boilerplate
 
@@ -118,7 +118,7 @@ async def process_messages(
         provider=provider.name,
         model_id=provider.model_id,
         dry_run=options.dry_run,
-        channels={key: len(rows) for key, rows in by_channel.items()},
+        channels={key: len(ids) for key, ids in by_channel.items()},
         counters={"pending": len(pending), "skipped": in_scope - len(pending)},
         duration_seconds=0.0,
     )
@@ -127,8 +127,8 @@ async def process_messages(
     if not options.dry_run:
         async with track_run(db, STAGE, options.scope()) as run:
             worker = _Worker(db, provider, options, run, _Progress(progress, len(pending)))
-            for channel_id, rows in by_channel.items():
-                await worker.channel(channel_id, rows)
+            for channel_id, ids in by_channel.items():
+                await worker.channel(channel_id, ids)
             run.add(skipped=in_scope - run.counters["processed"] - run.counters["failed"])
             report.run_id, report.counters = run.id, _counters(run)
     report.duration_seconds = round(time.perf_counter() - started, 3)
@@ -137,25 +137,24 @@ async def process_messages(
 
 
 async def _estimate(
-    db: Database, provider: ModelProvider, by_channel: dict[str, list[Row]]
+    db: Database, provider: ModelProvider, by_channel: dict[str, list[int]]
 ) -> dict[str, int]:
     """Calls and tokens the pending messages would cost: messages that skip the model
     (noise, trivial) and repeats of a text already counted cost nothing."""
     estimates: dict[str, CallEstimate] = {}
     local = repeated = 0
-    for channel_id, rows in by_channel.items():
+    for channel_id, ids in by_channel.items():
         async with db.transaction() as repos:
             context = await _context(repos, channel_id)
-            threads = {row["thread_id"] for row in rows if row["message_type"] == "comment"}
-            posts = await repos.messages.post_texts(channel_id, threads - {None})
-        for row in rows:
-            estimate = provider.estimate(_input(row, context, posts))
-            if estimate is None:
-                local += 1
-            elif estimate.key in estimates:
-                repeated += 1
-            else:
-                estimates[estimate.key] = estimate
+        async for rows, posts in _windows(db, channel_id, ids):
+            for row in rows:
+                estimate = provider.estimate(_input(row, context, posts))
+                if estimate is None:
+                    local += 1
+                elif estimate.key in estimates:
+                    repeated += 1
+                else:
+                    estimates[estimate.key] = estimate
     return {
         "model_calls": len(estimates),
         "local_only": local,
@@ -175,11 +174,24 @@ def _counters(run: RunTracker) -> dict[str, int]:
     return {name: run.counters[name] for name in COUNTERS}
 
 
-def _by_channel(rows: list[Row]) -> dict[str, list[Row]]:
-    grouped: dict[str, list[Row]] = {}
-    for row in rows:
-        grouped.setdefault(row["channel_id"], []).append(row)
+def _by_channel(pending: list[PendingMessage]) -> dict[str, list[int]]:
+    """The pending messages' row ids by channel, in processing order."""
+    grouped: dict[str, list[int]] = {}
+    for message in pending:
+        grouped.setdefault(message.channel_id, []).append(message.id)
     return grouped
+
+
+async def _windows(
+    db: Database, channel_id: str, ids: list[int]
+) -> AsyncIterator[tuple[list[Row], dict[Any, str]]]:
+    """The rows of ``ids``, ``WINDOW`` at a time, with the texts of their comments' posts."""
+    for start in range(0, len(ids), WINDOW):
+        async with db.transaction() as repos:
+            rows = await repos.messages.rows(ids[start : start + WINDOW])
+            threads = {row["thread_id"] for row in rows if row["message_type"] == "comment"}
+            posts = await repos.messages.post_texts(channel_id, threads - {None})
+        yield rows, posts
 
 
 @dataclass
@@ -208,18 +220,15 @@ class _Worker:
     def __post_init__(self) -> None:
         self.semaphore = asyncio.Semaphore(self.options.concurrency)
 
-    async def channel(self, channel_id: str, rows: list[Row]) -> None:
+    async def channel(self, channel_id: str, ids: list[int]) -> None:
         async with self.db.transaction() as repos:
             context = await _context(repos, channel_id)
-        for start in range(0, len(rows), WINDOW):
-            await self.window(context, rows[start : start + WINDOW])
+        async for rows, posts in _windows(self.db, channel_id, ids):
+            await self.window(context, rows, posts)
 
-    async def window(self, context: ChannelContext, rows: list[Row]) -> None:
+    async def window(self, context: ChannelContext, rows: list[Row], posts: dict[Any, str]) -> None:
         """Analyse the rows ``concurrency`` at a time, saving every ``batch_size`` results
         as they complete (no batch waits for its slowest message)."""
-        threads = {row["thread_id"] for row in rows if row["message_type"] == "comment"}
-        async with self.db.transaction() as repos:
-            posts = await repos.messages.post_texts(context.channel_id, threads - {None})
         done: list[StoredDocument | Failure] = []
         try:
             async with asyncio.TaskGroup() as group:

@@ -23,7 +23,8 @@ async def test_documents(db):
     async with db.transaction() as r:
         await r.messages.store([CollectedMessage(m)])
         pend = await r.documents.pending(channel_id="abc", pipeline_version="processing:v1.0.0")
-        assert [p["source_ref"] for p in pend] == [ref]
+        [row] = await r.messages.rows([p.id for p in pend])
+        assert row["source_ref"] == ref and pend[0].channel_id == "abc"
         doc = ProcessedDocument(
             id=document_id(ref),
             source_ref=ref,
@@ -33,7 +34,7 @@ async def test_documents(db):
             text_clean="hi",
         )
         await r.documents.save(
-            [StoredDocument(doc, False, pend[0]["content_hash"], "processing:v1.0.0")]
+            [StoredDocument(doc, False, row["content_hash"], "processing:v1.0.0")]
         )
         assert (
             await r.documents.pending(channel_id="abc", pipeline_version="processing:v1.0.0") == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,6 +19,13 @@ class StoredDocument:
     noise: bool
     input_hash: str
     pipeline_version: str
+
+
+class PendingMessage(NamedTuple):
+    """A raw message waiting for its document: its row id and channel."""
+
+    id: int
+    channel_id: str
 
 
 class DocumentRepository:
@@ -66,12 +73,13 @@ class DocumentRepository:
         force: bool = False,
         limit: int | None = None,
         only: Collection[str] | None = None,
-    ) -> list[dict[str, Any]]:
-        """Raw messages with no document, or one made from older text or another pipeline
-        version (all of them with ``force``), oldest first: posts before comments.
-        ``only`` keeps the messages with these source_refs."""
+    ) -> list[PendingMessage]:
+        """The keys of raw messages with no document, or one made from older text or another
+        pipeline version (all of them with ``force``), oldest first: posts before comments.
+        ``only`` keeps the messages with these source_refs. Keys only, so that a channel of
+        any size is listed in little memory; ``messages.rows`` loads a window of them."""
         doc = processed_documents
-        query = select(raw_messages).select_from(
+        query = select(raw_messages.c.id, raw_messages.c.channel_id).select_from(
             raw_messages.outerjoin(doc, doc.c.source_ref == raw_messages.c.source_ref)
         )
         if not force:
@@ -91,7 +99,7 @@ class DocumentRepository:
         )
         if limit is not None:
             query = query.limit(limit)
-        return [dict(row) for row in (await self.conn.execute(query)).mappings()]
+        return [PendingMessage(row.id, row.channel_id) for row in await self.conn.execute(query)]
 
     async def count(self, channel_id: str | None = None, *, noise: bool | None = None) -> int:
         query = select(func.count()).select_from(processed_documents)

@@ -167,6 +167,12 @@ class RawMessageRepository:
         )
         return list(rows.scalars())
 
+    async def rows(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """The raw messages with these row ids, in the order given."""
+        found = await self.conn.execute(select(raw_messages).where(raw_messages.c.id.in_(ids)))
+        by_id = {row["id"]: dict(row) for row in found.mappings()}
+        return [by_id[i] for i in ids if i in by_id]
+
     async def post_texts(self, channel_id: str, post_ids: Collection[int]) -> dict[int, str]:
         """The current text of these posts of a channel, by message id (missing posts left out)."""
         if not post_ids:
