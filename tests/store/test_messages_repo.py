@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+from unittest.mock import AsyncMock
+
+import pytest
 
 from tg_parser.models import CollectedMessage
 from tg_parser.store.database import Database
-from tg_parser.store.messages import StoreResult
+from tg_parser.store.messages import RawMessageRepository, StoreResult
 
 Factory = Callable[..., CollectedMessage]
 EDITED = datetime(2026, 1, 6, 12, 0, tzinfo=UTC)
@@ -159,3 +164,36 @@ async def test_a_message_twice_in_one_batch_is_stored_once_as_its_newest_copy(
     assert result == StoreResult(inserted=2, unchanged=2)
     assert await _texts(db) == [(1, "edited")]
     assert await _texts(db, "tg:alpha:post:2") == [(1, "b")]
+
+
+async def test_a_message_another_writer_stored_meanwhile_is_not_an_error(
+    db: Database, message: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _store(db, message(1))
+    unseen: Callable[..., Awaitable[dict[str, Any]]] = AsyncMock(return_value={})
+    monkeypatch.setattr(RawMessageRepository, "_current", unseen)  # as if read before it
+    result = await _store(db, message(1), message(2))
+    assert result == StoreResult(inserted=1, unchanged=1)
+    async with db.transaction() as repos:
+        assert await repos.messages.count() == 2
+
+
+async def test_two_writers_storing_the_same_new_messages_both_succeed(
+    db: Database, message: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db.backend == "sqlite":
+        pytest.skip("SQLite queues writers (BEGIN IMMEDIATE): two can never overlap")
+    both_have_read = asyncio.Barrier(2)
+    read_current = RawMessageRepository._current
+
+    async def read_then_wait(self: RawMessageRepository, refs: Any) -> dict[str, Any]:
+        found = await read_current(self, refs)
+        await asyncio.wait_for(both_have_read.wait(), timeout=10)
+        return found
+
+    monkeypatch.setattr(RawMessageRepository, "_current", read_then_wait)
+    batch = [message(number) for number in range(1, 41)]
+    results = await asyncio.gather(_store(db, *batch), _store(db, *batch))
+    assert sorted(r.inserted for r in results) == [0, 40]
+    async with db.transaction() as repos:
+        assert await repos.messages.count() == 40

@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tg_parser.clock import utcnow
@@ -64,12 +66,26 @@ class RawMessageRepository:
             else:
                 changed.append((stored, row))
         if new_rows:
-            await self.conn.execute(insert(raw_messages), new_rows)
-            result.inserted = len(new_rows)
+            result.inserted = await self._insert_new(new_rows)
+            result.unchanged += len(new_rows) - result.inserted
         if changed:
             await self._record_edits(changed, now)
             result.edited = len(changed)
         return result
+
+    async def _insert_new(self, rows: list[dict[str, Any]]) -> int:
+        """Insert the rows; one another writer stored meanwhile (same source_ref) is left
+        to it, not an error. Returns how many were inserted."""
+        dialect_insert = (
+            postgresql_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
+        )
+        statement = (
+            dialect_insert(raw_messages)
+            .on_conflict_do_nothing(index_elements=[raw_messages.c.source_ref])
+            .returning(raw_messages.c.id)
+        )
+        inserted = await self.conn.execute(statement, rows)
+        return len(inserted.all())
 
     async def _current(self, refs: Any) -> dict[str, dict[str, Any]]:
         refs = list(refs)
