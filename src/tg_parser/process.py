@@ -227,9 +227,12 @@ class _Worker:
             await self.window(context, rows, posts)
 
     async def window(self, context: ChannelContext, rows: list[Row], posts: dict[Any, str]) -> None:
-        """Analyse the rows ``concurrency`` at a time, saving every ``batch_size`` results
-        as they complete (no batch waits for its slowest message)."""
+        """Analyse the rows ``concurrency`` at a time, saving the results as they complete,
+        every ``batch_size`` of them or every second (no batch waits for its slowest
+        message, and a kill loses at most a second of answers); when the run is stopped,
+        what was answered is saved first."""
         done: list[StoredDocument | Failure] = []
+        saved_at = time.monotonic()
         try:
             async with asyncio.TaskGroup() as group:
                 tasks = [
@@ -237,9 +240,12 @@ class _Worker:
                 ]
                 for next_done in asyncio.as_completed(tasks):
                     done.append(await next_done)
-                    if len(done) >= self.options.batch_size:
+                    if len(done) >= self.options.batch_size or time.monotonic() > saved_at + 1:
                         await self.save(done)
-                        done = []
+                        done, saved_at = [], time.monotonic()
+        except asyncio.CancelledError:
+            await self.save(done)  # stopped (Ctrl-C): what was answered is kept
+            raise
         except BaseExceptionGroup as errors:
             raise _first_error(errors) from None
         await self.save(done)
