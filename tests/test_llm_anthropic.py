@@ -162,6 +162,16 @@ async def test_a_rejected_key_stops_without_showing_it(
     assert len(server.requests) == 1
 
 
+async def test_a_billing_refusal_stops_the_run_like_a_bad_key(
+    client: AnthropicClient, server: FakeModelServer
+) -> None:
+    server.script.append("402")
+
+    with pytest.raises(ProviderAuthError, match=r"billing \(402\): add credit"):
+        await client.complete(REQUEST)
+    assert len(server.requests) == 1
+
+
 async def test_a_refused_request_quotes_the_api_on_one_line(
     client: AnthropicClient, server: FakeModelServer
 ) -> None:

@@ -152,6 +152,10 @@ def _status_error(exc: anthropic.APIStatusError) -> ProviderError:
         return ProviderAuthError(
             f"Anthropic rejected the API key ({status}): check ANTHROPIC_API_KEY"
         )
+    if status == 402:
+        return ProviderAuthError(
+            "Anthropic refused the request for billing (402): add credit to the account"
+        )
     if isinstance(exc, anthropic.RateLimitError):
         return RetryableProviderError(
             "Anthropic's rate limit was reached (429): slowing down and retrying",

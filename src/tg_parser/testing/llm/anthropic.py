@@ -39,6 +39,7 @@ ERRORS: dict[str, tuple[int, str, str]] = {
     "503": (503, "api_error", "Service temporarily unavailable"),
     "529": (529, "overloaded_error", "Overloaded"),
     "401": (401, "authentication_error", "invalid x-api-key"),
+    "402": (402, "billing_error", "Your credit balance is too low to access the Anthropic API."),
     "400": (400, "invalid_request_error", "max_tokens: Input should be greater than or equal to 1"),
 }
 

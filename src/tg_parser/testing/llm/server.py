@@ -29,7 +29,8 @@ from typing import Any, Literal, Protocol
 
 # timeout: the answer stalls for ``timeout_delay``; garbage: a 200 whose body is cut off
 # mid-JSON; invalid: a well-formed answer whose model output is not JSON of the schema
-Fault = Literal["429", "500", "503", "529", "timeout", "garbage", "invalid", "401", "400"]
+# 402: a billing refusal (served by the Anthropic dialect, as its billing_error)
+Fault = Literal["429", "500", "503", "529", "timeout", "garbage", "invalid", "401", "402", "400"]
 FAULTS: tuple[Fault, ...] = (
     "429",
     "500",
@@ -39,6 +40,7 @@ FAULTS: tuple[Fault, ...] = (
     "garbage",
     "invalid",
     "401",
+    "402",
     "400",
 )
 RANDOM_FAULTS: tuple[Fault, ...] = ("429", "500", "timeout", "garbage")
