@@ -78,6 +78,7 @@ def test_status_of_an_empty_database(cli_env: str) -> None:
     assert status["sources"] == {"active": 0, "paused": 0, "error": 0, "total": 0}
     assert status["messages"] == {"posts": 0, "comments": 0, "edit_versions": 0}
     assert (status["processed_documents"], status["topics"]) == (0, 0)
+    assert (status["failures"], status["model_calls"]) == (0, 0)
     assert status["runs"]["total"] == 0
     assert status["latest_run"] is None
 

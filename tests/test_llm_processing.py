@@ -184,6 +184,7 @@ async def test_faults_end_processed_or_failed_never_twice(
     assert counters["failed"] > 0, "a 50% fault rate with 2 attempts leaves some failures"
     async with db.transaction() as repos:
         failures = await repos.failures.list(stage="process")
+        assert await repos.stats.failures() == counters["failed"]
     assert all("(after 2 attempts)" in f.error_message for f in failures)
     model_env.fault_rate = 0.0
     retried = await _process(db, retry_failed=True)
@@ -271,6 +272,8 @@ def test_usage_and_runs_show_report_calls_tokens_and_cost(
     assert shown["llm_usage"]["total"]["calls"] == model["calls"]
     assert "Model calls" in runner.invoke(app, ["runs", "show", run_id]).stdout
     assert "Estimated cost" in runner.invoke(app, ["usage"]).stdout
+    status = json.loads(runner.invoke(app, ["status", "--json"]).stdout)
+    assert status["model_calls"] == model["calls"] and status["failures"] == 0
     none = json.loads(runner.invoke(app, ["usage", "--since", "2999-01-01", "--json"]).stdout)
     assert none["models"] == []
 

@@ -32,7 +32,9 @@ class DatabaseStatus(BaseModel):
     sources: dict[str, int]
     messages: MessageCounts
     processed_documents: int
+    failures: int
     topics: int
+    model_calls: int
     runs: dict[str, int]
     latest_run: Run | None
 
@@ -48,7 +50,9 @@ async def database_status(db: Database) -> DatabaseStatus:
         messages = await repos.stats.messages_by_type()
         versions = await repos.messages.count_versions()
         documents = await repos.stats.processed_documents()
+        failures = await repos.stats.failures()
         topics = await repos.stats.topics()
+        model_calls = await repos.stats.model_calls()
         runs = await repos.stats.runs_by_status()
         latest = await repos.runs.list(limit=1)
     return DatabaseStatus(
@@ -62,7 +66,9 @@ async def database_status(db: Database) -> DatabaseStatus:
             edit_versions=versions,
         ),
         processed_documents=documents,
+        failures=failures,
         topics=topics,
+        model_calls=model_calls,
         runs=_with_total(get_args(RunStatus), runs),
         latest_run=latest[0] if latest else None,
     )

@@ -15,7 +15,8 @@ from tg_parser.status import DatabaseStatus, database_status
 
 
 def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
-    """Summarise the database: schema, sources, messages, documents, topics and runs."""
+    """Summarise the database: schema, sources, messages, documents, failures, topics,
+    model calls and runs."""
     summary = with_database(ctx, database_status)
     if as_json:
         print_json(summary.to_json())
@@ -44,7 +45,9 @@ def _count_rows(summary: DatabaseStatus) -> list[tuple[str, int]]:
         ("comments", summary.messages.comments),
         ("earlier versions of edited messages", summary.messages.edit_versions),
         ("processed documents", summary.processed_documents),
+        ("messages that failed (`failures list`)", summary.failures),
         ("topics", summary.topics),
+        ("model calls (`usage`)", summary.model_calls),
     ]
     rows += [(f"runs {name}", count) for name, count in summary.runs.items()]
     return rows

@@ -6,7 +6,9 @@ from sqlalchemy import Column, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tg_parser.store.tables import (
+    llm_calls,
     processed_documents,
+    processing_failures,
     raw_messages,
     runs,
     sources,
@@ -30,6 +32,12 @@ class StatsRepository:
 
     async def topics(self) -> int:
         return await self._count(topic_cards)
+
+    async def failures(self) -> int:
+        return await self._count(processing_failures)
+
+    async def model_calls(self) -> int:
+        return await self._count(llm_calls)
 
     async def runs_by_status(self) -> dict[str, int]:
         return await self._count_by(runs.c.status)
