@@ -320,10 +320,11 @@ def test_retry_after_reads_an_http_date() -> None:
 async def test_o_series_models_use_the_responses_api_without_sampling_parameters(
     server: FakeModelServer, connect: Any
 ) -> None:
-    client = connect("o4-mini", reasoning_effort="high")
+    client = connect("o4-mini", reasoning_effort="high", verbosity="low")
     await client.complete(REQUEST)
     sent = server.requests[0]
     assert sent.path == "/v1/responses" and sent.body["reasoning"] == {"effort": "high"}
+    assert sent.body["text"] == {"format": FORMAT}, "verbosity is a GPT-5 parameter"
     assert not {"temperature", "top_p", "max_tokens", "messages"} & sent.body.keys()
     with pytest.raises(ConfigError, match="by o3: use one of low, medium, high or leave"):
         connect("o3", reasoning_effort="minimal")

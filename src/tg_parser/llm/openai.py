@@ -109,7 +109,7 @@ class OpenAIClient:
         if self.responses_api:
             self.max_output_tokens = max(max_output_tokens, REASONING_MIN_OUTPUT_TOKENS)
         self.reasoning_effort = reasoning_effort if self.responses_api else None
-        self.verbosity = verbosity if self.responses_api else None
+        self.verbosity = verbosity if model.startswith("gpt-5") else None  # GPT-5 only
         self.parameters = self._parameters()
         self._sdk = openai.AsyncOpenAI(
             api_key=api_key, base_url=base_url or DEFAULT_BASE_URL, timeout=timeout, max_retries=0
