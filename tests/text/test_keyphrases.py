@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from sample_posts import sample_text
 from tg_parser.text.clean import clean_text
-from tg_parser.text.keyphrases import key_phrases
+from tg_parser.text.keyphrases import distinct_phrases, key_phrases
 from tg_parser.text.words import STOPWORDS
 
 
@@ -75,3 +75,9 @@ def test_nothing_to_say(text: str) -> None:
 def test_never_fails(text: str, top_k: int) -> None:
     phrases = key_phrases(text, top_k=top_k)
     assert len(phrases) <= top_k and all(phrases)
+
+
+def test_distinct_phrases_strip_drop_empty_and_repeats_and_cap() -> None:
+    phrases = [" PostgreSQL ", "postgresql", "", "  ", "autovacuum", "Index", "WAL", "MVCC", "x"]
+    assert distinct_phrases(phrases) == ["PostgreSQL", "autovacuum", "Index", "WAL", "MVCC"]
+    assert distinct_phrases(phrases, limit=2) == ["PostgreSQL", "autovacuum"]

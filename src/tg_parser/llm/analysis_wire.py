@@ -19,6 +19,7 @@ from tg_parser.errors import ProviderOutputError
 from tg_parser.llm.base import Analysis, MessageInput
 from tg_parser.llm.prompts import defuse
 from tg_parser.models import Entity
+from tg_parser.text.keyphrases import distinct_phrases
 from tg_parser.text.language import detect_language
 
 NAMED_ENTITY_CONFIDENCE = 0.8
@@ -171,17 +172,9 @@ def merge(local: Analysis, answer: ModelAnalysis) -> Analysis:
     return Analysis(
         text_clean=local.text_clean,
         summary=answer.summary.strip() or None,
-        topics=_unique([t.strip() for t in answer.topics if t.strip()])[:5],
+        topics=distinct_phrases(answer.topics),
         entities=entities,
         language=language if _LANGUAGE.match(language) else detect_language(local.text_clean),
         noise=answer.noise or local.noise,
         noise_reason=(answer.noise_reason.strip() or None) if answer.noise else local.noise_reason,
     )
-
-
-def _unique(items: list[str]) -> list[str]:
-    """The items without repeats (ignoring case), first occurrence kept."""
-    unique: dict[str, str] = {}
-    for item in items:
-        unique.setdefault(item.lower(), item)
-    return list(unique.values())

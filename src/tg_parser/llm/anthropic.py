@@ -26,10 +26,10 @@ from tg_parser.errors import (
     ProviderRequestError,
     RetryableProviderError,
 )
-from tg_parser.llm.client import Completion, CompletionRequest, Usage
+from tg_parser.llm.client import Completion, CompletionRequest, Usage, one_line
+from tg_parser.retry_after import retry_after
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"  # explicit: the SDK would read ANTHROPIC_BASE_URL
-MESSAGE_LIMIT = 300  # characters of an API error message quoted in ours
 
 # stop reasons that leave no usable answer, and what to tell the user
 STOPS = {
@@ -141,13 +141,13 @@ def _provider_error(exc: anthropic.AnthropicError) -> ProviderError:
         )
     if isinstance(exc, anthropic.APIResponseValidationError):
         return RetryableProviderError("Anthropic sent a response that is not a message: retrying")
-    return ProviderError(f"The Anthropic SDK failed: {_one_line(str(exc))}")
+    return ProviderError(f"The Anthropic SDK failed: {one_line(str(exc))}")
 
 
 def _status_error(exc: anthropic.APIStatusError) -> ProviderError:
     """The ``ProviderError`` for an HTTP error status, by the SDK's exception class."""
     status = exc.status_code
-    after = _retry_after(exc)
+    after = retry_after(exc.response.headers.get("retry-after"))
     if isinstance(exc, anthropic.AuthenticationError | anthropic.PermissionDeniedError):
         return ProviderAuthError(
             f"Anthropic rejected the API key ({status}): check ANTHROPIC_API_KEY"
@@ -170,18 +170,5 @@ def _status_error(exc: anthropic.APIStatusError) -> ProviderError:
         return RetryableProviderError(
             f"Anthropic had a server error ({status}): retrying", retry_after=after
         )
-    reason = _one_line(exc.api_message or exc.message)
+    reason = one_line(exc.api_message or exc.message)
     return ProviderRequestError(f"Anthropic refused the request ({status}): {reason}")
-
-
-def _retry_after(exc: anthropic.APIStatusError) -> float | None:
-    """Seconds from the ``retry-after`` header, if it is a number."""
-    try:
-        return float(exc.response.headers.get("retry-after", ""))
-    except ValueError:
-        return None
-
-
-def _one_line(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= MESSAGE_LIMIT else flat[: MESSAGE_LIMIT - 1] + "…"

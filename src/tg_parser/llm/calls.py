@@ -83,15 +83,13 @@ class CallRunner:
             sleep=self.sleep,
         )
         tokens = estimate_tokens(request.instructions + request.input)
-        attempt = 0
         try:
-            async for attempt_state in retrying:
-                with attempt_state:
-                    attempt += 1
+            async for attempt in retrying:
+                with attempt:
                     await self.caps.admit(tokens)
                     return await self._attempt(request, prompt, source_ref)
         except ProviderError as exc:
-            exc.attempts = attempt
+            exc.attempts = retrying.statistics["attempt_number"]
             raise
         raise AssertionError("unreachable: tenacity either returns or raises")
 

@@ -10,8 +10,11 @@ tree, and ``llm/calls.py`` retries, limits and records around them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+_KEY_LIKE = re.compile(r"\bsk-[\w*.-]+")
 
 
 @dataclass(frozen=True)
@@ -53,3 +56,12 @@ class ModelClient(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+def one_line(text: str, *, secret: str = "", limit: int = 300) -> str:
+    """A provider's message on one short line for ours, with ``secret`` and anything that
+    looks like an API key masked."""
+    flat = _KEY_LIKE.sub("sk-…", " ".join(text.split()))
+    if secret:
+        flat = flat.replace(secret, "***")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

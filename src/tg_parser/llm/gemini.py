@@ -30,7 +30,7 @@ from tg_parser.errors import (
     ProviderRequestError,
     RetryableProviderError,
 )
-from tg_parser.llm.client import Completion, CompletionRequest, Usage
+from tg_parser.llm.client import Completion, CompletionRequest, Usage, one_line
 
 API_VERSION = "v1beta"
 KEY_HINT = "check GEMINI_API_KEY"
@@ -160,7 +160,7 @@ class GeminiClient:
 def _api_failure(exc: genai_errors.APIError, api_key: str) -> ProviderError:
     code = exc.code
     label = f"{code} {exc.status or ''}".strip()
-    message = _one_line(exc.message or "", api_key)
+    message = one_line(exc.message or "", secret=api_key) or "no message"
     if code in (401, 403) or _key_invalid(exc.details):
         return ProviderAuthError(f"Gemini rejected the API key ({label}): {KEY_HINT}")
     if code == 429:
@@ -231,11 +231,3 @@ def _usage(metadata: types.GenerateContentResponseUsageMetadata | None) -> Usage
         output_tokens=(metadata.candidates_token_count or 0) + thoughts,
         reasoning_tokens=thoughts,
     )
-
-
-def _one_line(text: str, secret: str) -> str:
-    """The API's message as one short line, with the key blanked should it be echoed."""
-    line = " ".join(text.split())
-    if secret:
-        line = line.replace(secret, "***")
-    return line[:300] or "no message"

@@ -20,7 +20,8 @@ from tg_parser.errors import (
     ProviderRequestError,
     RetryableProviderError,
 )
-from tg_parser.llm.client import Completion, CompletionRequest, Usage
+from tg_parser.llm.client import Completion, CompletionRequest, Usage, one_line
+from tg_parser.retry_after import retry_after
 
 DEFAULT_BASE_URL = "http://127.0.0.1:11434"
 CHAT_PATH = "/api/chat"
@@ -125,7 +126,7 @@ class OllamaClient:
         if status == 429:
             return RetryableProviderError(
                 f"Ollama is rate limiting ({status}: {message})",
-                retry_after=_seconds(response.headers.get("retry-after")),
+                retry_after=retry_after(response.headers.get("retry-after")),
                 rate_limited=True,
             )
         if status >= 500 or status == 408:
@@ -154,11 +155,4 @@ def _error_message(response: httpx.Response) -> str:
         error = response.text
     if isinstance(error, dict):
         error = error.get("message")
-    return " ".join(str(error or response.reason_phrase).split())[:300]
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+    return one_line(str(error or response.reason_phrase))

@@ -12,10 +12,8 @@ The SDK's own retries are off; every failure becomes a ``ProviderError`` (see
 
 from __future__ import annotations
 
-import email.utils
 import json
 import re
-import time
 from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any, Literal
@@ -38,7 +36,8 @@ from tg_parser.errors import (
     ProviderRequestError,
     RetryableProviderError,
 )
-from tg_parser.llm.client import Completion, CompletionRequest, Usage
+from tg_parser.llm.client import Completion, CompletionRequest, Usage, one_line
+from tg_parser.retry_after import retry_after as parse_retry_after
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 LOCAL_SERVER_KEY = "not-needed"  # OpenAI-compatible local servers ignore the key
@@ -344,28 +343,8 @@ def api_message(exc: openai.APIStatusError) -> str:
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds the server asked to wait: ``retry-after-ms``, else ``retry-after``."""
-    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value is None:
-            continue
+    milliseconds = headers.get("retry-after-ms")
+    if milliseconds is not None:
         with suppress(ValueError):
-            return max(0.0, float(value) / scale)
-    return seconds_until(headers.get("retry-after"))
-
-
-def seconds_until(http_date: str | None) -> float | None:
-    """Seconds from now until an HTTP date (the other form of Retry-After)."""
-    try:
-        when = email.utils.parsedate_to_datetime(http_date) if http_date else None
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time()) if when else None
-
-
-_KEY_LIKE = re.compile(r"\bsk-[\w*.-]+")
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    """``text`` on one line, shortened, with anything that looks like a key masked."""
-    flat = _KEY_LIKE.sub("sk-…", " ".join(text.split()))
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+            return max(0.0, float(milliseconds) / 1000)
+    return parse_retry_after(headers.get("retry-after"))

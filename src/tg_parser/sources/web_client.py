@@ -15,15 +15,14 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 import structlog
 
-from tg_parser.clock import utcnow
 from tg_parser.config import Settings
 from tg_parser.errors import RateLimitedError, RetryableSourceError
+from tg_parser.retry_after import retry_after
 
 log = structlog.get_logger(__name__)
 
@@ -120,17 +119,4 @@ def _body(path: str, response: httpx.Response) -> str | None:
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float:
     """Seconds a ``Retry-After`` header asks for (a number or an HTTP date); 0 if unreadable."""
-    text = (value or "").strip()
-    if not text:
-        return 0.0
-    try:
-        return max(float(text), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return 0.0
-    if when.tzinfo is None:
-        return 0.0
-    return max((when - (now or utcnow())).total_seconds(), 0.0)
+    return retry_after(value, now) or 0.0

@@ -108,3 +108,13 @@ def _ranked(candidates: list[_Candidate]) -> list[_Candidate]:
     scored = [(s, c) for s, c in scored if s > 0]
     scored.sort(key=lambda item: (-round(item[0], 9), item[1].first, item[1].surface()))
     return [c for _, c in scored]
+
+
+def distinct_phrases(values: list[str], limit: int = TOP_K) -> list[str]:
+    """Phrases written elsewhere (e.g. by a model) stripped, without empty ones or repeats
+    (ignoring case, the first kept), at most ``limit``."""
+    unique: dict[str, str] = {}
+    for value in (v.strip() for v in values):
+        if value:
+            unique.setdefault(value.casefold(), value)
+    return list(unique.values())[:limit]

@@ -42,6 +42,7 @@ from tg_parser.llm.prompts import defuse, load_prompt
 from tg_parser.llm.providers import ProviderChoice
 from tg_parser.models import TopicCard, topic_id
 from tg_parser.store.llm_calls import CallRecord
+from tg_parser.text.keyphrases import distinct_phrases
 from tg_parser.topics.cards import MAX_PHRASES, CardText, WrittenCard, nearest_titles, write_text
 from tg_parser.topics.corpus import Corpus
 from tg_parser.topics.discovery import Draft
@@ -76,12 +77,7 @@ CARD_SCHEMA: dict[str, Any] = {
 
 
 def _phrases(values: list[str]) -> list[str]:
-    """Stripped, without empty items or repeats (ignoring case), at most five."""
-    unique: dict[str, str] = {}
-    for value in (v.strip() for v in values):
-        if value:
-            unique.setdefault(value.casefold(), value)
-    return list(unique.values())[:MAX_PHRASES]
+    return distinct_phrases(values, MAX_PHRASES)
 
 
 def _some(values: list[str]) -> list[str]:
