@@ -27,12 +27,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from tg_parser import registry
 from tg_parser.clock import utcnow
 from tg_parser.config import Settings
-from tg_parser.ingest import IngestOptions, ingest
+from tg_parser.ingest.live import IngestOptions, ingest
 from tg_parser.log import configure_logging
 from tg_parser.models import Source, SourceVia
-from tg_parser.sources import registry
 from tg_parser.sources.base import Window
 from tg_parser.sources.telegram import TelegramSource
 from tg_parser.sources.web_page import parse_channel_page

@@ -4,7 +4,7 @@
 Every run is ``process_messages`` with ``choose_provider(Settings(...),
 ProviderRequest(concurrency=N))`` (LLM_PROVIDER=openai, LLM_BASE_URL at the fake, the
 concurrency the CLI would use) over a fresh SQLite database, into which a synthetic
-Telegram Desktop export was imported with ``import_export``: distinct posts of 30-80 words
+Telegram Desktop export was imported with ``import_desktop``: distinct posts of 30-80 words
 in English, Russian, Ukrainian, German and Spanish, made from sentence templates. The fake
 (``fake_openai(answer=analysis_answer)``) answers after ``--latency`` seconds.
 
@@ -47,7 +47,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from tg_parser.config import Settings
-from tg_parser.importer import ImportOptions, import_export
+from tg_parser.ingest.desktop import ImportOptions, import_desktop
 from tg_parser.llm.analysis_wire import ANALYSIS_SCHEMA
 from tg_parser.llm.calls import estimate_tokens
 from tg_parser.llm.providers import ProviderRequest, choose_provider
@@ -267,9 +267,9 @@ async def imported(workdir: Path, corpus: Corpus) -> Path:
     db_path = workdir / "bench.sqlite"
     db = await Database.open(Settings(db_path=db_path))
     try:
-        await import_export(db, ImportOptions(path=channel_path, channel=CHANNEL))
+        await import_desktop(db, ImportOptions(path=channel_path, channel=CHANNEL))
         if corpus.comments:
-            await import_export(db, ImportOptions(path=group_path, comments_for=CHANNEL))
+            await import_desktop(db, ImportOptions(path=group_path, comments_for=CHANNEL))
     finally:
         await db.close()
     return db_path

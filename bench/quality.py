@@ -28,9 +28,9 @@ from typing import Any
 
 from sklearn.metrics import adjusted_rand_score
 
-from tg_parser import importer
 from tg_parser.config import Settings
 from tg_parser.embed import LocalEmbedder
+from tg_parser.ingest import desktop as importer
 from tg_parser.llm.offline import OfflineProvider
 from tg_parser.log import configure_logging
 from tg_parser.models import ProcessedDocument, parse_source_ref
@@ -74,11 +74,11 @@ async def measure(folder: Path) -> dict[str, Any]:
 
 
 async def _load(db: Database) -> None:
-    await importer.import_export(db, importer.ImportOptions(path=EXAMPLES / "sample_channel"))
+    await importer.import_desktop(db, importer.ImportOptions(path=EXAMPLES / "sample_channel"))
     comments = importer.ImportOptions(
         path=EXAMPLES / "sample_channel_discussion", comments_for=CHANNEL
     )
-    await importer.import_export(db, comments)
+    await importer.import_desktop(db, comments)
     await process_messages(db, OfflineProvider(), ProcessOptions())
 
 

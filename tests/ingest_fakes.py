@@ -11,8 +11,8 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-from tg_parser.models import CollectedMessage, RawTelegramMessage, Source, source_ref
-from tg_parser.sources.base import Batch, ChannelInfo, CursorUpdate, Window
+from tg_parser.models import CollectedMessage, CursorUpdate, RawTelegramMessage, Source, source_ref
+from tg_parser.sources.base import Batch, ChannelInfo, Window
 
 POSTED = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from tg_parser.importer import ImportOptions, import_export
+from tg_parser.ingest.desktop import ImportOptions, import_desktop
 from tg_parser.models import (
     Anchor,
     BundleItem,
@@ -41,9 +41,9 @@ _HASHTAG = re.compile(r"#(\w+)")
 
 async def build(db: Database) -> None:
     """Import the sample channel and its discussion, then add documents and topics."""
-    await import_export(db, ImportOptions(path=EXAMPLES / "sample_channel", channel=CHANNEL))
+    await import_desktop(db, ImportOptions(path=EXAMPLES / "sample_channel", channel=CHANNEL))
     discussion = EXAMPLES / "sample_channel_discussion"
-    await import_export(db, ImportOptions(path=discussion, comments_for=CHANNEL))
+    await import_desktop(db, ImportOptions(path=discussion, comments_for=CHANNEL))
     rows = await _raw_rows(db)
     labels = json.loads((EXAMPLES / "sample_labels.json").read_text(encoding="utf-8"))
     async with db.transaction() as repos:

@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from tg_parser.sources.export_messages import read_message
+from tg_parser.sources.desktop_messages import read_message
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "sample_channel" / "result.json"

@@ -11,13 +11,13 @@ import pytest
 from tg_parser import process
 from tg_parser.contracts import validate
 from tg_parser.errors import NotFoundError
-from tg_parser.importer import ImportOptions, import_export
+from tg_parser.ingest.desktop import ImportOptions, import_desktop
 from tg_parser.llm.base import Analysis, Entity, MessageInput
 from tg_parser.llm.offline import OfflineProvider
+from tg_parser.models import CallRecord
 from tg_parser.process import PIPELINE_VERSION, ProcessOptions, ProcessReport, process_messages
 from tg_parser.store.database import Database
 from tg_parser.store.documents import StoredDocument
-from tg_parser.store.llm_calls import CallRecord
 
 EXPORTS = Path(__file__).parent / "data" / "export"
 CHANNEL = EXPORTS / "discussion_channel.json"
@@ -62,7 +62,7 @@ class UpperCaseProvider:
 
 
 async def _import(db: Database, path: Path, **options: Any) -> None:
-    await import_export(db, ImportOptions(path=path, **options))
+    await import_desktop(db, ImportOptions(path=path, **options))
 
 
 async def _garden(db: Database) -> None:

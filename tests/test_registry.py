@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import insert, select
 
+from tg_parser import registry
 from tg_parser.clock import utcnow
 from tg_parser.errors import InputError, NotFoundError
 from tg_parser.models import CollectedMessage, RawTelegramMessage, source_ref
-from tg_parser.sources import registry
 from tg_parser.store.database import Database
 from tg_parser.store.tables import comment_cursors
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tg_parser.importer import ImportOptions, import_export
+from tg_parser.ingest.desktop import ImportOptions, import_desktop
 from tg_parser.llm.offline import OfflineProvider
 from tg_parser.process import ProcessOptions, process_messages
 from tg_parser.store.database import Database
@@ -41,8 +41,8 @@ class WordEmbedder:
 
 
 async def load_sample(db: Database, *, comments: bool = True, limit: int | None = None) -> None:
-    await import_export(db, ImportOptions(path=EXAMPLES / "sample_channel"))
+    await import_desktop(db, ImportOptions(path=EXAMPLES / "sample_channel"))
     if comments:
         options = ImportOptions(path=EXAMPLES / "sample_channel_discussion", comments_for=CHANNEL)
-        await import_export(db, options)
+        await import_desktop(db, options)
     await process_messages(db, OfflineProvider(), ProcessOptions(limit=limit))

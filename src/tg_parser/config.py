@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
-from urllib.parse import quote
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -263,33 +262,6 @@ class Settings(BaseSettings):
     embed_threads: int = Field(
         default=2, ge=1, description="CPU threads of the local embedding model."
     )
-
-    def sqlalchemy_url(self) -> str:
-        """The async SQLAlchemy URL for this configuration."""
-        if self.database_url:
-            return async_url(self.database_url)
-        if self.db_type == "sqlite":
-            return f"sqlite+aiosqlite:///{self.db_path}"
-        credentials = quote(self.db_user, safe="")
-        if self.db_password:
-            credentials += ":" + quote(self.db_password, safe="")
-        return (
-            f"postgresql+psycopg://{credentials}@{self.db_host}:{self.db_port}/"
-            f"{quote(self.db_name, safe='')}"
-        )
-
-
-def async_url(url: str) -> str:
-    """Map a plain database URL onto the async driver tg-parser uses for it."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
-    base = scheme.split("+", 1)[0]
-    if base == "sqlite":
-        return f"sqlite+aiosqlite://{rest}"
-    if base in ("postgresql", "postgres"):
-        return f"postgresql+psycopg://{rest}"
-    return url
 
 
 def load_settings() -> Settings:

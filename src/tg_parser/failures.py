@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from tg_parser.models import parse_source_ref
-from tg_parser.sources.registry import get_source
-from tg_parser.store.database import Database
-from tg_parser.store.failures import FailureRecord
+from tg_parser.registry import get_source
+from tg_parser.store import Database, FailureRecord
 
 
 async def list_failures(

@@ -17,14 +17,12 @@ from typing import Any
 from tg_parser.embed import Embedder
 from tg_parser.errors import InputError
 from tg_parser.export import ExportOptions, ExportReport, export_kb
-from tg_parser.importer import ImportOptions, ImportReport, import_export
-from tg_parser.llm.base import Provider
+from tg_parser.ingest import ImportOptions, ImportReport, import_desktop
+from tg_parser.llm import Provider
 from tg_parser.process import CONCURRENCY, ProcessOptions, ProcessReport, process_messages
-from tg_parser.sources.registry import get_source
-from tg_parser.store.database import Database
-from tg_parser.topics.build import TopicsReport, build_topics
-from tg_parser.topics.model_cards import ModelCardWriter
-from tg_parser.topics.options import TopicOptions
+from tg_parser.registry import get_source
+from tg_parser.store import Database
+from tg_parser.topics import ModelCardWriter, TopicOptions, TopicsReport, build_topics
 
 # a new progress bar for a stage, by its description; the bar moves with (done, total)
 StageBar = Callable[[str], Callable[[int, int], None]]
@@ -115,4 +113,4 @@ async def _import(
 
 async def _import_one(db: Database, options: ImportOptions, bar: StageBar) -> ImportReport:
     advance = bar(f"Importing {options.path.name}")
-    return await import_export(db, options, lambda done, total, _messages: advance(done, total))
+    return await import_desktop(db, options, lambda done, total, _messages: advance(done, total))

@@ -22,15 +22,19 @@ import structlog
 
 from tg_parser.clock import utcnow
 from tg_parser.errors import ConfigError, ProviderAuthError, ProviderError
-from tg_parser.llm.analysis import CallEstimate, ModelProvider
-from tg_parser.llm.base import Analysis, ChannelContext, MessageInput, Provider
+from tg_parser.llm import (
+    Analysis,
+    CallEstimate,
+    ChannelContext,
+    MessageInput,
+    ModelProvider,
+    Provider,
+)
 from tg_parser.models import ProcessedDocument, document_id
+from tg_parser.registry import get_source
 from tg_parser.runs import RunTracker, track_run
-from tg_parser.sources.registry import get_source
-from tg_parser.store.database import Database, Repositories
-from tg_parser.store.documents import PendingMessage, StoredDocument
-from tg_parser.store.failures import Failure
-from tg_parser.text.clean import learn_boilerplate
+from tg_parser.store import Database, Failure, PendingMessage, Repositories, StoredDocument
+from tg_parser.text import learn_boilerplate
 
 log = structlog.get_logger(__name__)
 

@@ -17,7 +17,7 @@ import structlog
 from tg_parser.clock import utcnow
 from tg_parser.errors import NotFoundError
 from tg_parser.models import Run
-from tg_parser.store.database import Database
+from tg_parser.store import Database
 
 log = structlog.get_logger(__name__)
 

@@ -7,8 +7,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, Field
 
 from tg_parser.models import Run, RunStatus, SourceStatus
-from tg_parser.store import migrate
-from tg_parser.store.database import Database
+from tg_parser.store import Database, migrate
 
 
 class SchemaState(BaseModel):

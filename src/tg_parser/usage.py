@@ -10,9 +10,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from tg_parser.llm.pricing import PriceTable
-from tg_parser.store.database import Database
-from tg_parser.store.llm_calls import UsageRow
+from tg_parser.llm import PriceTable
+from tg_parser.store import Database, UsageRow
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tg_parser.sources.base import CursorUpdate
+from tg_parser.models import CursorUpdate
 from tg_parser.store.database import Database
 
 

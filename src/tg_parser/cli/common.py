@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tg_parser.config import Settings
-from tg_parser.store.database import Database
+from tg_parser.store import Database
 
 T = TypeVar("T")
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import typer
 
 from tg_parser.cli.common import JSON_OPTION, console, print_json, with_database
-from tg_parser.store import migrate
-from tg_parser.store.database import Database
+from tg_parser.store import Database, migrate
 
 app = typer.Typer(help="Manage the database schema (Alembic migrations).", no_args_is_help=True)
 

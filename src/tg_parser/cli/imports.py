@@ -13,7 +13,6 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from tg_parser import importer
 from tg_parser.cli.common import (
     JSON_OPTION,
     console,
@@ -22,7 +21,8 @@ from tg_parser.cli.common import (
     print_table,
     with_database,
 )
-from tg_parser.sources.export import list_chats
+from tg_parser.ingest import desktop as importer
+from tg_parser.sources import list_chats
 
 PATH_ARGUMENT = typer.Argument(
     ..., help="result.json, the export's folder, or a full-account export."
@@ -44,7 +44,7 @@ LIST_OPTION = typer.Option(
 )
 
 
-def import_export(
+def import_desktop(
     ctx: typer.Context,
     path: Path = PATH_ARGUMENT,
     chat: str | None = CHAT_OPTION,
@@ -62,7 +62,7 @@ def import_export(
         path=path, chat=chat, channel=channel, comments_for=comments_for, timezone=timezone
     )
     with _ProgressBar() as bar:
-        report = with_database(ctx, lambda db: importer.import_export(db, options, bar.update))
+        report = with_database(ctx, lambda db: importer.import_desktop(db, options, bar.update))
     if json_output:
         print_json(report.to_json_dict())
     else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from tg_parser import ingest as service
 from tg_parser.cli.common import (
     JSON_OPTION,
     console,
@@ -14,9 +13,10 @@ from tg_parser.cli.common import (
     settings_of,
     with_database,
 )
-from tg_parser.collection import SourceReport
 from tg_parser.errors import SourceError
-from tg_parser.sources.registry import parse_when
+from tg_parser.ingest import SourceReport
+from tg_parser.ingest import live as service
+from tg_parser.registry import parse_when
 
 SOURCE_OPTION = typer.Option(
     None, "--source", help="Channel to collect (repeatable); an `error` source is retried."

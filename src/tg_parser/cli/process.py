@@ -18,10 +18,9 @@ from tg_parser.cli.common import (
 )
 from tg_parser.cli.progress import StageProgress
 from tg_parser.errors import InputError
-from tg_parser.llm.pricing import PriceTable
-from tg_parser.llm.providers import ProviderRequest, choose_provider
+from tg_parser.llm import PriceTable, ProviderRequest, choose_provider
 from tg_parser.process import ProcessOptions, ProcessReport, process_messages
-from tg_parser.store.database import Database
+from tg_parser.store import Database
 
 CHANNEL_OPTION = typer.Option(
     None, "--channel", help="Process only this channel (@name, t.me link or -100… id)."

@@ -20,11 +20,10 @@ from tg_parser.cli.common import (
 from tg_parser.cli.progress import StageProgress
 from tg_parser.embed import LocalEmbedder
 from tg_parser.errors import InputError
-from tg_parser.llm.providers import ProviderRequest, choose_provider
+from tg_parser.llm import ProviderRequest, choose_provider
 from tg_parser.pipeline import PipelineOptions, PipelineReport, Stages, run_pipeline
-from tg_parser.store.database import Database
-from tg_parser.topics.model_cards import ModelCardWriter
-from tg_parser.topics.options import TopicOptions
+from tg_parser.store import Database
+from tg_parser.topics import ModelCardWriter, TopicOptions
 
 CHANNEL_OPTION = typer.Option(
     None, "--channel", help="Work on this channel only (with --import: store it under this key)."

@@ -6,10 +6,10 @@ import typer
 
 from tg_parser.cli.common import JSON_OPTION, print_json, print_table, settings_of, with_database
 from tg_parser.cli.usage import print_usage
-from tg_parser.llm.pricing import PriceTable
+from tg_parser.llm import PriceTable
 from tg_parser.models import Run, RunStatus
 from tg_parser.runs import get_run, list_runs
-from tg_parser.store.database import Database
+from tg_parser.store import Database
 from tg_parser.usage import UsageReport, usage_report
 
 app = typer.Typer(help="Show the runs of every stage (import, …).", no_args_is_help=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from tg_parser import registry
 from tg_parser.cli.common import (
     JSON_OPTION,
     print_json,
@@ -15,8 +16,7 @@ from tg_parser.cli.common import (
     with_database,
 )
 from tg_parser.models import Source, SourceVia
-from tg_parser.sources import registry
-from tg_parser.sources.registry import SourceSummary
+from tg_parser.registry import SourceSummary
 
 app = typer.Typer(
     help="Manage the channels to collect: add, list, show, pause, resume, remove.",

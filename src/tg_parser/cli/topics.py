@@ -19,14 +19,17 @@ from tg_parser.cli.common import (
 )
 from tg_parser.cli.progress import StageProgress
 from tg_parser.embed import LocalEmbedder
-from tg_parser.llm.providers import ProviderRequest, choose_provider
+from tg_parser.llm import ProviderRequest, choose_provider
 from tg_parser.models import channel_key
-from tg_parser.store.database import Database
-from tg_parser.store.topics import StoredTopic
-from tg_parser.topics import catalog, targets
-from tg_parser.topics.build import TopicsReport, build_topics
-from tg_parser.topics.model_cards import ModelCardWriter
-from tg_parser.topics.options import TopicOptions
+from tg_parser.store import Database, StoredTopic
+from tg_parser.topics import (
+    ModelCardWriter,
+    TopicOptions,
+    TopicsReport,
+    build_topics,
+    catalog,
+    targets,
+)
 
 app = typer.Typer(help="Build and browse the topics of the channels.", no_args_is_help=True)
 target_app = typer.Typer(help="Topics known in advance: add, list, remove.", no_args_is_help=True)

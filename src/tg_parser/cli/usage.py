@@ -12,8 +12,8 @@ from tg_parser.cli.common import (
     settings_of,
     with_database,
 )
-from tg_parser.llm.pricing import PriceTable
-from tg_parser.sources.registry import parse_when
+from tg_parser.llm import PriceTable
+from tg_parser.registry import parse_when
 from tg_parser.usage import UsageReport, usage_report
 
 SINCE_OPTION = typer.Option(

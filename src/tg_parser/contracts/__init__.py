@@ -73,7 +73,7 @@ def _message(error: ValidationError) -> str:
         return f"{error.instance!r} is not in the expected form ({description})"
     if error.validator == "type" and error.instance is None:
         return f"null is not of type {error.validator_value!r} (omit an optional field instead)"
-    return error.message
+    return str(error.message)
 
 
 def _shorten(message: str) -> str:

@@ -39,8 +39,8 @@ from tg_parser.llm.calls import CallRunner, estimate_tokens
 from tg_parser.llm.client import CompletionRequest
 from tg_parser.llm.offline import OfflineProvider
 from tg_parser.llm.prompts import Prompt, defuse, load_prompt
-from tg_parser.store.llm_calls import CallRecord
-from tg_parser.text.entities import extract_entities
+from tg_parser.models import CallRecord
+from tg_parser.text import extract_entities
 
 MIN_WORDS = 5  # below this many words a message skips the model
 # a typical answer: summary, key phrases, a few entities (reasoning models spend more)

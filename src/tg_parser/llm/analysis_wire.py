@@ -19,8 +19,7 @@ from tg_parser.errors import ProviderOutputError
 from tg_parser.llm.base import Analysis, MessageInput
 from tg_parser.llm.prompts import defuse
 from tg_parser.models import Entity
-from tg_parser.text.keyphrases import distinct_phrases
-from tg_parser.text.language import detect_language
+from tg_parser.text import detect_language, distinct_phrases
 
 NAMED_ENTITY_CONFIDENCE = 0.8
 NAMED_TYPES = ("person", "organization", "product", "location", "event")

@@ -18,6 +18,7 @@ from typing import Any
 import anthropic
 from anthropic.types import Message
 
+from tg_parser.clock import retry_after
 from tg_parser.config import Settings
 from tg_parser.errors import (
     ProviderAuthError,
@@ -27,7 +28,6 @@ from tg_parser.errors import (
     RetryableProviderError,
 )
 from tg_parser.llm.client import Completion, CompletionRequest, Usage, one_line
-from tg_parser.retry_after import retry_after
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"  # explicit: the SDK would read ANTHROPIC_BASE_URL
 

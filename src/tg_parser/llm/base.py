@@ -13,8 +13,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tg_parser.models import Entity, MessageType
-from tg_parser.store.llm_calls import CallRecord
+from tg_parser.models import CallRecord, Entity, MessageType
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,8 @@ class MicroBatcher(Generic[T, R]):
             self._flush()
         elif self._timer is None:
             self._timer = loop.call_later(self.wait, self._flush)
-        return await waiting.future
+        answer: R = await waiting.future
+        return answer
 
     def _flush(self) -> None:
         if self._timer is not None:

@@ -24,7 +24,7 @@ from tg_parser.errors import ProviderError, RetryableProviderError
 from tg_parser.llm.client import Completion, CompletionRequest, ModelClient, Usage
 from tg_parser.llm.limiter import AdaptiveLimiter, RateCaps
 from tg_parser.llm.prompts import Prompt
-from tg_parser.store.llm_calls import CallRecord
+from tg_parser.models import CallRecord
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class RetryPolicy:
         asked = error.retry_after if isinstance(error, RetryableProviderError) else None
         if asked is not None:
             return min(asked, self.backoff_max)
-        backoff = min(self.backoff_base * 2 ** (attempt - 1), self.backoff_max)
+        backoff = min(self.backoff_base * 2.0 ** (attempt - 1), self.backoff_max)
         return backoff + random.uniform(0, self.jitter)
 
 

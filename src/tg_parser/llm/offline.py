@@ -14,13 +14,15 @@ from typing import Any
 import orjson
 
 from tg_parser.llm.base import Analysis, MessageInput
-from tg_parser.store.llm_calls import CallRecord
-from tg_parser.text.clean import clean_text
-from tg_parser.text.entities import extract_entities
-from tg_parser.text.keyphrases import key_phrases
-from tg_parser.text.language import detect_language
-from tg_parser.text.noise import classify_noise
-from tg_parser.text.summary import summarise
+from tg_parser.models import CallRecord
+from tg_parser.text import (
+    classify_noise,
+    clean_text,
+    detect_language,
+    extract_entities,
+    key_phrases,
+    summarise,
+)
 
 ALGORITHM_VERSION = "1.0.0"
 _LETTER = re.compile(r"[^\W\d_]")

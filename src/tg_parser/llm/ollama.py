@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from tg_parser.clock import retry_after
 from tg_parser.config import Settings
 from tg_parser.errors import (
     ProviderAuthError,
@@ -21,7 +22,6 @@ from tg_parser.errors import (
     RetryableProviderError,
 )
 from tg_parser.llm.client import Completion, CompletionRequest, Usage, one_line
-from tg_parser.retry_after import retry_after
 
 DEFAULT_BASE_URL = "http://127.0.0.1:11434"
 CHAT_PATH = "/api/chat"

@@ -27,6 +27,7 @@ from openai.types.responses import (
 )
 from openai.types.shared_params import Reasoning, ResponseFormatJSONSchema
 
+from tg_parser.clock import retry_after as parse_retry_after
 from tg_parser.config import Settings
 from tg_parser.errors import (
     ConfigError,
@@ -37,7 +38,6 @@ from tg_parser.errors import (
     RetryableProviderError,
 )
 from tg_parser.llm.client import Completion, CompletionRequest, Usage, one_line
-from tg_parser.retry_after import retry_after as parse_retry_after
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 LOCAL_SERVER_KEY = "not-needed"  # OpenAI-compatible local servers ignore the key

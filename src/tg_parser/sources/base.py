@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from tg_parser.models import CollectedMessage, Source
+from tg_parser.models import CollectedMessage, CursorUpdate, Source
 
 
 @dataclass(frozen=True)
@@ -32,24 +32,6 @@ class ChannelInfo:
     subscribers: int | None = None
     discussion_group_id: int | None = None
     access_hash: int | None = None
-
-
-@dataclass(frozen=True)
-class CursorUpdate:
-    """Cursor values that hold once the batch's messages are stored.
-
-    - ``high_watermark``: every post with an id ≤ this (inside the window) is stored;
-      later runs fetch only newer posts. Never lowered.
-    - ``backfill_before``: an unfinished backward walk (web preview) has stored every post
-      from here up to the walk's start; it resumes below this id.
-    - ``backfill_complete``: the history walk reached the start of the window.
-    - ``comment_cursors``: post id → the newest comment id stored for that thread.
-    """
-
-    high_watermark: int | None = None
-    backfill_before: int | None = None
-    backfill_complete: bool | None = None
-    comment_cursors: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

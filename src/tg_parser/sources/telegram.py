@@ -414,6 +414,5 @@ def _field(name: str, value: Any) -> Any:
 def telethon_error(name: str, seconds: int | None = None) -> Exception:
     """A Telethon RPC error by class name (``FloodWaitError`` takes ``seconds``)."""
     cls = getattr(errors, name)
-    if seconds is not None:
-        return cls(None, capture=seconds)
-    return cls(None)
+    error: Exception = cls(None) if seconds is None else cls(None, capture=seconds)
+    return error

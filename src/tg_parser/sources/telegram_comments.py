@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tg_parser.models import CollectedMessage, Source
-from tg_parser.sources.base import Batch, CursorUpdate, Window
+from tg_parser.models import CollectedMessage, CursorUpdate, Source
+from tg_parser.sources.base import Batch, Window
 from tg_parser.sources.telegram_messages import date_of, is_service, material
 from tg_parser.sources.telegram_walk import REQUEST_SIZE, split_album_tail
 

@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tg_parser.models import CollectedMessage, MessageType, Source
-from tg_parser.prefetch import prefetch
-from tg_parser.sources.base import Batch, CursorUpdate, Window
+from tg_parser.models import CollectedMessage, CursorUpdate, MessageType, Source
+from tg_parser.sources.base import Batch, Window
+from tg_parser.sources.prefetch import prefetch
 from tg_parser.sources.telegram_messages import date_of, is_service, material
 
 # Telegram returns at most this many messages per request

@@ -27,8 +27,8 @@ import structlog
 
 from tg_parser.config import Settings
 from tg_parser.errors import RetryableSourceError, SourceUnavailableError
-from tg_parser.models import CollectedMessage, Source
-from tg_parser.sources.base import Batch, ChannelInfo, CursorUpdate, Window
+from tg_parser.models import CollectedMessage, CursorUpdate, Source
+from tg_parser.sources.base import Batch, ChannelInfo, Window
 from tg_parser.sources.web_client import WebClient
 from tg_parser.sources.web_page import (
     ChannelPage,

@@ -20,9 +20,9 @@ from typing import Any
 import httpx
 import structlog
 
+from tg_parser.clock import retry_after
 from tg_parser.config import Settings
 from tg_parser.errors import RateLimitedError, RetryableSourceError
-from tg_parser.retry_after import retry_after
 
 log = structlog.get_logger(__name__)
 
@@ -84,7 +84,7 @@ class WebClient:
             await asyncio.sleep(left)
 
     def _backoff(self, attempt: int) -> float:
-        return self._settings.web_retry_backoff * 2 ** (attempt - 1) * (1 + random.random() / 2)
+        return self._settings.web_retry_backoff * 2.0 ** (attempt - 1) * (1 + random.random() / 2)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,28 @@
+"""Storage: the only place with SQL. ``Database`` opens the engine and hands out repositories
+bound to one transaction (``async with db.transaction() as repos``).
+"""
+
+from tg_parser.store.database import Database, Repositories
+from tg_parser.store.documents import PendingMessage, StoredDocument
+from tg_parser.store.embeddings import StoredVector
+from tg_parser.store.failures import Failure, FailureRecord
+from tg_parser.store.knowledge import KnowledgeMessage, KnowledgeTopic
+from tg_parser.store.llm_calls import UsageRow
+from tg_parser.store.messages import StoreResult
+from tg_parser.store.topics import StoredTopic, TopicTarget
+
+__all__ = [
+    "Database",
+    "Failure",
+    "FailureRecord",
+    "KnowledgeMessage",
+    "KnowledgeTopic",
+    "PendingMessage",
+    "Repositories",
+    "StoreResult",
+    "StoredDocument",
+    "StoredTopic",
+    "StoredVector",
+    "TopicTarget",
+    "UsageRow",
+]

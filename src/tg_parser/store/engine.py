@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from sqlalchemy import event
@@ -19,8 +20,37 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from tg_parser.config import Settings
 
 
+def database_url(settings: Settings) -> str:
+    """The async SQLAlchemy URL for this configuration (``DATABASE_URL`` or the ``DB_*``
+    settings)."""
+    if settings.database_url:
+        return async_url(settings.database_url)
+    if settings.db_type == "sqlite":
+        return f"sqlite+aiosqlite:///{settings.db_path}"
+    credentials = quote(settings.db_user, safe="")
+    if settings.db_password:
+        credentials += ":" + quote(settings.db_password, safe="")
+    return (
+        f"postgresql+psycopg://{credentials}@{settings.db_host}:{settings.db_port}/"
+        f"{quote(settings.db_name, safe='')}"
+    )
+
+
+def async_url(url: str) -> str:
+    """Map a plain database URL onto the async driver tg-parser uses for it."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    base = scheme.split("+", 1)[0]
+    if base == "sqlite":
+        return f"sqlite+aiosqlite://{rest}"
+    if base in ("postgresql", "postgres"):
+        return f"postgresql+psycopg://{rest}"
+    return url
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
-    url = make_url(settings.sqlalchemy_url())
+    url = make_url(database_url(settings))
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url, settings.db_busy_timeout)
     return create_async_engine(

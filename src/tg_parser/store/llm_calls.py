@@ -9,26 +9,8 @@ from datetime import datetime
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from tg_parser.models import CallRecord
 from tg_parser.store.tables import llm_calls
-
-
-@dataclass(frozen=True)
-class CallRecord:
-    """One attempt at a model call (``status`` "ok" or "error")."""
-
-    provider: str
-    model: str
-    prompt_name: str
-    prompt_version: str
-    status: str
-    input_tokens: int
-    output_tokens: int
-    reasoning_tokens: int
-    latency_ms: int
-    created_at: datetime
-    run_id: str | None = None
-    source_ref: str | None = None
-    error: str | None = None
 
 
 @dataclass(frozen=True)

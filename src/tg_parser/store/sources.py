@@ -10,8 +10,7 @@ from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tg_parser.clock import utcnow
-from tg_parser.models import Source, SourceStatus
-from tg_parser.sources.base import CursorUpdate
+from tg_parser.models import CursorUpdate, Source, SourceStatus
 from tg_parser.store.tables import raw_messages, source_attempts, sources
 
 # Settings a user may change; cursors and health are never touched by an update.

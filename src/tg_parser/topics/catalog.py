@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from tg_parser.errors import NotFoundError
 from tg_parser.models import channel_key
-from tg_parser.store.database import Database
-from tg_parser.store.topics import StoredTopic
+from tg_parser.store import Database, StoredTopic
 
 
 async def list_topics(db: Database, channel: str | None = None) -> list[StoredTopic]:

@@ -9,8 +9,7 @@ import numpy as np
 from tg_parser.clock import utcnow
 from tg_parser.embed import Embedder, normalise, text_hash
 from tg_parser.runs import RunTracker
-from tg_parser.store.database import Database
-from tg_parser.store.embeddings import StoredVector
+from tg_parser.store import Database, StoredVector
 from tg_parser.topics.corpus import Item
 
 Progress = Callable[[str, int, int], None]

@@ -36,13 +36,9 @@ from pydantic import (
 
 from tg_parser.config import Settings
 from tg_parser.errors import ProviderAuthError, ProviderError, ProviderOutputError
-from tg_parser.llm.calls import CallRunner
-from tg_parser.llm.client import CompletionRequest
-from tg_parser.llm.prompts import defuse, load_prompt
-from tg_parser.llm.providers import ProviderChoice
-from tg_parser.models import TopicCard, topic_id
-from tg_parser.store.llm_calls import CallRecord
-from tg_parser.text.keyphrases import distinct_phrases
+from tg_parser.llm import CallRunner, CompletionRequest, ProviderChoice, defuse, load_prompt
+from tg_parser.models import CallRecord, TopicCard, topic_id
+from tg_parser.text import distinct_phrases
 from tg_parser.topics.cards import MAX_PHRASES, CardText, WrittenCard, nearest_titles, write_text
 from tg_parser.topics.corpus import Corpus
 from tg_parser.topics.discovery import Draft

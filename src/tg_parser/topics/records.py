@@ -12,7 +12,7 @@ from typing import Any
 
 from tg_parser import contracts
 from tg_parser.models import Anchor, BundleItem, TopicBundle, TopicCard, topic_id
-from tg_parser.store.topics import StoredTopic
+from tg_parser.store import StoredTopic
 from tg_parser.topics.cards import CardText, shared_phrases
 from tg_parser.topics.corpus import Corpus, Item
 from tg_parser.topics.discovery import Draft

@@ -13,8 +13,7 @@ from tg_parser.clock import utcnow
 from tg_parser.embed import Embedder, normalise
 from tg_parser.errors import InputError, NotFoundError
 from tg_parser.models import TopicCard, channel_key, topic_id
-from tg_parser.store.database import Database
-from tg_parser.store.topics import StoredTopic, TopicTarget
+from tg_parser.store import Database, StoredTopic, TopicTarget
 from tg_parser.topics.cards import CardText, key_phrases, scope_out
 from tg_parser.topics.corpus import Corpus
 from tg_parser.topics.discovery import Draft, similarity

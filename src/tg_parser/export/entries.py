@@ -1,0 +1,208 @@
+"""Knowledge-base entries: a processed message or a topic as a KnowledgeBaseEntry.
+
+Entries follow the exchange format: optional fields are omitted (never null) and every
+timestamp carries a timezone. A message entry's ``topics`` are the titles of the topics it
+belongs to, its ``tags`` the key phrases found in it; a topic entry's metadata lists its
+resolved sources (the anchors and supporting messages, with their links).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tg_parser.models import kb_message_id, kb_topic_id, telegram_url
+from tg_parser.store import KnowledgeMessage
+
+TITLE_LIMIT = 100
+_NOT_WORDS = re.compile(r"https?://\S+|www\.\S+|[#@]\w+")
+_LEADING = re.compile(r"^[^\w«\"'(\[]+")
+_MARKUP = re.compile(r"\*\*|__|~~|`")
+_SENTENCE_END = re.compile(r"[.!?…](?=\s)")
+_TRAILING = ":;,- \u2013\u2014"  # and the en and em dashes
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A message's place in an exported topic."""
+
+    topic_id: str
+    title: str
+    role: str
+
+
+@dataclass
+class Catalog:
+    """What entries are resolved against: messages by source_ref and channel titles."""
+
+    messages: Mapping[str, KnowledgeMessage]
+    channel_titles: Mapping[str, str]
+
+
+def iso(moment: datetime) -> str:
+    """RFC 3339 in UTC, ``Z`` suffix (as the exchange formats write it)."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def message_title(message: KnowledgeMessage, channel_title: str | None) -> str:
+    """The first meaningful line of the text (or summary), trimmed; else what and when."""
+    document = message.document
+    for text in (document.text_clean, document.summary or ""):
+        for line in text.splitlines():
+            if title := _meaningful(line):
+                return _trimmed(title)
+    kind = "Comment" if message.message_type == "comment" else "Post"
+    where = channel_title or document.channel_id
+    return f"{kind} of {message.date:%Y-%m-%d %H:%M} in {where}"
+
+
+def message_url(message: KnowledgeMessage) -> str | None:
+    channel = message.document.channel_id
+    if message.message_type == "comment":
+        if message.thread_id is None:
+            return None
+        return telegram_url(channel, message.thread_id, message.message_id)
+    return telegram_url(channel, message.message_id)
+
+
+def message_entry(
+    message: KnowledgeMessage, memberships: Iterable[Membership], catalog: Catalog
+) -> dict[str, Any]:
+    document = message.document
+    channel_title = catalog.channel_titles.get(document.channel_id)
+    joined = list(memberships)
+    entry: dict[str, Any] = {
+        "id": kb_message_id(document.source_ref),
+        "source": {
+            "type": "telegram_message",
+            "channel_id": document.channel_id,
+            "message_id": document.source_message_id,
+            "message_type": message.message_type,
+            "source_ref": document.source_ref,
+        },
+        "created_at": iso(document.processed_at),
+        "title": message_title(message, channel_title),
+        "content": document.text_clean,
+    }
+    if joined:
+        entry["topics"] = [m.title for m in joined]
+    if document.topics:
+        entry["tags"] = list(document.topics)
+    entry["metadata"] = _message_metadata(message, joined, channel_title)
+    return entry
+
+
+def _message_metadata(
+    message: KnowledgeMessage, memberships: list[Membership], channel_title: str | None
+) -> dict[str, Any]:
+    document = message.document
+    metadata: dict[str, Any] = {
+        "telegram_url": message_url(message),
+        "date": iso(message.date),
+        "channel_title": channel_title,
+        "message_type": message.message_type,
+        "language": document.language,
+        "summary": document.summary,
+    }
+    if message.message_type == "comment" and message.thread_id is not None:
+        metadata["post_id"] = str(message.thread_id)
+        metadata["post_url"] = telegram_url(document.channel_id, message.thread_id)
+    if memberships:
+        metadata["topic_ids"] = [m.topic_id for m in memberships]
+        metadata["topic_roles"] = {m.topic_id: m.role for m in memberships}
+    if document.entities:
+        metadata["entities"] = [entity.to_json_dict() for entity in document.entities]
+    if message.noise:
+        metadata["noise"] = True
+    if document.metadata:
+        metadata["processing"] = document.metadata
+    return _present(metadata)
+
+
+def topic_entry(
+    card: dict[str, Any], sources: list[dict[str, Any]], catalog: Catalog
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": kb_topic_id(card["id"]),
+        "source": {"type": "topic", "topic_id": card["id"]},
+        "created_at": card["updated_at"],
+        "title": card["title"],
+        "content": topic_content(card, catalog),
+    }
+    if card.get("tags"):
+        entry["tags"] = card["tags"]
+    titles = [catalog.channel_titles.get(channel) for channel in card["sources"]]
+    metadata: dict[str, Any] = {
+        "type": card["type"],
+        "channels": card["sources"],
+        "channel_titles": [title for title in titles if title] or None,
+        "summary": card["summary"],
+        "anchors": sum(1 for s in sources if s["role"] == "anchor"),
+        "supporting": sum(1 for s in sources if s["role"] == "supporting"),
+        "sources": sources,
+        "related_topics": card.get("related_topics"),
+        "topicization": card.get("metadata"),
+    }
+    entry["metadata"] = _present(metadata)
+    return entry
+
+
+def topic_content(card: dict[str, Any], catalog: Catalog) -> str:
+    """The card's summary and scope, then the texts of its anchor messages."""
+    parts = [
+        card["summary"],
+        "In scope: " + "; ".join(card["scope_in"]),
+        "Out of scope: " + "; ".join(card["scope_out"]),
+    ]
+    for anchor in card["anchors"]:
+        message = catalog.messages.get(anchor["anchor_ref"])
+        if message is not None and message.document.text_clean.strip():
+            parts.append(message.document.text_clean.strip())
+    return "\n\n".join(parts)
+
+
+def resolved_sources(items: Iterable[dict[str, Any]], catalog: Catalog) -> list[dict[str, Any]]:
+    """Bundle items with their links, dates and titles (when the message is known)."""
+    return [_resolved(item, catalog) for item in items]
+
+
+def _resolved(item: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
+    source = {key: item[key] for key in ("source_ref", "role", "channel_id", "message_id")}
+    source |= {"message_type": item["message_type"]}
+    for key in ("score", "justification"):
+        if key in item:
+            source[key] = item[key]
+    message = catalog.messages.get(item["source_ref"])
+    if message is not None:
+        title = catalog.channel_titles.get(message.document.channel_id)
+        source |= {"title": message_title(message, title), "date": iso(message.date)}
+        source["telegram_url"] = message_url(message)
+    return _present(source)
+
+
+def _meaningful(line: str) -> str | None:
+    """The line without markup and leading symbols, when it has words besides links/tags."""
+    text = _MARKUP.sub("", line).strip()
+    if sum(char.isalpha() for char in _NOT_WORDS.sub(" ", text)) < 3:
+        return None
+    return _LEADING.sub("", text).strip()
+
+
+def _trimmed(text: str) -> str:
+    text = " ".join(text.split()).rstrip(_TRAILING)
+    if len(text) <= TITLE_LIMIT:
+        return text
+    ends = [m.end() for m in _SENTENCE_END.finditer(text) if 20 <= m.end() <= TITLE_LIMIT]
+    if ends:
+        return text[: ends[0]]
+    cut = text[: TITLE_LIMIT - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > TITLE_LIMIT // 2 else cut).rstrip(_TRAILING) + "…"
+
+
+def _present(values: dict[str, Any]) -> dict[str, Any]:
+    """Drop absent (None) values: the exchange formats omit them."""
+    return {key: value for key, value in values.items() if value is not None}

@@ -1,0 +1,64 @@
+"""The database URL built from DATABASE_URL or the DB_* settings."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from tg_parser.config import load_settings
+from tg_parser.store.engine import database_url
+
+
+def test_default_is_a_sqlite_file_in_the_working_directory() -> None:
+    assert database_url(load_settings()) == "sqlite+aiosqlite:///tg_parser.sqlite"
+
+
+def test_db_path_names_the_sqlite_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DB_PATH", "/var/lib/tg-parser/kb.sqlite")
+    assert database_url(load_settings()) == "sqlite+aiosqlite:////var/lib/tg-parser/kb.sqlite"
+
+
+def test_postgresql_url_from_db_variables_escapes_the_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in {
+        "DB_TYPE": "postgresql",
+        "DB_HOST": "db.internal",
+        "DB_PORT": "6543",
+        "DB_NAME": "knowledge",
+        "DB_USER": "tg parser",
+        "DB_PASSWORD": "p@ss/w:rd#1?",
+    }.items():
+        monkeypatch.setenv(name, value)
+    url = database_url(load_settings())
+    assert (
+        url == "postgresql+psycopg://tg%20parser:p%40ss%2Fw%3Ard%231%3F@db.internal:6543/knowledge"
+    )
+    parsed = make_url(url)
+    assert (parsed.username, parsed.password) == ("tg parser", "p@ss/w:rd#1?")
+    assert (parsed.host, parsed.port, parsed.database) == ("db.internal", 6543, "knowledge")
+
+
+def test_postgresql_url_without_a_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DB_TYPE", "postgresql")
+    assert database_url(load_settings()) == "postgresql+psycopg://postgres@127.0.0.1:5432/tg_parser"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://kb:secret@db:5432/kb", "postgresql+psycopg://kb:secret@db:5432/kb"),
+        ("postgres://kb@db/kb", "postgresql+psycopg://kb@db/kb"),
+        ("postgresql+psycopg2://kb@db/kb", "postgresql+psycopg://kb@db/kb"),
+        ("sqlite:///data/kb.sqlite", "sqlite+aiosqlite:///data/kb.sqlite"),
+        ("sqlite:////srv/kb.sqlite", "sqlite+aiosqlite:////srv/kb.sqlite"),
+        ("sqlite+aiosqlite:///kb.sqlite", "sqlite+aiosqlite:///kb.sqlite"),
+    ],
+)
+def test_database_url_overrides_db_variables_and_gets_the_async_driver(
+    monkeypatch: pytest.MonkeyPatch, given: str, expected: str
+) -> None:
+    monkeypatch.setenv("DB_TYPE", "postgresql")
+    monkeypatch.setenv("DB_HOST", "ignored.example")
+    monkeypatch.setenv("DATABASE_URL", given)
+    assert database_url(load_settings()) == expected
