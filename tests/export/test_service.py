@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import kb_sample
-from tg_parser import contracts
+from tg_parser import contracts, registry
 from tg_parser.errors import NotFoundError
 from tg_parser.export.entries import message_title
 from tg_parser.export.files import ExportDirectory
@@ -20,6 +20,8 @@ from tg_parser.export.service import ExportOptions, export_kb, topic_file_name
 from tg_parser.models import KnowledgeBaseEntry, ProcessedDocument, TopicBundle, TopicCard
 from tg_parser.store.database import Database
 from tg_parser.store.knowledge import KnowledgeMessage
+
+SAMPLE_NUMERIC_ID = "-1001987654321"  # the sample export's chat id
 
 
 @pytest.fixture
@@ -188,13 +190,29 @@ async def test_dates_filter_messages_and_topics(sample: Database, tmp_path: Path
 async def test_channel_filter_and_unknown_topic(sample: Database, tmp_path: Path) -> None:
     report = await export_kb(sample, ExportOptions(out=tmp_path / "a", channel="@TechNotes"))
     assert report.counts["topic_entries"] == 10
-    other = await export_kb(sample, ExportOptions(out=tmp_path / "b", channel="othername"))
-    assert other.counts["message_entries"] == other.counts["topic_entries"] == 0
-    assert (tmp_path / "b" / "kb_entries.ndjson").read_bytes() == b""
+    by_id = await export_kb(sample, ExportOptions(out=tmp_path / "b", channel=SAMPLE_NUMERIC_ID))
+    assert by_id.counts == report.counts
+    await registry.add_source(sample, "@quiet_channel")
+    quiet = await export_kb(sample, ExportOptions(out=tmp_path / "c", channel="quiet_channel"))
+    assert quiet.counts["message_entries"] == quiet.counts["topic_entries"] == 0
     with pytest.raises(NotFoundError, match="no topic 'topic:tg:technotes:post:99999'"):
         await export_kb(
-            sample, ExportOptions(out=tmp_path / "c", topic_id="topic:tg:technotes:post:99999")
+            sample, ExportOptions(out=tmp_path / "d", topic_id="topic:tg:technotes:post:99999")
         )
+
+
+async def test_an_unknown_channel_writes_nothing(sample: Database, tmp_path: Path) -> None:
+    await export_kb(sample, ExportOptions(out=tmp_path / "kb"))
+    before = {path.name: path.read_bytes() for path in (tmp_path / "kb").iterdir()}
+
+    await registry.add_source(sample, "@quiet")
+
+    with pytest.raises(NotFoundError, match=r"^no channel 'typo' \(known: quiet, technotes\)"):
+        await export_kb(sample, ExportOptions(out=tmp_path / "kb", channel="@typo"))
+
+    assert {path.name: path.read_bytes() for path in (tmp_path / "kb").iterdir()} == before
+    async with sample.transaction() as repos:
+        assert len(await repos.runs.list(stage="export")) == 1  # the first export only
 
 
 async def test_noise_is_left_out_unless_asked_for(sample: Database, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from typing import Any
 
@@ -30,7 +30,8 @@ from tg_parser.export.entries import Catalog, iso, resolved_sources
 from tg_parser.export.files import MANIFEST, ExportDirectory, json_bytes
 from tg_parser.export.options import ExportOptions
 from tg_parser.export.selection import SelectedTopic, Selection, select
-from tg_parser.models import KnowledgeBaseEntry, TopicBundle, TopicCard, channel_key
+from tg_parser.models import KnowledgeBaseEntry, TopicBundle, TopicCard
+from tg_parser.registry import resolve_channel
 from tg_parser.runs import RunTracker, track_run
 from tg_parser.store import Database
 
@@ -67,6 +68,7 @@ async def export_kb(
 ) -> ExportReport:
     """Write the knowledge base (or the part the filters select) into ``options.out``."""
     started = time.perf_counter()
+    options = replace(options, channel=await resolve_channel(db, options.channel))
     async with track_run(db, "export", options.scope()) as run:
         directory = ExportDirectory(options.out)
         directory.prepare()
@@ -89,10 +91,9 @@ async def export_kb(
 
 
 async def _load(db: Database, options: ExportOptions, run: RunTracker) -> tuple[Catalog, Selection]:
-    channel = channel_key(options.channel) if options.channel else None
     async with db.transaction() as repos:
-        messages = await repos.knowledge.messages(channel)
-        topics = await repos.knowledge.topics(channel)
+        messages = await repos.knowledge.messages(options.channel)
+        topics = await repos.knowledge.topics(options.channel)
         titles = {s.channel_key: s.title for s in await repos.sources.list() if s.title}
     catalog = Catalog(messages={m.document.source_ref: m for m in messages}, channel_titles=titles)
     selection = select(messages, topics, options)
