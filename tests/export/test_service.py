@@ -15,7 +15,6 @@ import kb_sample
 from tg_parser import contracts, registry
 from tg_parser.errors import NotFoundError
 from tg_parser.export.entries import message_title
-from tg_parser.export.files import ExportDirectory
 from tg_parser.export.service import ExportOptions, export_kb, topic_file_name
 from tg_parser.models import KnowledgeBaseEntry, ProcessedDocument, TopicBundle, TopicCard
 from tg_parser.store.database import Database
@@ -279,39 +278,34 @@ async def test_export_is_a_run_with_counters(sample: Database, tmp_path: Path) -
     assert run.scope["out"] == str(tmp_path / "kb")
 
 
-def test_a_failed_write_leaves_the_old_file_and_no_partial_one(tmp_path: Path) -> None:
-    directory = ExportDirectory(tmp_path)
-    directory.prepare()
-    directory.write("kb_entries.ndjson", [b'{"old": 1}\n'])
+async def test_a_manifest_tg_parser_did_not_write_deletes_nothing(
+    sample: Database, tmp_path: Path
+) -> None:
+    out = tmp_path / "kb"
+    out.mkdir()
+    (out / "thesis.docx").write_bytes(b"four years of work")
+    (out / "manifest.json").write_text(json.dumps({"files": [{"name": "thesis.docx"}]}))
 
-    def failing() -> Any:
-        yield b'{"new": 1}\n'
-        raise OSError("disk full")
+    report = await export_kb(sample, ExportOptions(out=out))
 
-    with pytest.raises(OSError, match="disk full"):
-        directory.write("kb_entries.ndjson", failing())
-    with pytest.raises(OSError, match="disk full"):
-        directory.write("topics.json", failing())
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["kb_entries.ndjson"]
-    assert (tmp_path / "kb_entries.ndjson").read_bytes() == b'{"old": 1}\n'
+    assert report.removed == []
+    assert (out / "thesis.docx").read_bytes() == b"four years of work"
 
 
-def test_stale_files_of_the_previous_export_are_removed(tmp_path: Path) -> None:
-    (tmp_path / "manifest.json").write_text(
-        json.dumps({"files": [{"name": "topic_old.json"}, {"name": "../outside.txt"}]})
-    )
-    (tmp_path / "topic_old.json").write_text("{}")
-    (tmp_path / "notes.txt").write_text("mine")
-    directory = ExportDirectory(tmp_path)
-    previous = directory.previous_files()
-    directory.write("topics.json", [b"{}\n"])
+async def test_stale_files_go_unless_changed_since_the_export(
+    sample: Database, tmp_path: Path
+) -> None:
+    out = tmp_path / "kb"
+    await export_kb(sample, ExportOptions(out=out))
+    kept, edited = (topic_file_name(f"topic:tg:technotes:post:{n}") for n in (4, 5))
+    others = {p.name for p in out.glob("topic_*.json")} - {kept, edited}
+    (out / edited).write_text("my notes on this topic")
 
-    assert directory.remove_stale(previous) == ["topic_old.json"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "manifest.json",
-        "notes.txt",
-        "topics.json",
-    ]
+    report = await export_kb(sample, ExportOptions(out=out, topic_id="topic:tg:technotes:post:4"))
+
+    assert others and sorted(report.removed) == sorted(others)
+    assert sorted(p.name for p in out.glob("topic_*.json")) == sorted([kept, edited])
+    assert (out / edited).read_text() == "my notes on this topic"
 
 
 def _message(text: str, summary: str | None = None, kind: Any = "post") -> KnowledgeMessage:

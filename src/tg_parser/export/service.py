@@ -7,11 +7,14 @@
 - ``topics.json``: every exported topic card;
 - ``topic_<id>.json`` per topic (``:`` in the id replaced by ``_``): card, bundle, resolved
   sources, ``exported_at``, ``export_version``;
-- ``manifest.json``: counts, versions, filters, and each file's size and sha256.
+- ``manifest.json``: the generator (``tg-parser``), counts, versions, filters, and each
+  file's size and sha256.
 
 Every entry, card and bundle is checked, as written, against its contract's model (which
 mirrors the JSON Schema at a fraction of the cost; the tests check the schemas too).
-Every file is replaced atomically, the manifest last. Noise (ads, greetings) and messages
+The files appear together once all are written (a failure leaves the earlier export as it
+was); files of an earlier export that this one no longer writes are deleted when they are
+unchanged since tg-parser wrote them. Noise (ads, greetings) and messages
 without text are left out unless asked for. An export is a run (stage ``export``).
 """
 
@@ -27,7 +30,7 @@ import structlog
 
 from tg_parser.clock import utcnow
 from tg_parser.export.entries import Catalog, iso, resolved_sources
-from tg_parser.export.files import MANIFEST, ExportDirectory, json_bytes
+from tg_parser.export.files import GENERATOR, MANIFEST, ExportDirectory, json_bytes
 from tg_parser.export.options import ExportOptions
 from tg_parser.export.selection import SelectedTopic, Selection, select
 from tg_parser.models import KnowledgeBaseEntry, TopicBundle, TopicCard
@@ -74,8 +77,8 @@ async def export_kb(
         directory.prepare()
         catalog, selection = await _load(db, options, run)
         previous = directory.previous_files()
-        writer = _Writer(directory, catalog, selection, options, progress)
-        writer.write_all(run.id)
+        with directory.staging():
+            _Writer(directory, catalog, selection, options, progress).write_all(run.id)
         removed = directory.remove_stale(previous)
         run.add(files_written=len(directory.written), stale_files_removed=len(removed))
         report = ExportReport(
@@ -161,6 +164,7 @@ class _Writer:
     def _manifest(self, run_id: str) -> dict[str, Any]:
         return self._stamp(
             {
+                "generator": GENERATOR,
                 "run_id": run_id,
                 "tg_parser_version": version("tg-parser"),
                 "pipeline_versions": self.selection.pipeline_versions(),
