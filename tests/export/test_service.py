@@ -81,10 +81,19 @@ async def test_topic_files_hold_valid_card_bundle_and_resolved_sources(
     for card in catalog["topics"]:
         TopicCard.model_validate_json(json.dumps(card))
         data = json.loads((out / topic_file_name(card["id"])).read_text(encoding="utf-8"))
-        assert data["card"] == card
-        bundle = TopicBundle.model_validate_json(json.dumps(data["bundle"]))
-        assert [s["source_ref"] for s in data["sources"]] == [i.source_ref for i in bundle.items]
-        assert all(s["telegram_url"].startswith("https://t.me/technotes/") for s in data["sources"])
+        assert list(data) == [
+            "topic_card",
+            "topic_bundle",
+            "resolved_sources",
+            "exported_at",
+            "export_version",
+        ]
+        assert data["export_version"] == "2.0.0"
+        assert data["topic_card"] == card
+        bundle = TopicBundle.model_validate_json(json.dumps(data["topic_bundle"]))
+        sources = data["resolved_sources"]
+        assert [s["source_ref"] for s in sources] == [i.source_ref for i in bundle.items]
+        assert all(s["telegram_url"].startswith("https://t.me/technotes/") for s in sources)
         assert nulls(data) == []
 
 
@@ -168,7 +177,7 @@ async def test_without_supporting_only_anchors_remain(sample: Database, tmp_path
     found = entries(out)
     assert len(found) == 4  # the topic and its three anchors
     data = json.loads((out / topic_file_name(chosen)).read_text(encoding="utf-8"))
-    assert {item["role"] for item in data["bundle"]["items"]} == {"anchor"}
+    assert {item["role"] for item in data["topic_bundle"]["items"]} == {"anchor"}
 
 
 async def test_dates_filter_messages_and_topics(sample: Database, tmp_path: Path) -> None:

@@ -5,8 +5,9 @@
 - ``kb_entries.ndjson`` (or ``kb_entries.json``): topic entries by topic id, then message
   entries by source_ref — every one a valid KnowledgeBaseEntry;
 - ``topics.json``: every exported topic card;
-- ``topic_<id>.json`` per topic (``:`` in the id replaced by ``_``): card, bundle, resolved
-  sources, ``exported_at``, ``export_version``;
+- ``topic_<id>.json`` per topic (``:`` in the id replaced by ``_``): ``topic_card``,
+  ``topic_bundle``, ``resolved_sources``, ``exported_at``, ``export_version`` — the keys of
+  the TG_parser export tg-parser replaces;
 - ``manifest.json``: the generator (``tg-parser``), counts, versions, filters, and each
   file's size and sha256.
 
@@ -40,7 +41,7 @@ from tg_parser.store import Database
 
 log = structlog.get_logger(__name__)
 
-EXPORT_VERSION = "1.0.0"
+EXPORT_VERSION = "2.0.0"  # 2.0.0: topic files use the keys of the TG_parser export
 
 # entries written, entries in all
 Progress = Callable[[int, int], None]
@@ -156,7 +157,13 @@ class _Writer:
     def _topic(self, topic: SelectedTopic) -> dict[str, Any]:
         TopicBundle.model_validate_json(json_bytes(topic.bundle))
         sources = resolved_sources(topic.bundle["items"], self.catalog)
-        return self._stamp({"card": topic.card, "bundle": topic.bundle, "sources": sources})
+        return {
+            "topic_card": topic.card,
+            "topic_bundle": topic.bundle,
+            "resolved_sources": sources,
+            "exported_at": self.exported_at,
+            "export_version": EXPORT_VERSION,
+        }
 
     def _stamp(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"export_version": EXPORT_VERSION, "exported_at": self.exported_at} | body
