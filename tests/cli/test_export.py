@@ -161,3 +161,31 @@ def test_date_bound(text: str, end: bool, moment: datetime) -> None:
 def test_date_bound_refuses_nonsense() -> None:
     with pytest.raises(InputError, match="use YYYY-MM-DD"):
         date_bound("31/12/2025", "--to")
+
+
+EXPORTS = Path(__file__).parents[1] / "data" / "export"
+
+
+@pytest.mark.parametrize(
+    ("name", "link"),
+    [
+        # the channel's own post links name it: public links
+        (
+            "ar_en_public_channel_upon_the_path_of_salaf_213msgs.json",
+            "https://t.me/uponthepathofsalaf/",
+        ),
+        # nothing in the export names it: links for members, as before
+        ("ru_public_channel_guzelskie_perezalivy_3719msgs.json", "https://t.me/c/2447843635/"),
+    ],
+)
+def test_an_imported_public_channel_links_by_its_username_when_known(
+    cli_env: str, tmp_path: Path, name: str, link: str
+) -> None:
+    for args in (["import", str(EXPORTS / name)], ["process", "--provider", "offline"]):
+        assert runner.invoke(app, args).exit_code == 0
+    out = tmp_path / "kb"
+    assert runner.invoke(app, ["export", "--out", str(out), "--include-noise"]).exit_code == 0
+
+    lines = (out / "kb_entries.ndjson").read_text(encoding="utf-8").splitlines()
+    urls = [json.loads(line)["metadata"]["telegram_url"] for line in lines]
+    assert urls and all(url.startswith(link) for url in urls)

@@ -98,8 +98,12 @@ async def _load(db: Database, options: ExportOptions, run: RunTracker) -> tuple[
     async with db.transaction() as repos:
         messages = await repos.knowledge.messages(options.channel)
         topics = await repos.knowledge.topics(options.channel)
-        titles = {s.channel_key: s.title for s in await repos.sources.list() if s.title}
-    catalog = Catalog(messages={m.document.source_ref: m for m in messages}, channel_titles=titles)
+        sources = await repos.sources.list()
+    catalog = Catalog(
+        messages={m.document.source_ref: m for m in messages},
+        channel_titles={s.channel_key: s.title for s in sources if s.title},
+        usernames={s.channel_key: s.username.lower() for s in sources if s.username},
+    )
     selection = select(messages, topics, options)
     run.add(**selection.counts)
     return catalog, selection
