@@ -96,12 +96,14 @@ class ExportDirectory:
     @contextmanager
     def staging(self) -> Iterator[None]:
         """Files written inside appear together at the end, or (on any error) not at all."""
+        moved = 0
         try:
             yield
             for temporary, name in self._staged:
                 os.replace(temporary, self.path / name)
+                moved += 1
         except OSError as exc:
-            raise self._cannot_write(exc) from exc
+            raise self._cannot_write(exc, changed=moved > 0) from exc
         finally:
             for temporary, _ in self._staged:
                 temporary.unlink(missing_ok=True)
@@ -153,13 +155,16 @@ class ExportDirectory:
             (self.path / name).unlink(missing_ok=True)
         return stale
 
-    def _cannot_write(self, exc: OSError) -> InputError:
+    def _cannot_write(self, exc: OSError, *, changed: bool = False) -> InputError:
+        """One line; a rename failing after others (rare: one directory, one file system)
+        leaves the export incomplete, and the line says so."""
         reason = exc.strerror or str(exc)
+        outcome = "the export is incomplete" if changed else "nothing was changed"
         advice = "free space or give --out another directory"
         if isinstance(exc, PermissionError):
             advice = "give --out a directory you can write to"
         return InputError(
-            f"cannot write the export into {self.path}: {reason} (nothing was changed): {advice}"
+            f"cannot write the export into {self.path}: {reason} ({outcome}): {advice}"
         )
 
 
