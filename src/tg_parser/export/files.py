@@ -66,7 +66,7 @@ def output_directory(text: str) -> Path:
     return path
 
 
-def sha256_of(path: Path) -> str:
+def _sha256_of(path: Path) -> str:
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
@@ -149,7 +149,7 @@ class ExportDirectory:
         stale = [
             name
             for name in sorted(set(previous) - current)
-            if (self.path / name).is_file() and sha256_of(self.path / name) == previous[name]
+            if (self.path / name).is_file() and _sha256_of(self.path / name) == previous[name]
         ]
         for name in stale:
             (self.path / name).unlink(missing_ok=True)
