@@ -285,3 +285,14 @@ async def test_an_unknown_channel_names_the_known_ones(db: Database) -> None:
 async def test_resolve_channel_refuses_what_is_not_a_channel(db: Database) -> None:
     with pytest.raises(InputError, match="is not a channel"):
         await registry.resolve_channel(db, "not a channel")
+
+
+async def test_adding_a_username_updates_the_channel_stored_under_its_id(db: Database) -> None:
+    await registry.add_source(db, "-1002222222222")
+    async with db.transaction() as repos:
+        await repos.sources.upsert("-1002222222222", username="beta")
+
+    result = await registry.add_source(db, "@beta", via="web")
+
+    assert (result.action, result.source.channel_key) == ("updated", "-1002222222222")
+    assert [s.source.channel_key for s in await registry.list_sources(db)] == ["-1002222222222"]
