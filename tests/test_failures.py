@@ -111,4 +111,4 @@ def test_cli_table_filters_by_channel_and_stage(recorded: None) -> None:
 def test_cli_unknown_channel_is_one_line(cli_env: str) -> None:
     result = runner.invoke(app, ["failures", "list", "--channel", "@nobody"])
     assert result.exit_code == 3
-    assert result.stderr.startswith("Error: no source 'nobody'")
+    assert result.stderr.startswith("Error: no channel 'nobody' (none known yet): add one")

@@ -198,7 +198,7 @@ async def test_one_channel_only_and_an_unknown_channel(db: Database) -> None:
     report = await _process(db, channel="https://t.me/garden_notes")
     assert report.channels == {"garden_notes": GARDEN}
     assert set(await _documents(db)) == set(await _documents(db, "garden_notes"))
-    with pytest.raises(NotFoundError, match="no source 'nobody'"):
+    with pytest.raises(NotFoundError, match="no channel 'nobody'"):
         await _process(db, channel="@nobody")
 
 

@@ -232,5 +232,67 @@ async def test_remove_deletes_the_source_and_keeps_messages(db: Database) -> Non
     [registry.show_source, registry.pause_source, registry.resume_source, registry.remove_source],
 )
 async def test_unknown_source_is_not_found(db: Database, action: object) -> None:
-    with pytest.raises(NotFoundError, match=r"no source 'ghost': see `tg-parser sources list`"):
+    await registry.add_source(db, "alpha")
+    with pytest.raises(NotFoundError, match=r"^no source 'ghost' \(known: alpha\): add one with"):
         await action(db, "@ghost")  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    "named", ["alpha", "@Alpha", "https://t.me/alpha", "t.me/s/alpha/12", "-1001111111111"]
+)
+async def test_resolve_channel_accepts_any_spelling_of_a_source(db: Database, named: str) -> None:
+    await registry.add_source(db, "alpha")
+    async with db.transaction() as repos:
+        await repos.sources.upsert("alpha", numeric_id=-1001111111111)
+
+    assert await registry.resolve_channel(db, named) == "alpha"
+
+
+async def test_resolve_channel_finds_a_numeric_source_by_its_username(db: Database) -> None:
+    """An export imported without --channel is stored under its id, with its username."""
+    await registry.add_source(db, "-1002222222222")
+    async with db.transaction() as repos:
+        await repos.sources.upsert("-1002222222222", username="beta")
+
+    assert await registry.resolve_channel(db, "@beta") == "-1002222222222"
+    assert await registry.resolve_channel(db, None) is None
+
+
+async def test_resolve_channel_knows_the_messages_of_a_removed_source(db: Database) -> None:
+    await registry.add_source(db, "alpha")
+    async with db.transaction() as repos:
+        await repos.messages.store([post("alpha", 1)])
+    await registry.remove_source(db, "alpha")
+
+    assert await registry.resolve_channel(db, "@alpha") == "alpha"
+
+
+async def test_an_unknown_channel_names_the_known_ones(db: Database) -> None:
+    with pytest.raises(NotFoundError, match=r"^no channel 'ghost' \(none known yet\): add one"):
+        await registry.resolve_channel(db, "@ghost")
+    for number in range(12):
+        await registry.add_source(db, f"chan{number:02}")
+    with pytest.raises(NotFoundError) as raised:
+        await registry.resolve_channel(db, "@ghost")
+
+    listed = ", ".join(f"chan{number:02}" for number in range(10))
+    assert raised.value.message == (
+        f"no channel 'ghost' (known: {listed} and 2 more): add one with "
+        "`tg-parser sources add @name` or `tg-parser import EXPORT`"
+    )
+
+
+async def test_resolve_channel_refuses_what_is_not_a_channel(db: Database) -> None:
+    with pytest.raises(InputError, match="is not a channel"):
+        await registry.resolve_channel(db, "not a channel")
+
+
+async def test_adding_a_username_updates_the_channel_stored_under_its_id(db: Database) -> None:
+    await registry.add_source(db, "-1002222222222")
+    async with db.transaction() as repos:
+        await repos.sources.upsert("-1002222222222", username="beta")
+
+    result = await registry.add_source(db, "@beta", via="web")
+
+    assert (result.action, result.source.channel_key) == ("updated", "-1002222222222")
+    assert [s.source.channel_key for s in await registry.list_sources(db)] == ["-1002222222222"]

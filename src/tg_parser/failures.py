@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tg_parser.models import parse_source_ref
-from tg_parser.registry import get_source
+from tg_parser.registry import resolve_channel
 from tg_parser.store import Database, FailureRecord
 
 
@@ -11,7 +11,7 @@ async def list_failures(
     db: Database, *, channel: str | None = None, stage: str | None = None
 ) -> list[FailureRecord]:
     """Current failures (of one channel, of one stage), most recent first."""
-    key = (await get_source(db, channel)).channel_key if channel else None
+    key = await resolve_channel(db, channel)
     async with db.transaction() as repos:
         failures = await repos.failures.list(stage=stage)
     if key is None:

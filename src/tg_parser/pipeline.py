@@ -20,7 +20,7 @@ from tg_parser.export import ExportOptions, ExportReport, export_kb
 from tg_parser.ingest import ImportOptions, ImportReport, import_desktop
 from tg_parser.llm import Provider
 from tg_parser.process import CONCURRENCY, ProcessOptions, ProcessReport, process_messages
-from tg_parser.registry import get_source
+from tg_parser.registry import resolve_channel
 from tg_parser.store import Database
 from tg_parser.topics import ModelCardWriter, TopicOptions, TopicsReport, build_topics
 
@@ -102,7 +102,7 @@ async def _import(
         reports.append(imported)
         channel = imported.channel
     elif channel is not None:
-        channel = (await get_source(db, channel)).channel_key
+        channel = await resolve_channel(db, channel)
     if options.comments_path is not None:
         if channel is None:
             raise InputError("--comments needs the channel: give --import PATH or --channel")

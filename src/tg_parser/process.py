@@ -31,7 +31,7 @@ from tg_parser.llm import (
     Provider,
 )
 from tg_parser.models import ProcessedDocument, document_id
-from tg_parser.registry import get_source
+from tg_parser.registry import resolve_channel
 from tg_parser.runs import RunTracker, track_run
 from tg_parser.store import Database, Failure, PendingMessage, Repositories, StoredDocument
 from tg_parser.text import learn_boilerplate
@@ -106,7 +106,7 @@ async def process_messages(
 ) -> ProcessReport:
     """Process the pending messages of one channel (or of all); ``dry_run`` only counts them."""
     started = time.perf_counter()
-    channel = (await get_source(db, options.channel)).channel_key if options.channel else None
+    channel = await resolve_channel(db, options.channel)
     async with db.transaction() as repos:
         failed = await repos.failures.list(stage=STAGE) if options.retry_failed else None
         pending = await repos.documents.pending(

@@ -1,4 +1,5 @@
-"""The source registry: add, list, show, pause, resume and remove the channels to collect.
+"""The source registry: add, list, show, pause, resume and remove the channels to collect,
+and the one channel resolver every service that takes a channel uses.
 
 Adding a source again changes only the settings given; cursors (high-watermark, comment
 cursors) and health (last attempt/success/error, fail count) are never reset here.
@@ -7,9 +8,10 @@ cursors) and health (last attempt/success/error, fail count) are never reset her
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from pydantic_core import to_jsonable_python
 
@@ -23,6 +25,7 @@ AddAction = Literal["added", "updated", "unchanged"]
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _INTERVAL_PART = re.compile(r"(\d+)([smhd])")
+KNOWN_LISTED = 10  # channels named in an "unknown channel" message
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ async def add_source(
     }
     values = {name: value for name, value in given.items() if value is not None}
     async with db.transaction() as repos:
-        existing = await _find(repos, key)
+        existing = _match(await repos.sources.list(), key)
         if existing is None:
             values = {"via": new_via} | _identity(key) | values
         else:
@@ -183,20 +186,60 @@ async def remove_source(db: Database, channel: str) -> RemoveResult:
     return RemoveResult(source, kept)
 
 
+@overload
+async def resolve_channel(db: Database, channel: str) -> str: ...
+@overload
+async def resolve_channel(db: Database, channel: None) -> None: ...
+async def resolve_channel(db: Database, channel: str | None) -> str | None:
+    """The stored key of the channel the user named (``None``: every channel).
+
+    Every service that takes a channel asks here, so a typo fails the same way everywhere
+    instead of quietly selecting nothing (an export of nothing would replace a full one).
+    A channel is known when a source has it as its key, numeric id or username, or when
+    messages of it are stored (removing a source keeps them).
+    """
+    if channel is None:
+        return None
+    key = channel_key(channel)
+    async with db.transaction() as repos:
+        sources = await repos.sources.list()
+        source = _match(sources, key)
+        if source is not None:
+            return source.channel_key
+        stored = await repos.sources.message_counts()
+    if key in stored:
+        return key
+    known = [source.channel_key for source in sources] + list(stored)
+    raise NotFoundError(unknown_channel("channel", key, known))
+
+
 async def _existing(repos: Repositories, channel: str) -> Source:
     key = channel_key(channel)
-    source = await _find(repos, key)
+    sources = await repos.sources.list()
+    source = _match(sources, key)
     if source is None:
-        raise NotFoundError(f"no source {key!r}: see `tg-parser sources list`")
+        known = [source.channel_key for source in sources]
+        raise NotFoundError(unknown_channel("source", key, known))
     return source
 
 
-async def _find(repos: Repositories, key: str) -> Source | None:
-    """The source under this key; a ``-100…`` key also finds a channel known by username."""
-    source = await repos.sources.get(key)
-    if source is None and key.startswith("-"):
-        source = await repos.sources.find_by_numeric_id(int(key))
-    return source
+def _match(sources: list[Source], key: str) -> Source | None:
+    """The source under this key, else the one with this numeric id or username."""
+    exact = [source for source in sources if source.channel_key == key]
+    aliases = [source for source in sources if key in (source.username, str(source.numeric_id))]
+    return next(iter(exact + aliases), None)
+
+
+def unknown_channel(noun: str, key: str, known: Iterable[str]) -> str:
+    """One line: what is not known, which are, and how to add one."""
+    names = sorted(set(known))
+    listed = ", ".join(names[:KNOWN_LISTED])
+    if len(names) > KNOWN_LISTED:
+        listed += f" and {len(names) - KNOWN_LISTED} more"
+    return (
+        f"no {noun} {key!r} ({'known: ' + listed if names else 'none known yet'}): "
+        "add one with `tg-parser sources add @name` or `tg-parser import EXPORT`"
+    )
 
 
 def _counts_of(source: Source, counts: dict[str, dict[str, int]]) -> tuple[int, int]:

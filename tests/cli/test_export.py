@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -87,6 +90,62 @@ def test_out_must_be_a_directory(sample: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("", "--out is empty: give the directory to write the knowledge base into"),
+        ("/", "--out '/' is the root of the file system: give a directory for the export"),
+    ],
+)
+@pytest.mark.parametrize("command", ["export", "run"])
+def test_out_refuses_nothing_and_the_root(
+    sample: str, tmp_path: Path, command: str, out: str, message: str
+) -> None:
+    before = sorted(p.name for p in tmp_path.iterdir())
+    quiet = ["--provider", "offline"] if command == "run" else []
+    result = runner.invoke(app, [command, "--out", out, *quiet])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {message}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+@pytest.fixture
+def read_only(tmp_path: Path) -> Iterator[Callable[[Path], None]]:
+    """Makes a directory read-only, for root too (immutable), and undoes it afterwards."""
+    locked: list[Path] = []
+
+    def lock(path: Path) -> None:
+        path.chmod(0o555)
+        if os.geteuid() == 0 and subprocess.run(["chattr", "+i", str(path)]).returncode:
+            pytest.skip("cannot make a directory read-only for root here (chattr +i)")
+        locked.append(path)
+
+    yield lock
+    for path in locked:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        path.chmod(0o755)
+
+
+def test_a_read_only_out_is_one_line_and_changes_nothing(
+    sample: str, tmp_path: Path, read_only: Callable[[Path], None]
+) -> None:
+    out = tmp_path / "kb"
+    assert runner.invoke(app, ["export", "--out", str(out)]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    read_only(out)
+
+    result = runner.invoke(app, ["export", "--out", str(out), "--pretty"])
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: cannot write the export into {out}: ")
+    assert result.stderr.endswith(
+        " (nothing was changed): give --out a directory you can write to\n"
+    )
+    assert len(result.stderr.splitlines()) == 1
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.parametrize(
     ("text", "end", "moment"),
     [
         ("2025-03-01", False, datetime(2025, 3, 1, tzinfo=UTC)),
@@ -102,3 +161,31 @@ def test_date_bound(text: str, end: bool, moment: datetime) -> None:
 def test_date_bound_refuses_nonsense() -> None:
     with pytest.raises(InputError, match="use YYYY-MM-DD"):
         date_bound("31/12/2025", "--to")
+
+
+EXPORTS = Path(__file__).parents[1] / "data" / "export"
+
+
+@pytest.mark.parametrize(
+    ("name", "link"),
+    [
+        # the channel's own post links name it: public links
+        (
+            "ar_en_public_channel_upon_the_path_of_salaf_213msgs.json",
+            "https://t.me/uponthepathofsalaf/",
+        ),
+        # nothing in the export names it: links for members, as before
+        ("ru_public_channel_guzelskie_perezalivy_3719msgs.json", "https://t.me/c/2447843635/"),
+    ],
+)
+def test_an_imported_public_channel_links_by_its_username_when_known(
+    cli_env: str, tmp_path: Path, name: str, link: str
+) -> None:
+    for args in (["import", str(EXPORTS / name)], ["process", "--provider", "offline"]):
+        assert runner.invoke(app, args).exit_code == 0
+    out = tmp_path / "kb"
+    assert runner.invoke(app, ["export", "--out", str(out), "--include-noise"]).exit_code == 0
+
+    lines = (out / "kb_entries.ndjson").read_text(encoding="utf-8").splitlines()
+    urls = [json.loads(line)["metadata"]["telegram_url"] for line in lines]
+    assert urls and all(url.startswith(link) for url in urls)

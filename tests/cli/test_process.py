@@ -98,7 +98,7 @@ def test_dry_run_lists_channels_and_writes_nothing(imported: None) -> None:
     ("args", "code", "message"),
     [
         (["--channel", "@garden_notes", "--all"], 2, "give --channel CHANNEL or --all, not both"),
-        (["--channel", "@nobody"], 3, "no source 'nobody'"),
+        (["--channel", "@nobody"], 3, "no channel 'nobody' (known: -1001292077344, garden_notes)"),
     ],
 )
 def test_bad_input_is_one_line(imported: None, args: list[str], code: int, message: str) -> None:

@@ -206,4 +206,7 @@ def test_unknown_source_exits_3(cli_env: str, args: list[str]) -> None:
     result = tg("sources", *args)
 
     assert result.exit_code == 3
-    assert result.stderr == "Error: no source 'ghost': see `tg-parser sources list`\n"
+    assert result.stderr == (
+        "Error: no source 'ghost' (none known yet): add one with `tg-parser sources add @name` "
+        "or `tg-parser import EXPORT`\n"
+    )

@@ -12,14 +12,15 @@ from typing import Any
 import pytest
 
 import kb_sample
-from tg_parser import contracts
+from tg_parser import contracts, registry
 from tg_parser.errors import NotFoundError
 from tg_parser.export.entries import message_title
-from tg_parser.export.files import ExportDirectory
 from tg_parser.export.service import ExportOptions, export_kb, topic_file_name
 from tg_parser.models import KnowledgeBaseEntry, ProcessedDocument, TopicBundle, TopicCard
 from tg_parser.store.database import Database
 from tg_parser.store.knowledge import KnowledgeMessage
+
+SAMPLE_NUMERIC_ID = "-1001987654321"  # the sample export's chat id
 
 
 @pytest.fixture
@@ -80,10 +81,19 @@ async def test_topic_files_hold_valid_card_bundle_and_resolved_sources(
     for card in catalog["topics"]:
         TopicCard.model_validate_json(json.dumps(card))
         data = json.loads((out / topic_file_name(card["id"])).read_text(encoding="utf-8"))
-        assert data["card"] == card
-        bundle = TopicBundle.model_validate_json(json.dumps(data["bundle"]))
-        assert [s["source_ref"] for s in data["sources"]] == [i.source_ref for i in bundle.items]
-        assert all(s["telegram_url"].startswith("https://t.me/technotes/") for s in data["sources"])
+        assert list(data) == [
+            "topic_card",
+            "topic_bundle",
+            "resolved_sources",
+            "exported_at",
+            "export_version",
+        ]
+        assert data["export_version"] == "2.0.0"
+        assert data["topic_card"] == card
+        bundle = TopicBundle.model_validate_json(json.dumps(data["topic_bundle"]))
+        sources = data["resolved_sources"]
+        assert [s["source_ref"] for s in sources] == [i.source_ref for i in bundle.items]
+        assert all(s["telegram_url"].startswith("https://t.me/technotes/") for s in sources)
         assert nulls(data) == []
 
 
@@ -167,7 +177,7 @@ async def test_without_supporting_only_anchors_remain(sample: Database, tmp_path
     found = entries(out)
     assert len(found) == 4  # the topic and its three anchors
     data = json.loads((out / topic_file_name(chosen)).read_text(encoding="utf-8"))
-    assert {item["role"] for item in data["bundle"]["items"]} == {"anchor"}
+    assert {item["role"] for item in data["topic_bundle"]["items"]} == {"anchor"}
 
 
 async def test_dates_filter_messages_and_topics(sample: Database, tmp_path: Path) -> None:
@@ -188,13 +198,29 @@ async def test_dates_filter_messages_and_topics(sample: Database, tmp_path: Path
 async def test_channel_filter_and_unknown_topic(sample: Database, tmp_path: Path) -> None:
     report = await export_kb(sample, ExportOptions(out=tmp_path / "a", channel="@TechNotes"))
     assert report.counts["topic_entries"] == 10
-    other = await export_kb(sample, ExportOptions(out=tmp_path / "b", channel="othername"))
-    assert other.counts["message_entries"] == other.counts["topic_entries"] == 0
-    assert (tmp_path / "b" / "kb_entries.ndjson").read_bytes() == b""
+    by_id = await export_kb(sample, ExportOptions(out=tmp_path / "b", channel=SAMPLE_NUMERIC_ID))
+    assert by_id.counts == report.counts
+    await registry.add_source(sample, "@quiet_channel")
+    quiet = await export_kb(sample, ExportOptions(out=tmp_path / "c", channel="quiet_channel"))
+    assert quiet.counts["message_entries"] == quiet.counts["topic_entries"] == 0
     with pytest.raises(NotFoundError, match="no topic 'topic:tg:technotes:post:99999'"):
         await export_kb(
-            sample, ExportOptions(out=tmp_path / "c", topic_id="topic:tg:technotes:post:99999")
+            sample, ExportOptions(out=tmp_path / "d", topic_id="topic:tg:technotes:post:99999")
         )
+
+
+async def test_an_unknown_channel_writes_nothing(sample: Database, tmp_path: Path) -> None:
+    await export_kb(sample, ExportOptions(out=tmp_path / "kb"))
+    before = {path.name: path.read_bytes() for path in (tmp_path / "kb").iterdir()}
+
+    await registry.add_source(sample, "@quiet")
+
+    with pytest.raises(NotFoundError, match=r"^no channel 'typo' \(known: quiet, technotes\)"):
+        await export_kb(sample, ExportOptions(out=tmp_path / "kb", channel="@typo"))
+
+    assert {path.name: path.read_bytes() for path in (tmp_path / "kb").iterdir()} == before
+    async with sample.transaction() as repos:
+        assert len(await repos.runs.list(stage="export")) == 1  # the first export only
 
 
 async def test_noise_is_left_out_unless_asked_for(sample: Database, tmp_path: Path) -> None:
@@ -261,39 +287,34 @@ async def test_export_is_a_run_with_counters(sample: Database, tmp_path: Path) -
     assert run.scope["out"] == str(tmp_path / "kb")
 
 
-def test_a_failed_write_leaves_the_old_file_and_no_partial_one(tmp_path: Path) -> None:
-    directory = ExportDirectory(tmp_path)
-    directory.prepare()
-    directory.write("kb_entries.ndjson", [b'{"old": 1}\n'])
+async def test_a_manifest_tg_parser_did_not_write_deletes_nothing(
+    sample: Database, tmp_path: Path
+) -> None:
+    out = tmp_path / "kb"
+    out.mkdir()
+    (out / "thesis.docx").write_bytes(b"four years of work")
+    (out / "manifest.json").write_text(json.dumps({"files": [{"name": "thesis.docx"}]}))
 
-    def failing() -> Any:
-        yield b'{"new": 1}\n'
-        raise OSError("disk full")
+    report = await export_kb(sample, ExportOptions(out=out))
 
-    with pytest.raises(OSError, match="disk full"):
-        directory.write("kb_entries.ndjson", failing())
-    with pytest.raises(OSError, match="disk full"):
-        directory.write("topics.json", failing())
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["kb_entries.ndjson"]
-    assert (tmp_path / "kb_entries.ndjson").read_bytes() == b'{"old": 1}\n'
+    assert report.removed == []
+    assert (out / "thesis.docx").read_bytes() == b"four years of work"
 
 
-def test_stale_files_of_the_previous_export_are_removed(tmp_path: Path) -> None:
-    (tmp_path / "manifest.json").write_text(
-        json.dumps({"files": [{"name": "topic_old.json"}, {"name": "../outside.txt"}]})
-    )
-    (tmp_path / "topic_old.json").write_text("{}")
-    (tmp_path / "notes.txt").write_text("mine")
-    directory = ExportDirectory(tmp_path)
-    previous = directory.previous_files()
-    directory.write("topics.json", [b"{}\n"])
+async def test_stale_files_go_unless_changed_since_the_export(
+    sample: Database, tmp_path: Path
+) -> None:
+    out = tmp_path / "kb"
+    await export_kb(sample, ExportOptions(out=out))
+    kept, edited = (topic_file_name(f"topic:tg:technotes:post:{n}") for n in (4, 5))
+    others = {p.name for p in out.glob("topic_*.json")} - {kept, edited}
+    (out / edited).write_text("my notes on this topic")
 
-    assert directory.remove_stale(previous) == ["topic_old.json"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "manifest.json",
-        "notes.txt",
-        "topics.json",
-    ]
+    report = await export_kb(sample, ExportOptions(out=out, topic_id="topic:tg:technotes:post:4"))
+
+    assert others and sorted(report.removed) == sorted(others)
+    assert sorted(p.name for p in out.glob("topic_*.json")) == sorted([kept, edited])
+    assert (out / edited).read_text() == "my notes on this topic"
 
 
 def _message(text: str, summary: str | None = None, kind: Any = "post") -> KnowledgeMessage:

@@ -15,6 +15,7 @@ from tg_parser.store.database import Database
 
 EXPORTS = Path(__file__).parents[1] / "data" / "export"
 RUSSIAN = EXPORTS / "ru_public_channel_guzelskie_perezalivy_3719msgs.json"
+SALAF = EXPORTS / "ar_en_public_channel_upon_the_path_of_salaf_213msgs.json"
 OLD_FORMAT = EXPORTS / "en_private_channel_test_oldformat_2021_19msgs.json"
 CHANNEL = EXPORTS / "discussion_channel.json"
 GROUP = EXPORTS / "discussion_group.json"
@@ -93,6 +94,21 @@ async def test_a_known_numeric_id_keeps_its_channel_key(db: Database) -> None:
     assert counters["unchanged"] == 18
     with pytest.raises(InputError, match="already stored as channel 'test_channel'"):
         await _run(db, OLD_FORMAT, channel="@other_name")
+
+
+async def test_the_username_its_own_links_reveal_is_recorded(db: Database) -> None:
+    report = await import_desktop(db, ImportOptions(path=SALAF))
+    async with db.transaction() as repos:
+        source = await repos.sources.get("-1003204528972")
+    assert source is not None and source.username == "uponthepathofsalaf"
+    assert (report.channel, report.username) == ("-1003204528972", "uponthepathofsalaf")
+
+
+async def test_no_username_when_another_channel_holds_it(db: Database) -> None:
+    async with db.transaction() as repos:
+        await repos.sources.upsert("uponthepathofsalaf", numeric_id=-1009999999999)
+    report = await import_desktop(db, ImportOptions(path=SALAF))
+    assert report.username is None
 
 
 async def test_old_format_dates_use_the_timezone(db: Database) -> None:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
-from pathlib import Path
 
 import typer
 
 from tg_parser.cli.common import JSON_OPTION, console, print_json, with_database
 from tg_parser.cli.progress import StageProgress
 from tg_parser.errors import InputError
-from tg_parser.export import ExportFormat, ExportOptions, ExportReport, export_kb
+from tg_parser.export import (
+    ExportFormat,
+    ExportOptions,
+    ExportReport,
+    export_kb,
+    output_directory,
+)
 
 OUT_OPTION = typer.Option(..., "--out", help="Directory to write the files into.")
 CHANNEL_OPTION = typer.Option(None, "--channel", help="Export one channel only.")
@@ -35,7 +40,7 @@ PRETTY_OPTION = typer.Option(False, "--pretty", help="Indent the JSON files.")
 
 def export(
     ctx: typer.Context,
-    out: Path = OUT_OPTION,
+    out: str = OUT_OPTION,
     channel: str | None = CHANNEL_OPTION,
     topic_id: str | None = TOPIC_OPTION,
     date_from: str | None = FROM_OPTION,
@@ -48,7 +53,7 @@ def export(
 ) -> None:
     """Write the knowledge base: entries, topics, one file per topic and a manifest."""
     options = ExportOptions(
-        out=out,
+        out=output_directory(out),
         channel=channel,
         topic_id=topic_id,
         date_from=date_bound(date_from, "--from"),

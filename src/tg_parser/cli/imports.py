@@ -121,6 +121,8 @@ def _print_summary(report: importer.ImportReport) -> None:
         f"{counts['duplicate_ids']} repeated ids, {counts['unsupported_skipped']} unsupported",
         soft_wrap=True,
     )
+    if report.username not in (None, report.channel):
+        console.print(f"links: public, as @{report.username}", soft_wrap=True)
     if report.message_type == "comment":
         console.print(
             f"threads: {counts['thread_roots']} posts found, {counts['unmatched_copies']} "

@@ -20,6 +20,7 @@ from tg_parser.cli.common import (
 from tg_parser.cli.progress import StageProgress
 from tg_parser.embed import LocalEmbedder
 from tg_parser.errors import InputError
+from tg_parser.export import output_directory
 from tg_parser.llm import ProviderRequest, choose_provider
 from tg_parser.pipeline import PipelineOptions, PipelineReport, Stages, run_pipeline
 from tg_parser.store import Database
@@ -35,7 +36,7 @@ IMPORT_OPTION = typer.Option(
 COMMENTS_OPTION = typer.Option(
     None, "--comments", help="Also import this discussion-group export as the channel's comments."
 )
-OUT_OPTION = typer.Option(Path("kb"), "--out", help="Directory for the knowledge-base files.")
+OUT_OPTION = typer.Option("kb", "--out", help="Directory for the knowledge-base files.")
 
 
 def run(
@@ -44,7 +45,7 @@ def run(
     all_channels: bool = ALL_OPTION,
     import_path: Path | None = IMPORT_OPTION,
     comments_path: Path | None = COMMENTS_OPTION,
-    out: Path = OUT_OPTION,
+    out: str = OUT_OPTION,
     provider: str | None = PROVIDER_OPTION,
     model: str | None = MODEL_OPTION,
     concurrency: int | None = CONCURRENCY_OPTION,
@@ -67,7 +68,10 @@ def run(
         concurrency=choice.concurrency,
     )
     options = PipelineOptions(
-        out=out, channel=channel, import_path=import_path, comments_path=comments_path
+        out=output_directory(out),
+        channel=channel,
+        import_path=import_path,
+        comments_path=comments_path,
     )
 
     async def work(db: Database) -> PipelineReport:

@@ -20,7 +20,6 @@ from tg_parser.cli.common import (
 from tg_parser.cli.progress import StageProgress
 from tg_parser.embed import LocalEmbedder
 from tg_parser.llm import ProviderRequest, choose_provider
-from tg_parser.models import channel_key
 from tg_parser.store import Database, StoredTopic
 from tg_parser.topics import (
     ModelCardWriter,
@@ -54,7 +53,7 @@ def build(
     settings = settings_of(ctx)
     options = TopicOptions.from_settings(
         settings,
-        channel=channel_key(channel) if channel else None,
+        channel=channel,
         max_topics=max_topics,
         force=force,
     )

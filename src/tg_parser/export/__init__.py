@@ -1,5 +1,6 @@
 """Writing the knowledge base as files: options, selection, entries, the directory."""
 
+from tg_parser.export.files import output_directory
 from tg_parser.export.options import ExportFormat, ExportOptions
 from tg_parser.export.service import ExportReport, export_kb
 
@@ -8,4 +9,5 @@ __all__ = [
     "ExportOptions",
     "ExportReport",
     "export_kb",
+    "output_directory",
 ]

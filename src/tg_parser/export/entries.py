@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,10 +36,16 @@ class Membership:
 
 @dataclass
 class Catalog:
-    """What entries are resolved against: messages by source_ref and channel titles."""
+    """What entries are resolved against: messages by source_ref, channel titles, and the
+    usernames of channels stored under their numeric id (for public links)."""
 
     messages: Mapping[str, KnowledgeMessage]
     channel_titles: Mapping[str, str]
+    usernames: Mapping[str, str] = field(default_factory=dict)
+
+    def link(self, channel: str, post_id: int, comment_id: int | None = None) -> str | None:
+        """The public link when the channel's username is known, else the channel key's."""
+        return telegram_url(self.usernames.get(channel, channel), post_id, comment_id)
 
 
 def iso(moment: datetime) -> str:
@@ -59,13 +65,13 @@ def message_title(message: KnowledgeMessage, channel_title: str | None) -> str:
     return f"{kind} of {message.date:%Y-%m-%d %H:%M} in {where}"
 
 
-def message_url(message: KnowledgeMessage) -> str | None:
+def message_url(message: KnowledgeMessage, catalog: Catalog) -> str | None:
     channel = message.document.channel_id
     if message.message_type == "comment":
         if message.thread_id is None:
             return None
-        return telegram_url(channel, message.thread_id, message.message_id)
-    return telegram_url(channel, message.message_id)
+        return catalog.link(channel, message.thread_id, message.message_id)
+    return catalog.link(channel, message.message_id)
 
 
 def message_entry(
@@ -91,25 +97,25 @@ def message_entry(
         entry["topics"] = [m.title for m in joined]
     if document.topics:
         entry["tags"] = list(document.topics)
-    entry["metadata"] = _message_metadata(message, joined, channel_title)
+    entry["metadata"] = _message_metadata(message, joined, catalog)
     return entry
 
 
 def _message_metadata(
-    message: KnowledgeMessage, memberships: list[Membership], channel_title: str | None
+    message: KnowledgeMessage, memberships: list[Membership], catalog: Catalog
 ) -> dict[str, Any]:
     document = message.document
     metadata: dict[str, Any] = {
-        "telegram_url": message_url(message),
+        "telegram_url": message_url(message, catalog),
         "date": iso(message.date),
-        "channel_title": channel_title,
+        "channel_title": catalog.channel_titles.get(document.channel_id),
         "message_type": message.message_type,
         "language": document.language,
         "summary": document.summary,
     }
     if message.message_type == "comment" and message.thread_id is not None:
         metadata["post_id"] = str(message.thread_id)
-        metadata["post_url"] = telegram_url(document.channel_id, message.thread_id)
+        metadata["post_url"] = catalog.link(document.channel_id, message.thread_id)
     if memberships:
         metadata["topic_ids"] = [m.topic_id for m in memberships]
         metadata["topic_roles"] = {m.topic_id: m.role for m in memberships}
@@ -179,7 +185,7 @@ def _resolved(item: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
     if message is not None:
         title = catalog.channel_titles.get(message.document.channel_id)
         source |= {"title": message_title(message, title), "date": iso(message.date)}
-        source["telegram_url"] = message_url(message)
+        source["telegram_url"] = message_url(message, catalog)
     return _present(source)
 
 

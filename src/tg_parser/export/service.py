@@ -5,13 +5,17 @@
 - ``kb_entries.ndjson`` (or ``kb_entries.json``): topic entries by topic id, then message
   entries by source_ref — every one a valid KnowledgeBaseEntry;
 - ``topics.json``: every exported topic card;
-- ``topic_<id>.json`` per topic (``:`` in the id replaced by ``_``): card, bundle, resolved
-  sources, ``exported_at``, ``export_version``;
-- ``manifest.json``: counts, versions, filters, and each file's size and sha256.
+- ``topic_<id>.json`` per topic (``:`` in the id replaced by ``_``): ``topic_card``,
+  ``topic_bundle``, ``resolved_sources``, ``exported_at``, ``export_version`` — the keys of
+  the TG_parser export tg-parser replaces;
+- ``manifest.json``: the generator (``tg-parser``), counts, versions, filters, and each
+  file's size and sha256.
 
 Every entry, card and bundle is checked, as written, against its contract's model (which
 mirrors the JSON Schema at a fraction of the cost; the tests check the schemas too).
-Every file is replaced atomically, the manifest last. Noise (ads, greetings) and messages
+The files appear together once all are written (a failure leaves the earlier export as it
+was); files of an earlier export that this one no longer writes are deleted when they are
+unchanged since tg-parser wrote them. Noise (ads, greetings) and messages
 without text are left out unless asked for. An export is a run (stage ``export``).
 """
 
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from typing import Any
 
@@ -27,16 +31,17 @@ import structlog
 
 from tg_parser.clock import utcnow
 from tg_parser.export.entries import Catalog, iso, resolved_sources
-from tg_parser.export.files import MANIFEST, ExportDirectory, json_bytes
+from tg_parser.export.files import GENERATOR, MANIFEST, ExportDirectory, json_bytes
 from tg_parser.export.options import ExportOptions
 from tg_parser.export.selection import SelectedTopic, Selection, select
-from tg_parser.models import KnowledgeBaseEntry, TopicBundle, TopicCard, channel_key
+from tg_parser.models import KnowledgeBaseEntry, TopicBundle, TopicCard
+from tg_parser.registry import resolve_channel
 from tg_parser.runs import RunTracker, track_run
 from tg_parser.store import Database
 
 log = structlog.get_logger(__name__)
 
-EXPORT_VERSION = "1.0.0"
+EXPORT_VERSION = "2.0.0"  # 2.0.0: topic files use the keys of the TG_parser export
 
 # entries written, entries in all
 Progress = Callable[[int, int], None]
@@ -67,13 +72,14 @@ async def export_kb(
 ) -> ExportReport:
     """Write the knowledge base (or the part the filters select) into ``options.out``."""
     started = time.perf_counter()
+    options = replace(options, channel=await resolve_channel(db, options.channel))
     async with track_run(db, "export", options.scope()) as run:
         directory = ExportDirectory(options.out)
         directory.prepare()
         catalog, selection = await _load(db, options, run)
         previous = directory.previous_files()
-        writer = _Writer(directory, catalog, selection, options, progress)
-        writer.write_all(run.id)
+        with directory.staging():
+            _Writer(directory, catalog, selection, options, progress).write_all(run.id)
         removed = directory.remove_stale(previous)
         run.add(files_written=len(directory.written), stale_files_removed=len(removed))
         report = ExportReport(
@@ -89,12 +95,15 @@ async def export_kb(
 
 
 async def _load(db: Database, options: ExportOptions, run: RunTracker) -> tuple[Catalog, Selection]:
-    channel = channel_key(options.channel) if options.channel else None
     async with db.transaction() as repos:
-        messages = await repos.knowledge.messages(channel)
-        topics = await repos.knowledge.topics(channel)
-        titles = {s.channel_key: s.title for s in await repos.sources.list() if s.title}
-    catalog = Catalog(messages={m.document.source_ref: m for m in messages}, channel_titles=titles)
+        messages = await repos.knowledge.messages(options.channel)
+        topics = await repos.knowledge.topics(options.channel)
+        sources = await repos.sources.list()
+    catalog = Catalog(
+        messages={m.document.source_ref: m for m in messages},
+        channel_titles={s.channel_key: s.title for s in sources if s.title},
+        usernames={s.channel_key: s.username.lower() for s in sources if s.username},
+    )
     selection = select(messages, topics, options)
     run.add(**selection.counts)
     return catalog, selection
@@ -152,7 +161,13 @@ class _Writer:
     def _topic(self, topic: SelectedTopic) -> dict[str, Any]:
         TopicBundle.model_validate_json(json_bytes(topic.bundle))
         sources = resolved_sources(topic.bundle["items"], self.catalog)
-        return self._stamp({"card": topic.card, "bundle": topic.bundle, "sources": sources})
+        return {
+            "topic_card": topic.card,
+            "topic_bundle": topic.bundle,
+            "resolved_sources": sources,
+            "exported_at": self.exported_at,
+            "export_version": EXPORT_VERSION,
+        }
 
     def _stamp(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"export_version": EXPORT_VERSION, "exported_at": self.exported_at} | body
@@ -160,6 +175,7 @@ class _Writer:
     def _manifest(self, run_id: str) -> dict[str, Any]:
         return self._stamp(
             {
+                "generator": GENERATOR,
                 "run_id": run_id,
                 "tg_parser_version": version("tg-parser"),
                 "pipeline_versions": self.selection.pipeline_versions(),

@@ -2,7 +2,8 @@
 
 Messages are converted and stored in batches, one transaction per batch, so a failure
 mid-file keeps what was stored and a re-run continues (unchanged messages are skipped).
-Every import is a run with counters.
+Every import is a run with counters. A channel imported under its numeric id gets the
+username its own post links reveal (see ``usernames``), so its links can be public.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import structlog
 
 from tg_parser.errors import InputError
 from tg_parser.ingest.threads import DiscussionThreads
+from tg_parser.ingest.usernames import OwnLinks
 from tg_parser.models import Source, channel_key, numeric_channel_key
 from tg_parser.runs import RunTracker, track_run
 from tg_parser.sources import WORKER_MIN_BYTES, ExportChat, ExportFile, read_batches, timezone
@@ -56,6 +58,7 @@ class ImportReport:
     message_type: str
     counters: dict[str, int]
     duration_seconds: float = 0.0
+    username: str | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -74,6 +77,7 @@ async def import_desktop(
             source = await _target(repos, chat, options)
         threads = DiscussionThreads(source) if options.comments_for else None
         post_channel = None if threads else source.channel_key
+        own_links = OwnLinks()
         batches = read_batches(
             (export.path, chat, options.timezone, post_channel),
             options.batch_size,
@@ -82,6 +86,7 @@ async def import_desktop(
         async with _attempt(db, source, run):
             async for batch in batches:
                 run.add(**batch.counts)
+                own_links.add(batch.posts)
                 async with db.transaction() as repos:
                     collected = (
                         await threads.comments(repos, batch.messages, run)
@@ -93,6 +98,8 @@ async def import_desktop(
                 await run.checkpoint(every=1.0)
                 if progress is not None:
                     progress(batch.bytes_read, export.size, run.counters["messages_read"])
+        if threads is None:
+            source = await _learn_username(db, source, own_links)
         report = ImportReport(
             run_id=run.id,
             path=str(export.path),
@@ -101,6 +108,7 @@ async def import_desktop(
             message_type="comment" if threads else "post",
             counters=_all_counters(run, threads is not None),
             duration_seconds=round(time.perf_counter() - started, 3),
+            username=source.username,
         )
         log.info("import_finished", channel=source.channel_key, **report.counters)
     return report
@@ -123,6 +131,19 @@ async def _target(repos: Repositories, chat: ExportChat, options: ImportOptions)
     if not key.startswith("-"):
         identity["username"] = key
     return await repos.sources.upsert(key, **identity)
+
+
+async def _learn_username(db: Database, source: Source, links: OwnLinks) -> Source:
+    """Record the username the export's own links reveal, for a source without one, unless
+    another channel is known under that name."""
+    name = None if source.username else links.username()
+    if name is None:
+        return source
+    async with db.transaction() as repos:
+        holder = await repos.sources.get(name)
+        if holder is not None and holder.numeric_id not in (None, source.numeric_id):
+            return source
+        return await repos.sources.upsert(source.channel_key, username=name)
 
 
 async def _check_identity(

@@ -13,6 +13,7 @@ import numpy as np
 from tg_parser.clock import utcnow
 from tg_parser.embed import Embedder
 from tg_parser.models import TopicCard
+from tg_parser.registry import resolve_channel
 from tg_parser.runs import RunTracker, track_run
 from tg_parser.store import Database, StoredTopic
 from tg_parser.topics.cards import WrittenCard, scope_out, write_text
@@ -50,6 +51,7 @@ async def build_topics(
 ) -> TopicsReport:
     """Build (or incrementally refresh) the topics of one channel or of every channel;
     ``cards`` writes the cards with a model (None: the offline writer)."""
+    options = options.model_copy(update={"channel": await resolve_channel(db, options.channel)})
     async with track_run(db, "topics", {"channel": options.channel or "*"}) as run:
         async with db.transaction() as repos:
             stored = await repos.documents.for_channel()

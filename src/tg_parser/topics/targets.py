@@ -12,7 +12,8 @@ import numpy as np
 from tg_parser.clock import utcnow
 from tg_parser.embed import Embedder, normalise
 from tg_parser.errors import InputError, NotFoundError
-from tg_parser.models import TopicCard, channel_key, topic_id
+from tg_parser.models import TopicCard, topic_id
+from tg_parser.registry import resolve_channel
 from tg_parser.store import Database, StoredTopic, TopicTarget
 from tg_parser.topics.cards import CardText, key_phrases, scope_out
 from tg_parser.topics.corpus import Corpus
@@ -39,7 +40,7 @@ async def add_target(db: Database, subject: str, channel: str | None = None) -> 
     text = " ".join(subject.split())
     if not text:
         raise InputError("the subject is empty: give a question or a subject in quotes")
-    key = channel_key(channel) if channel else None
+    key = await resolve_channel(db, channel)
     async with db.transaction() as repos:
         target_id = await repos.topics.add_target(text, key, utcnow())
         return next(t for t in await repos.topics.targets() if t.id == target_id)
