@@ -17,6 +17,7 @@ from tg_parser.cli.common import (
     settings_of,
     with_database,
 )
+from tg_parser.cli.process import noise_breakdown
 from tg_parser.cli.progress import StageProgress
 from tg_parser.embed import LocalEmbedder
 from tg_parser.errors import InputError
@@ -95,8 +96,9 @@ def print_summary(report: PipelineReport) -> None:
         )
     if report.process is not None:
         counts = report.process.counters
+        noise = noise_breakdown(report.process)
         console.print(
-            f"Processed {counts['processed']} messages ({counts['noise']} noise, "
+            f"Processed {counts['processed']} messages ({counts['noise']} noise{noise}, "
             f"{counts['failed']} failed, {counts['skipped']} up to date)",
             soft_wrap=True,
         )
