@@ -204,6 +204,25 @@ def test_show_is_a_key_value_view_in_80_columns(cli_env: str) -> None:
     assert re.fullmatch(r"  .*  succeeded +4 stored  run r1", lines[failed + 3])
 
 
+@pytest.mark.parametrize(
+    ("via", "says"),
+    [
+        ("web", "No attempts yet: `tg-parser ingest --source alpha` collects it."),
+        ("export", "No attempts: collected from exports (`tg-parser import`)."),
+    ],
+)
+def test_show_says_how_a_source_without_attempts_is_collected(
+    cli_env: str, via: str, says: str
+) -> None:
+    tg("sources", "add", "alpha", "--via", via)
+
+    result = tg("sources", "show", "alpha")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == says
+    assert f"alpha (active, via {via})" in result.stdout
+
+
 def test_pause_and_resume(cli_env: str) -> None:
     tg("sources", "add", "alpha")
 

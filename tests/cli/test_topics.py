@@ -92,6 +92,13 @@ def test_list_puts_the_largest_topics_first_and_shows_their_sizes(labelled: str)
     assert f"{first['items']}        {first['anchors']}  {first['title']}" in shown
 
 
+def test_list_without_topics_says_how_to_build_them(cli_env: str) -> None:
+    assert invoke("topics", "list") == (
+        "No topics yet: run `tg-parser topics build` (or `tg-parser run`).\n"
+    )
+    assert json.loads(invoke("topics", "list", "--json")) == []
+
+
 def test_show_gives_texts_dates_and_links_in_80_columns(labelled: str) -> None:
     largest = json.loads(invoke("topics", "list", "--json"))[0]
     shown = invoke("topics", "show", largest["id"])

@@ -31,7 +31,7 @@ def print_source(console: Console, summary: SourceSummary) -> None:
             console.print(Text(" " * (key_width + 2) + line))
     console.print()
     if not summary.attempts:
-        console.print("No attempts yet: `tg-parser ingest --source " + s.channel_key + "`.")
+        console.print(Text(_no_attempts(s)))
         return
     console.print(Text(f"Recent attempts ({len(summary.attempts)}, the newest first)", "bold"))
     width = max(40, console.width - len(ERROR_INDENT))
@@ -69,6 +69,12 @@ def _fields(summary: SourceSummary) -> list[tuple[str, Any]]:
         ("updated", s.updated_at),
         ("id", s.id),
     ]
+
+
+def _no_attempts(source: Source) -> str:
+    if source.via == "export":
+        return "No attempts: collected from exports (`tg-parser import`)."
+    return f"No attempts yet: `tg-parser ingest --source {source.channel_key}` collects it."
 
 
 def _backfill(source: Source) -> str | None:
