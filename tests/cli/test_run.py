@@ -155,3 +155,22 @@ def test_run_on_an_empty_database_says_how_to_add_a_source(cli_env: str, tmp_pat
     assert not (tmp_path / "kb").exists()
     runs = runner.invoke(app, ["runs", "list", "--json"])
     assert json.loads(runs.stdout) == []
+
+
+def test_run_on_one_live_channel_collects_only_that_one(
+    web: FakeTelegramWeb, tmp_path: Path
+) -> None:
+    web.add_channel("synth", 8)
+    web.add_channel("other", 5)
+    for channel in ("@synth", "@other"):
+        assert runner.invoke(app, ["sources", "add", channel, "--via", "web"]).exit_code == 0
+
+    result = runner.invoke(
+        app, ["run", "--channel", "@synth", "--out", str(tmp_path / "kb"), "--json"]
+    )
+
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [s["channel"] for s in report["ingest"]["sources"]] == ["synth"]
+    assert report["ingest"]["counters"]["posts_inserted"] == 8
+    assert report["process"]["counters"]["processed"] == 8
