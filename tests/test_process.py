@@ -15,7 +15,13 @@ from tg_parser.ingest.desktop import ImportOptions, import_desktop
 from tg_parser.llm.base import Analysis, Entity, MessageInput
 from tg_parser.llm.offline import OfflineProvider
 from tg_parser.models import CallRecord
-from tg_parser.process import PIPELINE_VERSION, ProcessOptions, ProcessReport, process_messages
+from tg_parser.process import (
+    PIPELINE_VERSION,
+    ProcessOptions,
+    ProcessReport,
+    noise_kind,
+    process_messages,
+)
 from tg_parser.store.database import Database
 from tg_parser.store.documents import StoredDocument
 
@@ -251,3 +257,23 @@ async def test_the_offline_provider_on_a_real_export(db: Database) -> None:
     assert 0 < report.counters["noise"] < messages
     again = await process_messages(db, OfflineProvider(), ProcessOptions())
     assert (again.counters["processed"], again.counters["skipped"]) == (0, messages)
+
+
+@pytest.mark.parametrize(
+    ("reason", "kind"),
+    [
+        ("advertising: erid marker", "advertising"),
+        ("paid promotion of a course", "advertising"),
+        ("Реклама канала", "advertising"),
+        ("greeting", "greeting"),
+        ("поздравление", "greeting"),
+        ("too short", "one_liner"),
+        ("one-line reaction", "one_liner"),
+        ("media only", "media_only"),
+        ("empty", "empty"),
+        ("service note", "other"),
+        (None, "other"),
+    ],
+)
+def test_noise_reasons_are_sorted_into_kinds(reason: str | None, kind: str) -> None:
+    assert noise_kind(reason) == kind

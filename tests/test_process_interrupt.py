@@ -26,6 +26,7 @@ from tg_parser.testing.llm.answers import analysis_answer
 from tg_parser.testing.llm.openai import fake_openai
 from tg_parser.testing.llm.server import FakeModelServer
 
+pytestmark = pytest.mark.slow  # a real subprocess killed and run again: minutes
 POSTS = 400
 SUBJECTS = ("autovacuum tuning", "coffee brewing", "marathon training", "tomato seedlings")
 CLI = [sys.executable, "-c", "from tg_parser.cli.app import main; main()"]

@@ -1,9 +1,10 @@
-"""The whole pipeline in one go, behind `tg-parser run`: import (optional) → process →
-topics → export.
+"""The whole pipeline in one go, behind `tg-parser run`: collect the live sources (or
+import an export) → process → topics → export.
 
 Each stage is the stage's own service and its own run, so running the pipeline twice
 changes nothing: the import finds every message unchanged, nothing is processed, the
-topics keep their ids and the files are rewritten with the same content.
+topics keep their ids and the files are rewritten with the same content. A database with
+no source and no message has nothing to run on: that is said before anything is written.
 """
 
 from __future__ import annotations
@@ -17,8 +18,17 @@ from typing import Any
 from tg_parser.embed import Embedder
 from tg_parser.errors import InputError
 from tg_parser.export import ExportOptions, ExportReport, export_kb
-from tg_parser.ingest import ImportOptions, ImportReport, import_desktop
+from tg_parser.ingest import (
+    ImportOptions,
+    ImportReport,
+    IngestOptions,
+    IngestReport,
+    import_desktop,
+    ingest,
+)
+from tg_parser.ingest.live import LiveSourceFactory
 from tg_parser.llm import Provider
+from tg_parser.models import Source
 from tg_parser.process import CONCURRENCY, ProcessOptions, ProcessReport, process_messages
 from tg_parser.registry import resolve_channel
 from tg_parser.store import Database
@@ -39,13 +49,15 @@ class PipelineOptions:
 @dataclass(frozen=True)
 class Stages:
     """What the stages work with: the processing provider, the embedder, topic settings,
-    the model card writer (None: offline cards) and how many messages to process at once."""
+    the model card writer (None: offline cards), how many messages to process at once, and
+    the live sources to collect first (None: collect nothing)."""
 
     provider: Provider
     embedder: Embedder
     topics: TopicOptions
     cards: ModelCardWriter | None = None
     concurrency: int = CONCURRENCY
+    live: LiveSourceFactory | None = None
 
 
 @dataclass
@@ -53,6 +65,7 @@ class PipelineReport:
     channel: str | None
     out: str
     imports: list[ImportReport] = field(default_factory=list)
+    ingest: IngestReport | None = None
     process: ProcessReport | None = None
     topics: TopicsReport | None = None
     export: ExportReport | None = None
@@ -62,6 +75,7 @@ class PipelineReport:
         stages = {"process": self.process, "topics": self.topics, "export": self.export}
         report: dict[str, Any] = {"channel": self.channel} if self.channel else {}
         report |= {"out": self.out, "imports": [i.to_json_dict() for i in self.imports]}
+        report |= {"ingest": self.ingest.to_json_dict()} if self.ingest else {}
         report |= {name: stage.to_json_dict() for name, stage in stages.items() if stage}
         return report | {"duration_seconds": self.duration_seconds}
 
@@ -69,12 +83,16 @@ class PipelineReport:
 async def run_pipeline(
     db: Database, options: PipelineOptions, stages: Stages, bar: StageBar
 ) -> PipelineReport:
-    """Import (when given a path), then process, build topics and export one channel (or
-    every channel)."""
+    """Import (when given a path) or collect the live sources, then process, build topics
+    and export one channel (or every channel)."""
     started = time.perf_counter()
+    if not (options.import_path or options.comments_path or options.channel):
+        await _check_not_empty(db)
     imports: list[ImportReport] = []
     channel = await _import(db, options, bar, imports)
     report = PipelineReport(channel=channel, out=str(options.out), imports=imports)
+    if stages.live is not None and options.import_path is None:
+        report.ingest = await _collect(db, channel, stages.live, bar)
     process = ProcessOptions(channel=channel, concurrency=stages.concurrency)
     report.process = await process_messages(db, stages.provider, process, bar("Processing"))
     topics_bar = bar("Building topics")
@@ -114,3 +132,38 @@ async def _import(
 async def _import_one(db: Database, options: ImportOptions, bar: StageBar) -> ImportReport:
     advance = bar(f"Importing {options.path.name}")
     return await import_desktop(db, options, lambda done, total, _messages: advance(done, total))
+
+
+async def _check_not_empty(db: Database) -> None:
+    async with db.transaction() as repos:
+        sources = sum((await repos.stats.sources_by_status()).values())
+        messages = sum((await repos.stats.messages_by_type()).values())
+    if not sources and not messages:
+        raise InputError(
+            "nothing to do: the database has no sources and no messages; add a channel with "
+            "`tg-parser sources add @channel --via web` or import an export with "
+            "`tg-parser run --import result.json`"
+        )
+
+
+async def _collect(
+    db: Database, channel: str | None, live: LiveSourceFactory, bar: StageBar
+) -> IngestReport | None:
+    """Collect what is new in the active live sources in scope (every one, or the
+    channel's); None when there is none, so no empty ingest run is recorded."""
+    async with db.transaction() as repos:
+        sources = [s.channel_key for s in await repos.sources.list() if _collectable(s)]
+    keys = tuple(key for key in sources if channel in (None, key))
+    if not keys:
+        return None
+    advance = bar("Collecting")
+
+    def collected(_channel: str, messages: int) -> None:
+        advance(messages, 0)  # the total is not known ahead
+
+    return await ingest(db, IngestOptions(channels=keys), live, collected)
+
+
+def _collectable(source: Source) -> bool:
+    """Live (not from exports) and active (not paused, nor in error until resumed)."""
+    return source.via != "export" and source.status == "active"

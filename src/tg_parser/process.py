@@ -7,13 +7,16 @@ post's text as context. Messages go through the provider concurrently (bounded b
 semaphore) and are saved in batches, one transaction per batch, so an interrupted run
 keeps what it saved and a re-run continues. A message that fails is recorded in
 ``processing_failures`` and never stops the run; a later success clears its record.
-Every run is a run (stage ``process``) with counters processed / noise / failed / skipped.
+Every run is a run (stage ``process``) with counters processed / noise / failed / skipped;
+its report also breaks the noise down by kind (advertising, greetings, one-liners, …).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -43,6 +46,9 @@ STAGE = "process"
 BATCH_SIZE = 100
 WINDOW = 2000  # messages in flight per window (bounds the tasks held at once)
 CONCURRENCY = 8
+# why messages are noise, from the reasons the offline rules give ("advertising: erid
+# marker", "greeting", "too short", "media only", "empty") and a model's own words
+NOISE_KINDS = ("advertising", "greeting", "one_liner", "media_only", "empty", "other")
 
 # messages done, messages to do
 Progress = Callable[[int, int], None]
@@ -83,6 +89,7 @@ class ProcessReport:
     run_id: str | None = None
     pipeline_version: str = PIPELINE_VERSION
     estimate: dict[str, Any] | None = None  # dry run with a model: calls, tokens, cost
+    noise_reasons: dict[str, int] = field(default_factory=lambda: dict.fromkeys(NOISE_KINDS, 0))
 
     def to_json_dict(self) -> dict[str, Any]:
         report: dict[str, Any] = {"run_id": self.run_id} if self.run_id else {}
@@ -95,6 +102,7 @@ class ProcessReport:
                 "pipeline_version": self.pipeline_version,
                 "channels": self.channels,
                 "counters": self.counters,
+                "noise_reasons": self.noise_reasons,
                 "duration_seconds": self.duration_seconds,
             }
             | ({"estimate": self.estimate} if self.estimate is not None else {})
@@ -135,6 +143,7 @@ async def process_messages(
                 await worker.channel(channel_id, ids)
             run.add(skipped=in_scope - run.counters["processed"] - run.counters["failed"])
             report.run_id, report.counters = run.id, _counters(run)
+            report.noise_reasons |= worker.noise_reasons
     report.duration_seconds = round(time.perf_counter() - started, 3)
     log.info("process_finished", dry_run=options.dry_run, **report.counters)
     return report
@@ -169,6 +178,19 @@ async def _estimate(
 
 
 COUNTERS = ("processed", "noise", "failed", "skipped")
+_NOISE_WORDS = (
+    ("advertising", re.compile(r"advert|\bads?\b|promo|sponsor|partner|erid|giveaway|реклам")),
+    ("greeting", re.compile(r"greeting|congratulat|привет|поздрав")),
+    ("one_liner", re.compile(r"too short|one[- ]line|reaction|коротк")),
+    ("media_only", re.compile(r"media")),
+    ("empty", re.compile(r"^empty|no text")),
+)
+
+
+def noise_kind(reason: str | None) -> str:
+    """The kind of noise a reason names (``other`` when it names none of them)."""
+    text = (reason or "").casefold()
+    return next((kind for kind, words in _NOISE_WORDS if words.search(text)), "other")
 
 
 def _counters(run: RunTracker) -> dict[str, int]:
@@ -220,6 +242,7 @@ class _Worker:
     run: RunTracker
     progress: _Progress
     semaphore: asyncio.Semaphore = field(init=False)
+    noise_reasons: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         self.semaphore = asyncio.Semaphore(self.options.concurrency)
@@ -264,8 +287,9 @@ class _Worker:
             await repos.failures.clear(STAGE, [s.document.source_ref for s in stored])
             await repos.failures.record(STAGE, failures, run_id=self.run.id, now=utcnow())
             await repos.llm_calls.add(calls)
-        noise = sum(s.noise for s in stored)
-        self.run.add(processed=len(stored), noise=noise, failed=len(failures))
+        noise = [s.document.metadata or {} for s in stored if s.noise]
+        self.noise_reasons.update(noise_kind(metadata.get("noise_reason")) for metadata in noise)
+        self.run.add(processed=len(stored), noise=len(noise), failed=len(failures))
         await self.run.checkpoint(every=1.0)
         self.progress.advance(len(results))
 

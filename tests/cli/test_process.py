@@ -17,6 +17,7 @@ CHANNEL = EXPORTS / "discussion_channel.json"
 GROUP = EXPORTS / "discussion_group.json"
 OLD_FORMAT = EXPORTS / "en_private_channel_test_oldformat_2021_19msgs.json"
 GARDEN, OLD = 9, 18
+SAMPLE = Path(__file__).parents[2] / "examples"
 
 runner = CliRunner()
 
@@ -106,3 +107,28 @@ def test_bad_input_is_one_line(imported: None, args: list[str], code: int, messa
     assert result.exit_code == code
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_summary_breaks_the_noise_down_by_kind(cli_env: str) -> None:
+    """The bundled sample: ads (erid, #реклама), greetings, media without text, one-liners."""
+    for args in (
+        [str(SAMPLE / "sample_channel")],
+        [str(SAMPLE / "sample_channel_discussion"), "--comments-for", "-1001987654321"],
+    ):
+        assert runner.invoke(app, ["import", *args]).exit_code == 0
+    result = runner.invoke(app, ["process"])
+    assert result.exit_code == 0, result.stderr
+    assert "noise: 26 (10 ads, 6 greetings, 6 media only, 4 one-liners), failed: 0" in (
+        result.stdout
+    )
+
+    report = _process("--force")
+    assert report["noise_reasons"] == {
+        "advertising": 10,
+        "greeting": 6,
+        "one_liner": 4,
+        "media_only": 6,
+        "empty": 0,
+        "other": 0,
+    }
+    assert sum(report["noise_reasons"].values()) == report["counters"]["noise"]

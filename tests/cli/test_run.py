@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from tg_parser import contracts
 from tg_parser.cli.app import app
+from tg_parser.testing import FakeTelegramWeb
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SAMPLE = ["--import", str(EXAMPLES / "sample_channel")]
@@ -92,3 +94,83 @@ def test_bad_input_is_one_line(cli_env: str, args: list[str], message: str) -> N
     assert result.exit_code in (2, 3)
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) <= 2  # the offline notice, then the error
+
+
+@pytest.fixture
+def web(cli_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTelegramWeb]:
+    with FakeTelegramWeb() as fake:
+        monkeypatch.setenv("TELEGRAM_WEB_BASE_URL", fake.base_url)
+        monkeypatch.setenv("WEB_REQUEST_DELAY", "0")
+        monkeypatch.setenv("WEB_RETRY_BACKOFF", "0")
+        yield fake
+
+
+def test_run_all_collects_the_live_sources_first(web: FakeTelegramWeb, tmp_path: Path) -> None:
+    """The sample channel (an export) and a live channel on the web preview."""
+    assert runner.invoke(app, ["import", str(EXAMPLES / "sample_channel")]).exit_code == 0
+    live = web.add_channel("synth", 45, comments={44: 3})
+    assert runner.invoke(app, ["sources", "add", "@synth", "--include-comments"]).exit_code == 0
+    out = ["--out", str(tmp_path / "kb")]
+
+    first = runner.invoke(app, ["run", "--all", *out])
+    assert first.exit_code == 0, first.stderr
+    assert "Collected 1 of 1 live sources: 45 new posts, 3 new comments" in first.stdout
+    assert "Processed 213 messages" in first.stdout  # 165 sample posts, 48 collected
+
+    live.posts = 47
+    skipped = json.loads(runner.invoke(app, ["run", "--no-ingest", *out, "--json"]).stdout)
+    assert "ingest" not in skipped
+    assert skipped["process"]["counters"]["processed"] == 0
+    again = json.loads(runner.invoke(app, ["run", *out, "--json"]).stdout)
+    assert again["ingest"]["counters"]["posts_inserted"] == 2
+    assert again["process"]["counters"]["processed"] == 2
+    assert [s["channel"] for s in again["ingest"]["sources"]] == ["synth"]
+
+
+def test_a_live_source_that_fails_is_reported_after_the_knowledge_base(
+    web: FakeTelegramWeb, tmp_path: Path
+) -> None:
+    web.add_channel("synth", 12)
+    for channel in ("@missing", "@synth"):
+        assert runner.invoke(app, ["sources", "add", channel, "--via", "web"]).exit_code == 0
+
+    result = runner.invoke(app, ["run", "--all", "--out", str(tmp_path / "kb")])
+
+    assert result.exit_code == 5
+    assert "Collected 1 of 2 live sources: 12 new posts" in result.stdout
+    assert (tmp_path / "kb" / "manifest.json").exists()
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith("Error: 1 of 2 sources failed to collect (missing)")
+
+
+def test_run_on_an_empty_database_says_how_to_add_a_source(cli_env: str, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", "--out", str(tmp_path / "kb")])
+
+    assert result.exit_code == 2
+    [error] = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert error.startswith("Error: nothing to do: the database has no sources and no messages")
+    assert "`tg-parser sources add @channel --via web`" in error
+    assert "`tg-parser run --import result.json`" in error
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "kb").exists()
+    runs = runner.invoke(app, ["runs", "list", "--json"])
+    assert json.loads(runs.stdout) == []
+
+
+def test_run_on_one_live_channel_collects_only_that_one(
+    web: FakeTelegramWeb, tmp_path: Path
+) -> None:
+    web.add_channel("synth", 8)
+    web.add_channel("other", 5)
+    for channel in ("@synth", "@other"):
+        assert runner.invoke(app, ["sources", "add", channel, "--via", "web"]).exit_code == 0
+
+    result = runner.invoke(
+        app, ["run", "--channel", "@synth", "--out", str(tmp_path / "kb"), "--json"]
+    )
+
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [s["channel"] for s in report["ingest"]["sources"]] == ["synth"]
+    assert report["ingest"]["counters"]["posts_inserted"] == 8
+    assert report["process"]["counters"]["processed"] == 8

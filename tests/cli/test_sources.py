@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any
 
 import pytest
@@ -157,14 +158,69 @@ def test_list_table_and_empty_list(cli_env: str) -> None:
     assert "alpha" in table and "active" in table
 
 
-def test_show_table(cli_env: str) -> None:
-    tg("sources", "add", "alpha")
+def fail_an_attempt(database_url: str, key: str, error: str) -> None:
+    async def work() -> None:
+        db = await Database.open(Settings(database_url=database_url))
+        try:
+            async with db.transaction() as repos:
+                source = await repos.sources.get(key)
+                assert source is not None
+                attempt = await repos.sources.start_attempt(source.id, run_id="r2")
+                await repos.sources.finish_attempt(attempt, stored=0, error=RuntimeError(error))
+        finally:
+            await db.close()
+
+    asyncio.run(work())
+
+
+def test_show_is_a_key_value_view_in_80_columns(cli_env: str) -> None:
+    tg("sources", "add", "alpha", "--include-comments", "--since", "2024-01-01")
     set_watermark(cli_env, "alpha", 5)
+    error = "t.me answered 502 Bad Gateway three times in a row while reading page 812 of alpha"
+    fail_an_attempt(cli_env, "alpha", error)
+
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(app, ["sources", "show", "alpha"])
+
+    assert result.exit_code == 0, result.output
+    lines = [line.rstrip() for line in result.stdout.splitlines()]
+    assert all(len(line) <= 80 for line in lines)
+    assert lines[0] == "alpha (active, via web)"
+    for key, value in [
+        ("high watermark", "5"),
+        ("comments", "collected"),
+        ("history", "2024-01-01 00:00:00 .. open"),
+        ("poll every", "1:00:00"),
+        ("stored", "0 posts, 0 comments"),
+        ("fails in a row", "1"),
+    ]:
+        assert re.search(rf"^{key} +{re.escape(value)}$", result.stdout, re.MULTILINE), key
+    assert "Recent attempts (2, the newest first)" in lines
+    failed = lines.index("Recent attempts (2, the newest first)") + 1
+    started = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
+    assert re.fullmatch(rf"  {started}  failed +0 stored  run r2", lines[failed])
+    assert " ".join(line.strip() for line in lines[failed + 1 : failed + 3]) == (
+        f"RuntimeError: {error}"
+    )
+    assert re.fullmatch(r"  .*  succeeded +4 stored  run r1", lines[failed + 3])
+
+
+@pytest.mark.parametrize(
+    ("via", "says"),
+    [
+        ("web", "No attempts yet: `tg-parser ingest --source alpha` collects it."),
+        ("export", "No attempts: collected from exports (`tg-parser import`)."),
+    ],
+)
+def test_show_says_how_a_source_without_attempts_is_collected(
+    cli_env: str, via: str, says: str
+) -> None:
+    tg("sources", "add", "alpha", "--via", via)
 
     result = tg("sources", "show", "alpha")
 
-    assert result.exit_code == 0
-    assert "high_watermark" in result.stdout and "Recent attempts" in result.stdout
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == says
+    assert f"alpha (active, via {via})" in result.stdout
 
 
 def test_pause_and_resume(cli_env: str) -> None:

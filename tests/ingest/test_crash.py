@@ -31,6 +31,7 @@ from tg_parser.store.tables import (
 )
 from tg_parser.testing import FakeTelegramWeb
 
+pytestmark = pytest.mark.slow  # a real subprocess killed and run again: minutes
 POSTS = 300
 THREADS = {post: 3 + post % 4 for post in range(7, POSTS + 1, 23)}  # post id -> comments
 TOTAL = POSTS + sum(THREADS.values())

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from ingest_fakes import FakeChannel, posted
 from tg_parser import registry
 from tg_parser.clock import utcnow
 from tg_parser.config import Settings
@@ -23,7 +22,8 @@ from tg_parser.ingest.live import IngestOptions, IngestReport, ingest
 from tg_parser.models import Source
 from tg_parser.sources.telegram import TelegramSource, telethon_error
 from tg_parser.store.database import Database
-from tg_parser.testing import FakeTelegramClient
+from tg_parser.testing import FakeChannel, FakeLiveSources, FakeTelegramClient
+from tg_parser.testing.sources import posted
 
 ALL = IngestOptions(all=True)
 
@@ -38,26 +38,10 @@ async def source(db: Database, channel: str = "alpha") -> Source:
 
 
 async def run(
-    db: Database, fakes: dict[str, FakeChannel] | FakeChannel, options=ALL
+    db: Database, fakes: dict[str, FakeChannel] | FakeChannel, options: IngestOptions = ALL
 ) -> IngestReport:
     """Ingest with one fake per channel (or the same fake for every channel)."""
-
-    class Router:
-        via = "web"
-
-        async def describe(self, source: Source):  # type: ignore[no-untyped-def]
-            return await self._fake(source).describe(source)
-
-        def collect(self, source: Source, window, cursors):  # type: ignore[no-untyped-def]
-            return self._fake(source).collect(source, window, cursors)
-
-        def _fake(self, source: Source) -> FakeChannel:
-            return fakes[source.channel_key] if isinstance(fakes, dict) else fakes
-
-        async def close(self) -> None:
-            pass
-
-    return await ingest(db, options, lambda via: Router())
+    return await ingest(db, options, lambda via: FakeLiveSources(fakes))
 
 
 async def attempts(db: Database, channel: str = "alpha") -> list[dict]:

@@ -1,8 +1,10 @@
-"""The OpenAI client against the loopback OpenAI server: request bodies, answers, errors."""
+"""What only the OpenAI client does, against the loopback OpenAI server: the Responses API
+for GPT-5 and the o-series (reasoning effort, verbosity, the output floor) and Chat
+Completions for the others, refusals, settings, and its Retry-After headers. What every
+client does (request shape, usage, each failure) is in test_clients.py."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -14,13 +16,9 @@ from pydantic import SecretStr
 from tg_parser.config import Settings
 from tg_parser.errors import (
     ConfigError,
-    ProviderAuthError,
-    ProviderError,
     ProviderOutputError,
-    ProviderRequestError,
-    RetryableProviderError,
 )
-from tg_parser.llm.client import Completion, CompletionRequest, Usage
+from tg_parser.llm.client import CompletionRequest
 from tg_parser.llm.openai import OpenAIClient, retry_after
 from tg_parser.testing.llm.openai import fake_openai
 from tg_parser.testing.llm.server import FakeModelServer
@@ -134,107 +132,13 @@ async def test_other_models_call_chat_completions_at_temperature_zero(
     }
 
 
-@pytest.mark.parametrize(("model", "reasoning"), [("gpt-5-mini", 40), ("gpt-4o-mini", 40)])
-async def test_answer_text_and_usage_come_from_the_real_shapes(
-    server: FakeModelServer, connect: Any, model: str, reasoning: int
-) -> None:
-    completion = await connect(model).complete(REQUEST)
-    answer = '{"summary": "text", "score": 0}'
-    input_tokens = (len(REQUEST.instructions) + len(REQUEST.input)) // 4
-    output_tokens = len(answer) // 4 + reasoning
-    assert completion == Completion(
-        text=answer,
-        usage=Usage(input_tokens, output_tokens, reasoning_tokens=reasoning),
-        model=model,
-    )
-    assert server.calls[0].schema == SCHEMA
-
-
 @pytest.mark.parametrize("model", MODELS)
-async def test_model_output_that_is_not_json_is_returned_as_is(
+async def test_a_refused_answer_is_an_output_error(
     server: FakeModelServer, connect: Any, model: str
 ) -> None:
-    """Validating the answer against the schema is the caller's job."""
-    server.script.append("invalid")
-    completion = await connect(model).complete(REQUEST)
-    assert completion.text == '{"summary": "cut'
-
-
-@pytest.mark.parametrize("model", MODELS)
-@pytest.mark.parametrize(
-    ("fault", "error", "rate_limited", "wait"),
-    [
-        ("429", RetryableProviderError, True, 2.5),
-        ("500", RetryableProviderError, False, None),
-        ("503", RetryableProviderError, False, 2.5),
-        ("529", RetryableProviderError, False, 2.5),
-        ("garbage", RetryableProviderError, False, None),
-        ("401", ProviderAuthError, None, None),
-        ("400", ProviderRequestError, None, None),
-    ],
-)
-async def test_each_failure_is_one_provider_error_after_one_request(
-    server: FakeModelServer,
-    connect: Any,
-    model: str,
-    fault: Any,
-    error: type[ProviderError],
-    rate_limited: bool | None,
-    wait: float | None,
-) -> None:
-    server.retry_after = 2.5
-    server.script.append(fault)
-    with pytest.raises(error) as caught:
-        await connect(model).complete(REQUEST)
-    assert type(caught.value) is error
-    assert len(server.requests) == 1  # the SDK's own retries are off
-    message = caught.value.message
-    assert "\n" not in message and KEY not in message and "sk-test" not in message
-    if isinstance(caught.value, RetryableProviderError):
-        assert (caught.value.rate_limited, caught.value.retry_after) == (rate_limited, wait)
-
-
-async def test_messages_say_what_to_do(server: FakeModelServer, connect: Any) -> None:
-    server.script.extend(["401", "400", "429"])
-    client = connect("gpt-5-mini")
-    messages = []
-    for _ in range(3):
-        with pytest.raises(ProviderError) as caught:
-            await client.complete(REQUEST)
-        messages.append(caught.value.message)
-    assert messages[0] == "OpenAI rejected the API key (401): check OPENAI_API_KEY"
-    assert messages[1].startswith("OpenAI refused the request (400): This model's maximum")
-    assert "LLM_CONCURRENCY" in messages[2]
-
-
-@pytest.mark.parametrize("model", MODELS)
-async def test_a_timeout_is_retryable(server: FakeModelServer, connect: Any, model: str) -> None:
-    server.timeout_delay = 2.0
-    server.script.append("timeout")
-    with pytest.raises(RetryableProviderError, match=r"within 0\.5 s"):
-        await connect(model, timeout=0.5).complete(REQUEST)
-    assert len(server.requests) == 1
-
-
-async def test_an_unreachable_server_is_retryable(clients: list[OpenAIClient]) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    client = OpenAIClient(model="gpt-5-mini", api_key=KEY, base_url=f"http://127.0.0.1:{port}/v1")
-    clients.append(client)
-    with pytest.raises(RetryableProviderError, match="Cannot reach OpenAI"):
-        await client.complete(REQUEST)
-
-
-@pytest.mark.parametrize("model", MODELS)
-@pytest.mark.parametrize(
-    ("ending", "says"), [("length", "LLM_MAX_OUTPUT_TOKENS"), ("refusal", "refused to answer")]
-)
-async def test_cut_off_or_refused_answers_are_output_errors(
-    server: FakeModelServer, connect: Any, model: str, ending: Any, says: str
-) -> None:
-    server.dialect.ending = ending  # type: ignore[attr-defined]
-    with pytest.raises(ProviderOutputError, match=says):
+    """Cut off at the token limit: see test_clients.py, as every provider."""
+    server.dialect.ending = "refusal"  # type: ignore[attr-defined]
+    with pytest.raises(ProviderOutputError, match="refused to answer"):
         await connect(model).complete(REQUEST)
 
 
@@ -259,11 +163,6 @@ def test_reasoning_effort_is_checked_against_the_model(
         return
     with pytest.raises(ConfigError, match=f"LLM_REASONING_EFFORT={effort} .* {model}: use"):
         OpenAIClient(model=model, api_key=KEY, reasoning_effort=effort)
-
-
-def test_a_missing_key_stops_before_any_call() -> None:
-    with pytest.raises(ProviderAuthError, match="OPENAI_API_KEY"):
-        OpenAIClient.from_settings(Settings(), "gpt-5-mini")
 
 
 async def test_from_settings_needs_no_key_for_a_local_server(

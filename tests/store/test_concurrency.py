@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tg_parser.config import Settings
 from tg_parser.models import Run
 from tg_parser.store.database import Database
@@ -64,6 +66,7 @@ async def test_many_tasks_write_at_once(db: Database) -> None:
     assert [run.counters for run in runs] == [{"rounds": ROUNDS}] * TASKS
 
 
+@pytest.mark.slow  # two writer processes
 async def test_two_processes_write_to_one_sqlite_file(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
     db = await Database.open(Settings(database_url=url))  # the schema exists before they start

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from topic_fakes import WordEmbedder
+from tg_parser.testing import WordEmbedder
 
 
 @pytest.fixture

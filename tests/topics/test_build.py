@@ -10,11 +10,12 @@ from tg_parser.process import ProcessOptions, process_messages
 from tg_parser.runs import list_runs
 from tg_parser.store.database import Database
 from tg_parser.store.documents import StoredDocument
+from tg_parser.testing import WordEmbedder
 from tg_parser.topics import targets
 from tg_parser.topics.build import build_topics
 from tg_parser.topics.catalog import get_topic, list_topics
 from tg_parser.topics.options import TopicOptions
-from topic_fakes import CHANNEL, WordEmbedder, load_sample
+from topic_sample import CHANNEL, load_sample
 
 
 def _shape(topics: list[Any]) -> list[tuple[Any, ...]]:

@@ -130,7 +130,7 @@ def _print_summary(report: ProcessReport) -> None:
         soft_wrap=True,
     )
     console.print(
-        f"noise: {counts['noise']}, failed: {counts['failed']}, "
+        f"noise: {counts['noise']}{noise_breakdown(report)}, failed: {counts['failed']}, "
         f"skipped: {counts['skipped']} (up to date or past --limit)",
         soft_wrap=True,
     )
@@ -140,3 +140,23 @@ def _print_summary(report: ProcessReport) -> None:
             "`tg-parser failures list` (the next run tries them again)",
             soft_wrap=True,
         )
+
+
+_NOISE_LABELS = {
+    "advertising": "ads",
+    "greeting": "greetings",
+    "one_liner": "one-liners",
+    "media_only": "media only",
+    "empty": "empty",
+    "other": "other",
+}
+
+
+def noise_breakdown(report: ProcessReport) -> str:
+    """`` (6 ads, 4 greetings, 2 one-liners)``: the kinds found, the most frequent first."""
+    found = sorted(
+        ((count, kind) for kind, count in report.noise_reasons.items() if count),
+        key=lambda pair: -pair[0],
+    )
+    parts = [f"{count} {_NOISE_LABELS.get(kind, kind)}" for count, kind in found]
+    return f" ({', '.join(parts)})" if parts else ""

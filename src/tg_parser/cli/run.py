@@ -17,10 +17,12 @@ from tg_parser.cli.common import (
     settings_of,
     with_database,
 )
+from tg_parser.cli.process import noise_breakdown
 from tg_parser.cli.progress import StageProgress
 from tg_parser.embed import LocalEmbedder
-from tg_parser.errors import InputError
+from tg_parser.errors import InputError, SourceError
 from tg_parser.export import output_directory
+from tg_parser.ingest.live import live_sources
 from tg_parser.llm import ProviderRequest, choose_provider
 from tg_parser.pipeline import PipelineOptions, PipelineReport, Stages, run_pipeline
 from tg_parser.store import Database
@@ -29,7 +31,15 @@ from tg_parser.topics import ModelCardWriter, TopicOptions
 CHANNEL_OPTION = typer.Option(
     None, "--channel", help="Work on this channel only (with --import: store it under this key)."
 )
-ALL_OPTION = typer.Option(False, "--all", help="Work on every channel (the default).")
+ALL_OPTION = typer.Option(
+    False,
+    "--all",
+    help="Work on every channel (the default): collect the live sources first, then process, "
+    "build topics and export.",
+)
+NO_INGEST_OPTION = typer.Option(
+    False, "--no-ingest", help="Do not collect the live sources first; work on what is stored."
+)
 IMPORT_OPTION = typer.Option(
     None, "--import", help="First import this Telegram Desktop export (result.json or folder)."
 )
@@ -43,6 +53,7 @@ def run(
     ctx: typer.Context,
     channel: str | None = CHANNEL_OPTION,
     all_channels: bool = ALL_OPTION,
+    no_ingest: bool = NO_INGEST_OPTION,
     import_path: Path | None = IMPORT_OPTION,
     comments_path: Path | None = COMMENTS_OPTION,
     out: str = OUT_OPTION,
@@ -51,7 +62,8 @@ def run(
     concurrency: int | None = CONCURRENCY_OPTION,
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """Import (optional), process, build topics and export: the knowledge base in one go."""
+    """Collect the live sources (or import an export), process, build topics and export: the
+    knowledge base in one go."""
     if channel and all_channels:
         raise InputError("give --channel CHANNEL or --all, not both")
     if all_channels and import_path:
@@ -66,6 +78,7 @@ def run(
         topics=TopicOptions.from_settings(settings),
         cards=ModelCardWriter.of(choice, settings),
         concurrency=choice.concurrency,
+        live=None if no_ingest else live_sources(settings),
     )
     options = PipelineOptions(
         out=output_directory(out),
@@ -86,9 +99,25 @@ def run(
         print_json(report.to_json_dict())
     else:
         print_summary(report)
+    if report.ingest is not None and report.ingest.failed:
+        names = ", ".join(failed.channel for failed in report.ingest.failed)
+        raise SourceError(
+            f"{len(report.ingest.failed)} of {len(report.ingest.sources)} sources failed to "
+            f"collect ({names}): see `tg-parser sources show CHANNEL`; the knowledge base was "
+            "built from what is stored, and the next run resumes where they stopped"
+        )
 
 
 def print_summary(report: PipelineReport) -> None:
+    if report.ingest is not None:
+        counts = report.ingest.counters
+        console.print(
+            f"Collected {counts['sources_collected']} of {len(report.ingest.sources)} live "
+            f"sources: {counts['posts_inserted']} new posts, {counts['comments_inserted']} new "
+            f"comments ({counts['sources_failed']} failed, {counts['sources_deferred']} deferred, "
+            f"{counts['sources_skipped']} skipped)",
+            soft_wrap=True,
+        )
     for imported in report.imports:
         counts = imported.counters
         kind = "comments" if imported.message_type == "comment" else "posts"
@@ -99,8 +128,9 @@ def print_summary(report: PipelineReport) -> None:
         )
     if report.process is not None:
         counts = report.process.counters
+        noise = noise_breakdown(report.process)
         console.print(
-            f"Processed {counts['processed']} messages ({counts['noise']} noise, "
+            f"Processed {counts['processed']} messages ({counts['noise']} noise{noise}, "
             f"{counts['failed']} failed, {counts['skipped']} up to date)",
             soft_wrap=True,
         )

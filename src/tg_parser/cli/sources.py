@@ -8,8 +8,10 @@ from typing import Any
 import typer
 
 from tg_parser import registry
+from tg_parser.cli import source_view
 from tg_parser.cli.common import (
     JSON_OPTION,
+    console,
     print_json,
     print_table,
     settings_of,
@@ -32,15 +34,6 @@ CHANNEL = typer.Argument(
 # A `-100…` id looks like an option to the parser; let it through as the CHANNEL argument.
 CHANNEL_ARGS: dict[str, Any] = {"ignore_unknown_options": True}
 _HEALTH_COLUMNS = ["last success", "last error", "fails"]
-_ATTEMPT_COLUMNS = (
-    "started_at",
-    "finished_at",
-    "status",
-    "messages_stored",
-    "run_id",
-    "error_class",
-    "error_message",
-)
 VIA = typer.Option(
     None,
     "--via",
@@ -111,18 +104,12 @@ def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
 @app.command(context_settings=CHANNEL_ARGS)
 def show(ctx: typer.Context, channel: str = CHANNEL, as_json: bool = JSON_OPTION) -> None:
-    """Show every field of a source and its recent attempts."""
+    """Show a source's settings, cursor and health, and its recent attempts."""
     summary = with_database(ctx, lambda db: registry.show_source(db, channel))
     if as_json:
         print_json(summary.to_json(with_attempts=True))
         return
-    fields = summary.source.model_dump() | {"posts": summary.posts, "comments": summary.comments}
-    print_table(["field", "value"], list(fields.items()), title=summary.source.channel_key)
-    print_table(
-        ["started", "finished", "status", "stored", "run", "error class", "error"],
-        [[a[column] for column in _ATTEMPT_COLUMNS] for a in summary.attempts],
-        title="Recent attempts",
-    )
+    source_view.print_source(console, summary)
 
 
 @app.command(context_settings=CHANNEL_ARGS)

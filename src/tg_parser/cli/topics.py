@@ -6,6 +6,7 @@ from typing import Any
 
 import typer
 
+from tg_parser.cli import topic_view
 from tg_parser.cli.common import (
     JSON_OPTION,
     MODEL_OPTION,
@@ -81,16 +82,12 @@ def build(
 def list_(
     ctx: typer.Context, channel: str | None = CHANNEL_OPTION, json_output: bool = JSON_OPTION
 ) -> None:
-    """List the current topics."""
+    """List the current topics, the largest first (bundle items, then anchors)."""
     topics = with_database(ctx, lambda db: catalog.list_topics(db, channel))
     if json_output:
         print_json([_summary_row(t) for t in topics])
         return
-    rows = [
-        (t.card.id, t.card.type, t.card.title, len(t.card.anchors), len(t.bundle.items))
-        for t in topics
-    ]
-    print_table(["id", "type", "title", "anchors", "items"], rows, title="Topics")
+    topic_view.print_list(console, topics)
 
 
 @app.command()
@@ -99,18 +96,12 @@ def show(
     topic_id: str = typer.Argument(..., metavar="TOPIC_ID", help="A topic id from `topics list`."),
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """Show a topic's card and bundle."""
-    topic = with_database(ctx, lambda db: catalog.get_topic(db, topic_id))
+    """Show a topic's card and its messages: texts, dates and Telegram links."""
+    view = with_database(ctx, lambda db: catalog.show_topic(db, topic_id))
     if json_output:
-        print_json({"card": topic.card.to_json_dict(), "bundle": topic.bundle.to_json_dict()})
-        return
-    card = topic.card
-    console.print(f"{card.title}  ({card.type}, {card.id})", soft_wrap=True)
-    console.print(card.summary, soft_wrap=True)
-    console.print(f"In scope: {'; '.join(card.scope_in)}", soft_wrap=True)
-    console.print(f"Out of scope: {'; '.join(card.scope_out)}", soft_wrap=True)
-    rows = [(i.source_ref, i.role, i.score, i.justification) for i in topic.bundle.items]
-    print_table(["source_ref", "role", "score", "justification"], rows, title="Bundle")
+        print_json(view.to_json_dict())
+    else:
+        topic_view.print_topic(console, view)
 
 
 @target_app.command("add")

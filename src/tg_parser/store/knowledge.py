@@ -3,6 +3,7 @@ current topic cards with their bundles."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,29 +35,43 @@ class KnowledgeTopic:
     bundle: dict[str, Any] | None
 
 
+_REFS_PER_QUERY = 500  # well under SQLite's limit of bound parameters
+_MESSAGES = select(
+    processed_documents.c.document,
+    processed_documents.c.noise,
+    raw_messages.c.message_type,
+    raw_messages.c.message_id,
+    raw_messages.c.thread_id,
+    raw_messages.c.date,
+).select_from(
+    processed_documents.join(
+        raw_messages, raw_messages.c.source_ref == processed_documents.c.source_ref
+    )
+)
+
+
 class KnowledgeRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
 
     async def messages(self, channel_id: str | None = None) -> list[KnowledgeMessage]:
         """Every processed message (of one channel), ordered by source_ref."""
-        doc, raw = processed_documents, raw_messages
-        query = (
-            select(
-                doc.c.document,
-                doc.c.noise,
-                raw.c.message_type,
-                raw.c.message_id,
-                raw.c.thread_id,
-                raw.c.date,
-            )
-            .select_from(doc.join(raw, raw.c.source_ref == doc.c.source_ref))
-            .order_by(doc.c.source_ref)
-        )
+        query = _MESSAGES.order_by(processed_documents.c.source_ref)
         if channel_id is not None:
-            query = query.where(doc.c.channel_id == channel_id)
+            query = query.where(processed_documents.c.channel_id == channel_id)
         rows = (await self.conn.execute(query)).mappings()
         return [_message(row) for row in rows]
+
+    async def messages_by_ref(self, refs: Collection[str]) -> list[KnowledgeMessage]:
+        """The processed messages among ``refs`` (a topic's bundle), ordered by source_ref."""
+        found: list[KnowledgeMessage] = []
+        ordered = sorted(refs)
+        for start in range(0, len(ordered), _REFS_PER_QUERY):
+            chunk = ordered[start : start + _REFS_PER_QUERY]
+            query = _MESSAGES.where(processed_documents.c.source_ref.in_(chunk))
+            rows = (await self.conn.execute(query)).mappings()
+            found += [_message(row) for row in rows]
+        return sorted(found, key=lambda message: message.document.source_ref)
 
     async def topics(self, channel_id: str | None = None) -> list[KnowledgeTopic]:
         """Every current topic (of one channel) with its bundle, ordered by topic id."""

@@ -1,27 +1,36 @@
-"""A deterministic live source for ingest tests (plain module: the crash worker imports it).
+"""A deterministic live source, for tests of live collection without any network.
 
-``FakeChannel`` serves posts 1..N of one channel oldest first, in batches whose cursor is
-the newest post id of the batch, like a forward-reading Telethon source; every
-``comments_every``-th post has two comments, collected with their post.
+:class:`FakeChannel` implements :class:`tg_parser.sources.LiveSource` for one channel:
+posts 1..N, oldest first, in batches whose cursor is the newest post id of the batch (like
+a forward-reading Telethon source); every ``comments_every``-th post has two comments,
+collected with their post. It can be slow (``latency`` per batch) and can fail (``error``,
+when describing the channel or after ``fail_after`` batches). :class:`FakeLiveSources`
+routes each channel to its own fake, as ``ingest`` expects of one way in.
+
+    report = await ingest(db, options, FakeLiveSources({"alpha": FakeChannel(25)}))
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta
 
 from tg_parser.models import CollectedMessage, CursorUpdate, RawTelegramMessage, Source, source_ref
-from tg_parser.sources.base import Batch, ChannelInfo, Window
+from tg_parser.sources.base import Batch, ChannelInfo, LiveSource, Window
 
 POSTED = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 
 
 def posted(message_id: int) -> datetime:
+    """When post ``message_id`` was posted: a minute after the one before."""
     return POSTED + timedelta(minutes=message_id)
 
 
 class FakeChannel:
+    """One channel's posts 1..``posts`` (see the module docstring); ``seen_cursors`` records
+    the comment cursors each collection started from, ``closed`` whether it was closed."""
+
     via = "web"
 
     def __init__(
@@ -71,11 +80,29 @@ class FakeChannel:
         self.closed = True
 
 
-def _inside(message_id: int, window: Window) -> bool:
-    date = posted(message_id)
-    return (window.since is None or date >= window.since) and (
-        window.until is None or date <= window.until
-    )
+class FakeLiveSources:
+    """A live source that hands each channel to its own fake (or every channel to one)."""
+
+    via = "web"
+
+    def __init__(self, fakes: Mapping[str, LiveSource] | LiveSource) -> None:
+        self.fakes = fakes
+
+    async def describe(self, source: Source) -> ChannelInfo:
+        return await self._fake(source).describe(source)
+
+    def collect(
+        self, source: Source, window: Window, comment_cursors: dict[int, int]
+    ) -> AsyncIterator[Batch]:
+        return self._fake(source).collect(source, window, comment_cursors)
+
+    async def close(self) -> None:
+        """The fakes stay open: a test looks at them afterwards."""
+
+    def _fake(self, source: Source) -> LiveSource:
+        if isinstance(self.fakes, Mapping):
+            return self.fakes[source.channel_key]
+        return self.fakes
 
 
 def post(channel: str, message_id: int, text: str | None = None) -> CollectedMessage:
@@ -103,3 +130,10 @@ def comment(channel: str, message_id: int, root: int) -> CollectedMessage:
         parent_message_id=str(root),
     )
     return CollectedMessage(message)
+
+
+def _inside(message_id: int, window: Window) -> bool:
+    date = posted(message_id)
+    return (window.since is None or date >= window.since) and (
+        window.until is None or date <= window.until
+    )

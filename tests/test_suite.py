@@ -1,0 +1,33 @@
+"""The test suite's own gates: the slow tests (real subprocesses killed, interrupted or racing)
+carry the ``slow`` marker, so a local run can leave them out with ``-m "not slow"`` while
+CI runs everything."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+TESTS = Path(__file__).parent
+KILL_TESTS = ["test_process_interrupt.py", "ingest/test_crash.py", "store/test_concurrency.py"]
+
+
+def collected(*options: str) -> set[str]:
+    """The ids pytest collects from the subprocess test files with ``options``."""
+    files = [str(TESTS / name) for name in KILL_TESTS]
+    command = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
+    result = subprocess.run(
+        [*command, *options, *files], capture_output=True, text=True, cwd=TESTS.parent, timeout=120
+    )
+    assert result.returncode in (0, 5), result.stdout + result.stderr  # 5: nothing collected
+    ids = [line for line in result.stdout.splitlines() if "::" in line]
+    return {test_id.split("::")[1].split("[")[0] for test_id in ids}
+
+
+def test_subprocess_kill_tests_are_slow_and_can_be_left_out() -> None:
+    assert collected("-m", "slow") == {
+        "test_interrupted_processing_resumes_without_loss_or_repeats",
+        "test_no_message_is_lost_or_duplicated_across_kills",
+        "test_two_processes_write_to_one_sqlite_file",
+    }
+    assert collected("-m", "not slow") == {"test_many_tasks_write_at_once"}
