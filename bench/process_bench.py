@@ -1,8 +1,8 @@
 # ruff: noqa: RUF001  (Russian and Ukrainian sentence templates)
 """Processing benchmark: the real ``process`` service against the loopback OpenAI API.
 
-Every run is ``process_messages`` with ``choose_provider(Settings(...),
-ProviderRequest(concurrency=N))`` (LLM_PROVIDER=openai, LLM_BASE_URL at the fake, the
+Every run is ``process_messages`` with ``choose_analyser(Settings(...),
+ModelRequest(concurrency=N))`` (LLM_PROVIDER=openai, LLM_BASE_URL at the fake, the
 concurrency the CLI would use) over a fresh SQLite database, into which a synthetic
 Telegram Desktop export was imported with ``import_desktop``: distinct posts of 30-80 words
 in English, Russian, Ukrainian, German and Spanish, made from sentence templates. The fake
@@ -50,7 +50,7 @@ from tg_parser.config import Settings
 from tg_parser.ingest.desktop import ImportOptions, import_desktop
 from tg_parser.llm.analysis_wire import ANALYSIS_SCHEMA
 from tg_parser.llm.calls import estimate_tokens
-from tg_parser.llm.providers import ProviderRequest, choose_provider
+from tg_parser.llm.providers import ModelRequest, choose_analyser
 from tg_parser.log import configure_logging
 from tg_parser.process import ProcessOptions, ProcessReport, process_messages
 from tg_parser.store.database import Database
@@ -301,13 +301,13 @@ class Run:
 
 async def process(settings: Settings, concurrency: int, **options: Any) -> Run:
     """One ``process_messages`` call, as the CLI makes it with ``--concurrency``."""
-    choice = choose_provider(settings, ProviderRequest(concurrency=concurrency))
+    choice = choose_analyser(settings, ModelRequest(concurrency=concurrency))
     assert choice.runner is not None, "the bench needs a model provider"
     process_options = ProcessOptions(concurrency=choice.concurrency, **options)
     db = await Database.open(settings)
     try:
         started, cpu = time.perf_counter(), time.process_time()
-        report = await process_messages(db, choice.provider, process_options)
+        report = await process_messages(db, choice.analyser, process_options)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         await choice.aclose()

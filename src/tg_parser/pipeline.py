@@ -18,7 +18,7 @@ from tg_parser.embed import Embedder
 from tg_parser.errors import InputError
 from tg_parser.export import ExportOptions, ExportReport, export_kb
 from tg_parser.ingest import ImportOptions, ImportReport, import_desktop
-from tg_parser.llm import Provider
+from tg_parser.llm import Analyser
 from tg_parser.process import CONCURRENCY, ProcessOptions, ProcessReport, process_messages
 from tg_parser.registry import get_source
 from tg_parser.store import Database
@@ -41,7 +41,7 @@ class Stages:
     """What the stages work with: the processing provider, the embedder, topic settings,
     the model card writer (None: offline cards) and how many messages to process at once."""
 
-    provider: Provider
+    provider: Analyser
     embedder: Embedder
     topics: TopicOptions
     cards: ModelCardWriter | None = None

@@ -1,9 +1,9 @@
-"""Processing: raw messages into ProcessedDocuments through a provider.
+"""Processing: raw messages into ProcessedDocuments through an analyser (offline or a model).
 
 Only messages without a document, or whose text or pipeline version changed since, are
 processed (all of them with ``force``). Per channel, the boilerplate (repeated signatures
 and footers) is learnt once from the channel's posts; a comment is analysed with its
-post's text as context. Messages go through the provider concurrently (bounded by a
+post's text as context. Messages go through the analyser concurrently (bounded by a
 semaphore) and are saved in batches, one transaction per batch, so an interrupted run
 keeps what it saved and a re-run continues. A message that fails is recorded in
 ``processing_failures`` and never stops the run; a later success clears its record.
@@ -22,14 +22,7 @@ import structlog
 
 from tg_parser.clock import utcnow
 from tg_parser.errors import ConfigError, ProviderAuthError, ProviderError
-from tg_parser.llm import (
-    Analysis,
-    CallEstimate,
-    ChannelContext,
-    MessageInput,
-    ModelProvider,
-    Provider,
-)
+from tg_parser.llm import Analyser, Analysis, CallEstimate, ChannelContext, MessageInput
 from tg_parser.models import ProcessedDocument, document_id
 from tg_parser.registry import get_source
 from tg_parser.runs import RunTracker, track_run
@@ -102,7 +95,7 @@ class ProcessReport:
 
 
 async def process_messages(
-    db: Database, provider: Provider, options: ProcessOptions, progress: Progress | None = None
+    db: Database, analyser: Analyser, options: ProcessOptions, progress: Progress | None = None
 ) -> ProcessReport:
     """Process the pending messages of one channel (or of all); ``dry_run`` only counts them."""
     started = time.perf_counter()
@@ -119,18 +112,18 @@ async def process_messages(
         in_scope = await repos.messages.count(channel)
     by_channel = _by_channel(pending)
     report = ProcessReport(
-        provider=provider.name,
-        model_id=provider.model_id,
+        provider=analyser.provider,
+        model_id=analyser.model_id,
         dry_run=options.dry_run,
         channels={key: len(ids) for key, ids in by_channel.items()},
         counters={"pending": len(pending), "skipped": in_scope - len(pending)},
         duration_seconds=0.0,
     )
-    if options.dry_run and isinstance(provider, ModelProvider):
-        report.estimate = await _estimate(db, provider, by_channel)
+    if options.dry_run:
+        report.estimate = await _estimate(db, analyser, by_channel)
     if not options.dry_run:
         async with track_run(db, STAGE, options.scope()) as run:
-            worker = _Worker(db, provider, options, run, _Progress(progress, len(pending)))
+            worker = _Worker(db, analyser, options, run, _Progress(progress, len(pending)))
             for channel_id, ids in by_channel.items():
                 await worker.channel(channel_id, ids)
             run.add(skipped=in_scope - run.counters["processed"] - run.counters["failed"])
@@ -141,7 +134,7 @@ async def process_messages(
 
 
 async def _estimate(
-    db: Database, provider: ModelProvider, by_channel: dict[str, list[int]]
+    db: Database, analyser: Analyser, by_channel: dict[str, list[int]]
 ) -> dict[str, int]:
     """Calls and tokens the pending messages would cost: messages that skip the model
     (noise, trivial) and repeats of a text already counted cost nothing."""
@@ -152,7 +145,7 @@ async def _estimate(
             context = await _context(repos, channel_id)
         async for rows, posts in _windows(db, channel_id, ids):
             for row in rows:
-                estimate = provider.estimate(_input(row, context, posts))
+                estimate = analyser.estimate(_input(row, context, posts))
                 if estimate is None:
                     local += 1
                 elif estimate.key in estimates:
@@ -212,10 +205,10 @@ class _Progress:
 
 @dataclass
 class _Worker:
-    """Runs the provider over a channel's pending messages and saves the results."""
+    """Runs the analyser over a channel's pending messages and saves the results."""
 
     db: Database
-    provider: Provider
+    analyser: Analyser
     options: ProcessOptions
     run: RunTracker
     progress: _Progress
@@ -258,7 +251,7 @@ class _Worker:
         """Store documents, failures and the model calls made for them in one transaction."""
         stored = [result for result in results if isinstance(result, StoredDocument)]
         failures = [result for result in results if isinstance(result, Failure)]
-        calls = [replace(call, run_id=self.run.id) for call in self.provider.drain_calls()]
+        calls = [replace(call, run_id=self.run.id) for call in self.analyser.drain_calls()]
         async with self.db.transaction() as repos:
             await repos.documents.save(stored)
             await repos.failures.clear(STAGE, [s.document.source_ref for s in stored])
@@ -274,8 +267,8 @@ class _Worker:
         one that every other message would hit too (a bad key, a wrong setting)."""
         async with self.semaphore:
             try:
-                analysis = await self.provider.analyse(item)
-                return _stored(row, analysis, self.provider)
+                analysis = await self.analyser.analyse(item)
+                return _stored(row, analysis, self.analyser)
             except (ProviderAuthError, ConfigError):
                 raise
             except Exception as exc:
@@ -315,7 +308,7 @@ def _input(row: Row, context: ChannelContext, posts: dict[Any, str]) -> MessageI
     )
 
 
-def _stored(row: Row, analysis: Analysis, provider: Provider) -> StoredDocument:
+def _stored(row: Row, analysis: Analysis, analyser: Analyser) -> StoredDocument:
     ref = row["source_ref"]
     document = ProcessedDocument(
         id=document_id(ref),
@@ -328,7 +321,7 @@ def _stored(row: Row, analysis: Analysis, provider: Provider) -> StoredDocument:
         topics=analysis.topics or None,
         entities=analysis.entities or None,
         language=analysis.language or None,
-        metadata=_metadata(row, analysis, provider),
+        metadata=_metadata(row, analysis, analyser),
     )
     return StoredDocument(
         document=document,
@@ -338,14 +331,14 @@ def _stored(row: Row, analysis: Analysis, provider: Provider) -> StoredDocument:
     )
 
 
-def _metadata(row: Row, analysis: Analysis, provider: Provider) -> dict[str, Any]:
+def _metadata(row: Row, analysis: Analysis, analyser: Analyser) -> dict[str, Any]:
     metadata = {
         "pipeline_version": PIPELINE_VERSION,
-        "provider": provider.name,
-        "model_id": provider.model_id,
-        "prompt_name": provider.prompt_name,
-        "prompt_id": provider.prompt_id,
-        "parameters": provider.parameters,
+        "provider": analyser.provider,
+        "model_id": analyser.model_id,
+        "prompt_name": analyser.prompt_name,
+        "prompt_id": analyser.prompt_id,
+        "parameters": analyser.parameters,
         "message_type": row["message_type"],
         "message_date": row["date"].isoformat(),
         "noise": analysis.noise,

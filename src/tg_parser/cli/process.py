@@ -18,7 +18,7 @@ from tg_parser.cli.common import (
 )
 from tg_parser.cli.progress import StageProgress
 from tg_parser.errors import InputError
-from tg_parser.llm import PriceTable, ProviderRequest, choose_provider
+from tg_parser.llm import ModelRequest, PriceTable, choose_analyser
 from tg_parser.process import ProcessOptions, ProcessReport, process_messages
 from tg_parser.store import Database
 
@@ -64,8 +64,8 @@ def process(
     if channel and all_channels:
         raise InputError("give --channel CHANNEL or --all, not both")
     settings = settings_of(ctx)
-    request = ProviderRequest(provider, model, concurrency, skip_trivial=not no_skip)
-    choice = choose_provider(settings, request)
+    request = ModelRequest(provider, model, concurrency, skip_trivial=not no_skip)
+    choice = choose_analyser(settings, request)
     if choice.notice:
         err_console.print(choice.notice, soft_wrap=True)
     options = ProcessOptions(
@@ -79,7 +79,7 @@ def process(
 
     async def work(db: Database) -> ProcessReport:
         try:
-            return await process_messages(db, choice.provider, options, advance)
+            return await process_messages(db, choice.analyser, options, advance)
         finally:
             await choice.aclose()
 

@@ -20,7 +20,7 @@ from tg_parser.cli.common import (
 from tg_parser.cli.progress import StageProgress
 from tg_parser.embed import LocalEmbedder
 from tg_parser.errors import InputError
-from tg_parser.llm import ProviderRequest, choose_provider
+from tg_parser.llm import ModelRequest, choose_analyser
 from tg_parser.pipeline import PipelineOptions, PipelineReport, Stages, run_pipeline
 from tg_parser.store import Database
 from tg_parser.topics import ModelCardWriter, TopicOptions
@@ -56,11 +56,11 @@ def run(
     if all_channels and import_path:
         raise InputError("--import works on one channel: leave out --all")
     settings = settings_of(ctx)
-    choice = choose_provider(settings, ProviderRequest(provider, model, concurrency))
+    choice = choose_analyser(settings, ModelRequest(provider, model, concurrency))
     if choice.notice:
         err_console.print(choice.notice, soft_wrap=True)
     stages = Stages(
-        provider=choice.provider,
+        provider=choice.analyser,
         embedder=LocalEmbedder(threads=settings.embed_threads),
         topics=TopicOptions.from_settings(settings),
         cards=ModelCardWriter.of(choice, settings),

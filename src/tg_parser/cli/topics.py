@@ -19,7 +19,7 @@ from tg_parser.cli.common import (
 )
 from tg_parser.cli.progress import StageProgress
 from tg_parser.embed import LocalEmbedder
-from tg_parser.llm import ProviderRequest, choose_provider
+from tg_parser.llm import ModelRequest, choose_analyser
 from tg_parser.models import channel_key
 from tg_parser.store import Database, StoredTopic
 from tg_parser.topics import (
@@ -58,7 +58,7 @@ def build(
         max_topics=max_topics,
         force=force,
     )
-    choice = choose_provider(settings, ProviderRequest(provider, model))
+    choice = choose_analyser(settings, ModelRequest(provider, model))
     if choice.notice and provider is not None:
         err_console.print(choice.notice, soft_wrap=True)
     cards = ModelCardWriter.of(choice, settings)

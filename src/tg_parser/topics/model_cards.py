@@ -36,7 +36,7 @@ from pydantic import (
 
 from tg_parser.config import Settings
 from tg_parser.errors import ProviderAuthError, ProviderError, ProviderOutputError
-from tg_parser.llm import CallRunner, CompletionRequest, ProviderChoice, defuse, load_prompt
+from tg_parser.llm import AnalyserChoice, CallRunner, CompletionRequest, defuse, load_prompt
 from tg_parser.models import CallRecord, TopicCard, topic_id
 from tg_parser.text import distinct_phrases
 from tg_parser.topics.cards import MAX_PHRASES, CardText, WrittenCard, nearest_titles, write_text
@@ -116,7 +116,7 @@ class ModelCardWriter:
         self.output_language = output_language
 
     @classmethod
-    def of(cls, choice: ProviderChoice, settings: Settings) -> ModelCardWriter | None:
+    def of(cls, choice: AnalyserChoice, settings: Settings) -> ModelCardWriter | None:
         """The writer of the chosen model provider (None offline: the offline writer)."""
         if choice.runner is None:
             return None
