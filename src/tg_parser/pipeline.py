@@ -3,29 +3,26 @@ topics → export.
 
 Each stage is the stage's own service and its own run, so running the pipeline twice
 changes nothing: the import finds every message unchanged, nothing is processed, the
-topics keep their ids and the files are rewritten with the same content.
+topics keep their ids and the files are rewritten with the same content. Every stage
+reports to the same progress callback.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tg_parser.embed import Embedder
 from tg_parser.errors import InputError
 from tg_parser.export import ExportOptions, ExportReport, export_kb
 from tg_parser.ingest import ImportOptions, ImportReport, import_desktop
-from tg_parser.llm import Analyser
-from tg_parser.process import CONCURRENCY, ProcessOptions, ProcessReport, process_messages
+from tg_parser.models import OnProgress
+from tg_parser.process import ProcessOptions, ProcessReport
 from tg_parser.registry import get_source
 from tg_parser.store import Database
-from tg_parser.topics import ModelCardWriter, TopicOptions, TopicsReport, build_topics
-
-# a new progress bar for a stage, by its description; the bar moves with (done, total)
-StageBar = Callable[[str], Callable[[int, int], None]]
+from tg_parser.topics import TopicsReport
+from tg_parser.wiring import Stages
 
 
 @dataclass(frozen=True)
@@ -34,18 +31,6 @@ class PipelineOptions:
     channel: str | None = None
     import_path: Path | None = None
     comments_path: Path | None = None
-
-
-@dataclass(frozen=True)
-class Stages:
-    """What the stages work with: the processing provider, the embedder, topic settings,
-    the model card writer (None: offline cards) and how many messages to process at once."""
-
-    provider: Analyser
-    embedder: Embedder
-    topics: TopicOptions
-    cards: ModelCardWriter | None = None
-    concurrency: int = CONCURRENCY
 
 
 @dataclass
@@ -67,38 +52,32 @@ class PipelineReport:
 
 
 async def run_pipeline(
-    db: Database, options: PipelineOptions, stages: Stages, bar: StageBar
+    db: Database, options: PipelineOptions, stages: Stages, progress: OnProgress | None = None
 ) -> PipelineReport:
     """Import (when given a path), then process, build topics and export one channel (or
     every channel)."""
     started = time.perf_counter()
     imports: list[ImportReport] = []
-    channel = await _import(db, options, bar, imports)
+    channel = await _import(db, options, progress, imports)
     report = PipelineReport(channel=channel, out=str(options.out), imports=imports)
-    process = ProcessOptions(channel=channel, concurrency=stages.concurrency)
-    report.process = await process_messages(db, stages.provider, process, bar("Processing"))
-    topics_bar = bar("Building topics")
-    report.topics = await build_topics(
-        db,
-        stages.embedder,
-        stages.topics.model_copy(update={"channel": channel}),
-        lambda _phase, done, total: topics_bar(done, total),
-        stages.cards,
-    )
-    report.export = await export_kb(
-        db, ExportOptions(out=options.out, channel=channel), bar("Exporting")
-    )
+    report.process = await stages.process(db, ProcessOptions(channel=channel), progress)
+    topics = stages.topics.model_copy(update={"channel": channel})
+    report.topics = await stages.build_topics(db, topics, progress)
+    export = ExportOptions(out=options.out, channel=channel)
+    report.export = await export_kb(db, export, progress)
     report.duration_seconds = round(time.perf_counter() - started, 3)
     return report
 
 
 async def _import(
-    db: Database, options: PipelineOptions, bar: StageBar, reports: list[ImportReport]
+    db: Database, options: PipelineOptions, progress: OnProgress | None, reports: list[ImportReport]
 ) -> str | None:
     """Import the exports given; the channel the rest of the pipeline works on."""
     channel = options.channel
     if options.import_path is not None:
-        imported = await _import_one(db, ImportOptions(options.import_path, channel=channel), bar)
+        imported = await import_desktop(
+            db, ImportOptions(options.import_path, channel=channel), progress
+        )
         reports.append(imported)
         channel = imported.channel
     elif channel is not None:
@@ -107,10 +86,5 @@ async def _import(
         if channel is None:
             raise InputError("--comments needs the channel: give --import PATH or --channel")
         comments = ImportOptions(options.comments_path, comments_for=channel)
-        reports.append(await _import_one(db, comments, bar))
+        reports.append(await import_desktop(db, comments, progress))
     return channel
-
-
-async def _import_one(db: Database, options: ImportOptions, bar: StageBar) -> ImportReport:
-    advance = bar(f"Importing {options.path.name}")
-    return await import_desktop(db, options, lambda done, total, _messages: advance(done, total))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -23,7 +23,7 @@ import structlog
 from tg_parser.clock import utcnow
 from tg_parser.errors import ConfigError, ProviderAuthError, ProviderError
 from tg_parser.llm import Analyser, Analysis, CallEstimate, ChannelContext, MessageInput
-from tg_parser.models import ProcessedDocument, document_id
+from tg_parser.models import OnProgress, ProcessedDocument, Progress, document_id
 from tg_parser.registry import get_source
 from tg_parser.runs import RunTracker, track_run
 from tg_parser.store import Database, Failure, PendingMessage, Repositories, StoredDocument
@@ -36,9 +36,6 @@ STAGE = "process"
 BATCH_SIZE = 100
 WINDOW = 2000  # messages in flight per window (bounds the tasks held at once)
 CONCURRENCY = 8
-
-# messages done, messages to do
-Progress = Callable[[int, int], None]
 
 Row = dict[str, Any]
 
@@ -95,7 +92,7 @@ class ProcessReport:
 
 
 async def process_messages(
-    db: Database, analyser: Analyser, options: ProcessOptions, progress: Progress | None = None
+    db: Database, analyser: Analyser, options: ProcessOptions, progress: OnProgress | None = None
 ) -> ProcessReport:
     """Process the pending messages of one channel (or of all); ``dry_run`` only counts them."""
     started = time.perf_counter()
@@ -123,7 +120,7 @@ async def process_messages(
         report.estimate = await _estimate(db, analyser, by_channel)
     if not options.dry_run:
         async with track_run(db, STAGE, options.scope()) as run:
-            worker = _Worker(db, analyser, options, run, _Progress(progress, len(pending)))
+            worker = _Worker(db, analyser, options, run, _Counter(progress, len(pending)))
             for channel_id, ids in by_channel.items():
                 await worker.channel(channel_id, ids)
             run.add(skipped=in_scope - run.counters["processed"] - run.counters["failed"])
@@ -192,15 +189,17 @@ async def _windows(
 
 
 @dataclass
-class _Progress:
-    report: Progress | None
+class _Counter:
+    """Messages done of the run's total, reported as they are saved."""
+
+    report: OnProgress | None
     total: int
     done: int = 0
 
     def advance(self, count: int) -> None:
         self.done += count
         if self.report is not None:
-            self.report(self.done, self.total)
+            self.report(Progress("process", self.done, self.total))
 
 
 @dataclass
@@ -211,7 +210,7 @@ class _Worker:
     analyser: Analyser
     options: ProcessOptions
     run: RunTracker
-    progress: _Progress
+    progress: _Counter
     semaphore: asyncio.Semaphore = field(init=False)
 
     def __post_init__(self) -> None:

@@ -8,7 +8,6 @@ Every import is a run with counters.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ import structlog
 
 from tg_parser.errors import InputError
 from tg_parser.ingest.threads import DiscussionThreads
-from tg_parser.models import Source, channel_key, numeric_channel_key
+from tg_parser.models import OnProgress, Progress, Source, channel_key, numeric_channel_key
 from tg_parser.runs import RunTracker, track_run
 from tg_parser.sources import WORKER_MIN_BYTES, ExportChat, ExportFile, read_batches, timezone
 from tg_parser.store import Database, Repositories
@@ -26,9 +25,6 @@ from tg_parser.store import Database, Repositories
 log = structlog.get_logger(__name__)
 
 BATCH_SIZE = 1000
-
-# bytes read, total bytes, messages read
-Progress = Callable[[int, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -62,7 +58,7 @@ class ImportReport:
 
 
 async def import_desktop(
-    db: Database, options: ImportOptions, progress: Progress | None = None
+    db: Database, options: ImportOptions, progress: OnProgress | None = None
 ) -> ImportReport:
     """Import one chat of an export as posts, or (``comments_for``) as comments."""
     started = time.perf_counter()
@@ -92,7 +88,7 @@ async def import_desktop(
                 run.add(inserted=result.inserted, edited=result.edited, unchanged=result.unchanged)
                 await run.checkpoint(every=1.0)
                 if progress is not None:
-                    progress(batch.bytes_read, export.size, run.counters["messages_read"])
+                    progress(_read(batch.bytes_read, export, run))
         report = ImportReport(
             run_id=run.id,
             path=str(export.path),
@@ -168,6 +164,13 @@ async def _attempt(db: Database, source: Source, run: RunTracker) -> Any:
         raise
     async with db.transaction() as repos:
         await repos.sources.finish_attempt(attempt, stored=_stored(run))
+
+
+def _read(bytes_read: int, export: ExportFile, run: RunTracker) -> Progress:
+    """How much of the file is read: only its size is known up front, so the share is
+    counted in bytes, with the messages read so far."""
+    messages = run.counters["messages_read"]
+    return Progress("import", bytes_read, export.size, "bytes", export.path.name, messages)
 
 
 def _stored(run: RunTracker) -> int:
