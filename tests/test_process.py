@@ -14,7 +14,7 @@ from tg_parser.errors import NotFoundError
 from tg_parser.ingest.desktop import ImportOptions, import_desktop
 from tg_parser.llm.base import Analysis, CallEstimate, Entity, MessageInput
 from tg_parser.llm.offline import OfflineAnalyser
-from tg_parser.models import CallRecord
+from tg_parser.models import CallRecord, Progress
 from tg_parser.process import PIPELINE_VERSION, ProcessOptions, ProcessReport, process_messages
 from tg_parser.store.database import Database
 from tg_parser.store.documents import StoredDocument
@@ -218,6 +218,30 @@ async def test_dry_run_counts_by_channel_and_writes_nothing(db: Database) -> Non
     assert await _documents(db) == {}
     async with db.transaction() as repos:
         assert [run.stage for run in await repos.runs.list()] == ["import"] * 3
+
+
+class CountingAnalyser(UpperCaseAnalyser):
+    """Says every message would cost one call: its length in tokens in, 10 out."""
+
+    def estimate(self, item: MessageInput) -> CallEstimate | None:
+        return CallEstimate(key=item.text, input_tokens=len(item.text), output_tokens=10)
+
+
+async def test_a_dry_run_estimates_through_any_analyser(db: Database) -> None:
+    await _garden(db)
+    report = await _process(db, CountingAnalyser(), dry_run=True)
+    estimate = report.estimate
+    assert estimate is not None and estimate["local_only"] == 0
+    assert estimate["model_calls"] + estimate["repeated_texts"] == GARDEN
+    assert estimate["output_tokens"] == 10 * estimate["model_calls"]
+
+
+async def test_progress_counts_the_messages_done_of_all_pending(db: Database) -> None:
+    await _garden(db)
+    seen: list[Progress] = []
+    await process_messages(db, UpperCaseAnalyser(), ProcessOptions(batch_size=4), seen.append)
+    assert seen[-1] == Progress("process", GARDEN, GARDEN, "messages")
+    assert [p.done for p in seen] == sorted(p.done for p in seen)
 
 
 async def test_failures_never_stop_the_run_and_clear_on_success(db: Database) -> None:

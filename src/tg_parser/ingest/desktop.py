@@ -88,7 +88,7 @@ async def import_desktop(
                 run.add(inserted=result.inserted, edited=result.edited, unchanged=result.unchanged)
                 await run.checkpoint(every=1.0)
                 if progress is not None:
-                    progress(_read(batch.bytes_read, export, run))
+                    progress(_read(options.path.name, batch.bytes_read, export.size, run))
         report = ImportReport(
             run_id=run.id,
             path=str(export.path),
@@ -166,11 +166,10 @@ async def _attempt(db: Database, source: Source, run: RunTracker) -> Any:
         await repos.sources.finish_attempt(attempt, stored=_stored(run))
 
 
-def _read(bytes_read: int, export: ExportFile, run: RunTracker) -> Progress:
-    """How much of the file is read: only its size is known up front, so the share is
-    counted in bytes, with the messages read so far."""
-    messages = run.counters["messages_read"]
-    return Progress("import", bytes_read, export.size, "bytes", export.path.name, messages)
+def _read(name: str, bytes_read: int, size: int, run: RunTracker) -> Progress:
+    """How much of the export ``name`` is read: only its size is known up front, so the
+    share is counted in bytes, with the messages read so far."""
+    return Progress("import", bytes_read, size, "bytes", name, run.counters["messages_read"])
 
 
 def _stored(run: RunTracker) -> int:
