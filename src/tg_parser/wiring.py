@@ -2,10 +2,11 @@
 and the HTTP API, job workers and MCP server as they come.
 
 ``wired_stages(settings, request)`` chooses the analyser (the provider's model, or
-offline), the embedder, the model card writer (None offline: the offline cards), how many
-messages to process at once (enough to fill the model's calls), and prices a dry run; when
-the block ends it closes the model's client. Commands ask for work through ``Stages``
-(``process``, ``build_topics``) instead of wiring services themselves.
+offline) and yields ``Stages``: the analyser, how many messages to process at once
+(enough to fill the model's calls), the embedder, the model card writer (None offline:
+the offline cards) and the topic settings, each made when a stage first needs it, so
+processing alone never loads the embedding model or the clustering. ``Stages.process``
+prices a dry run. When the block ends the model's client is closed.
 """
 
 from __future__ import annotations
@@ -14,35 +15,56 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from functools import cached_property
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tg_parser.config import Settings
-from tg_parser.embed import Embedder, LocalEmbedder
-from tg_parser.llm import Analyser, ModelRequest, PriceTable, choose_analyser
+from tg_parser.llm import Analyser, AnalyserChoice, ModelRequest, PriceTable, choose_analyser
 from tg_parser.models import OnProgress
 from tg_parser.process import ProcessOptions, ProcessReport, process_messages
 from tg_parser.store import Database
-from tg_parser.topics import ModelCardWriter, TopicOptions, TopicsReport, build_topics
+
+if TYPE_CHECKING:
+    from tg_parser.embed import Embedder
+    from tg_parser.topics import ModelCardWriter, TopicOptions, TopicsReport
 
 
 @dataclass
 class Stages:
-    """The chosen analyser and card writer, the topic settings, and what the user should be
-    told about the choice (``notice``, once per command)."""
+    """The analyser chosen for a command and the tools made from the same settings."""
 
-    analyser: Analyser
-    topics: TopicOptions
-    cards: ModelCardWriter | None
-    concurrency: int
-    notice: str | None = None
-    embed_threads: int = 2
-    prices_file: Path | None = None
+    choice: AnalyserChoice
+    settings: Settings
+
+    @property
+    def analyser(self) -> Analyser:
+        return self.choice.analyser
+
+    @property
+    def notice(self) -> str | None:
+        """What to tell the user about the choice (once per command), e.g. "offline"."""
+        return self.choice.notice
+
+    @property
+    def concurrency(self) -> int:
+        return self.choice.concurrency
 
     @cached_property
     def embedder(self) -> Embedder:
-        """The local embedding model, loaded only by the stages that embed."""
-        return LocalEmbedder(threads=self.embed_threads)
+        from tg_parser.embed import LocalEmbedder
+
+        return LocalEmbedder(threads=self.settings.embed_threads)
+
+    @cached_property
+    def cards(self) -> ModelCardWriter | None:
+        from tg_parser.topics import ModelCardWriter
+
+        return ModelCardWriter.of(self.choice, self.settings)
+
+    @cached_property
+    def topics(self) -> TopicOptions:
+        from tg_parser.topics import TopicOptions
+
+        return TopicOptions.from_settings(self.settings)
 
     async def process(
         self, db: Database, options: ProcessOptions, progress: OnProgress | None = None
@@ -59,16 +81,17 @@ class Stages:
         self, db: Database, options: TopicOptions | None = None, progress: OnProgress | None = None
     ) -> TopicsReport:
         """Build topics (the settings' options unless given) with the chosen card writer."""
+        from tg_parser.topics import build_topics
+
         return await build_topics(db, self.embedder, options or self.topics, progress, self.cards)
 
     def _cost(self, estimate: dict[str, Any]) -> float | None:
         """USD the estimated calls would cost (None: the model's price is not known)."""
         if not estimate["model_calls"]:
             return 0.0
-        prices = PriceTable.load(self.prices_file)
-        analyser = self.analyser
+        prices = PriceTable.load(self.settings.llm_prices_file)
         tokens = estimate["input_tokens"], estimate["output_tokens"]
-        return prices.cost(analyser.provider, analyser.model_id, *tokens)
+        return prices.cost(self.analyser.provider, self.analyser.model_id, *tokens)
 
 
 @asynccontextmanager
@@ -79,14 +102,6 @@ async def wired_stages(
     the model's client is closed when the block ends."""
     choice = choose_analyser(settings, request or ModelRequest())
     try:
-        yield Stages(
-            analyser=choice.analyser,
-            topics=TopicOptions.from_settings(settings),
-            cards=ModelCardWriter.of(choice, settings),
-            concurrency=choice.concurrency,
-            notice=choice.notice,
-            embed_threads=settings.embed_threads,
-            prices_file=settings.llm_prices_file,
-        )
+        yield Stages(choice, settings)
     finally:
         await choice.aclose()
