@@ -50,13 +50,13 @@ def import_desktop(
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Import a Telegram Desktop export (posts of a channel, or comments of its group)."""
+    if list_only:
+        _print_chats(path, json_output)
+        return
     from tg_parser.cli.progress import ProgressDisplay
     from tg_parser.ingest import ImportOptions
     from tg_parser.ingest import import_desktop as import_export
 
-    if list_only:
-        _print_chats(path, json_output)
-        return
     options = ImportOptions(
         path=path, chat=chat, channel=channel, comments_for=comments_for, timezone=timezone
     )
