@@ -119,9 +119,9 @@ class SourceCollection:
         self.report.counters.update(counts)
         self.run.add(**counts)
         await self.run.checkpoint(every=1.0)
-        messages = self.run.counters["messages"]
         if self.progress is not None:
-            self.progress(Progress("ingest", messages, subject=self.source.channel_key))
+            done = self.report.counters["messages"]
+            self.progress(Progress("ingest", done, subject=self.source.channel_key))
 
     async def _failed(self, attempt: int, exc: SourceError) -> None:
         self.report.outcome, self.report.reason = "failed", exc.message
