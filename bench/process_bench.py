@@ -1,14 +1,14 @@
 # ruff: noqa: RUF001  (Russian and Ukrainian sentence templates)
 """Processing benchmark: the real ``process`` service against the loopback OpenAI API.
 
-Every run is ``process_messages`` with ``choose_provider(Settings(...),
-ProviderRequest(concurrency=N))`` (LLM_PROVIDER=openai, LLM_BASE_URL at the fake, the
+Every run is ``Stages.process`` of ``wired_stages(Settings(...),
+ModelRequest(concurrency=N))`` (LLM_PROVIDER=openai, LLM_BASE_URL at the fake, the
 concurrency the CLI would use) over a fresh SQLite database, into which a synthetic
 Telegram Desktop export was imported with ``import_desktop``: distinct posts of 30-80 words
 in English, Russian, Ukrainian, German and Spanish, made from sentence templates. The fake
 (``fake_openai(answer=analysis_answer)``) answers after ``--latency`` seconds.
 
-(1) throughput: processed messages/s over the ``process_messages`` call at each
+(1) throughput: processed messages/s over the processing call at each
     concurrency, next to the ceiling min(concurrency / latency, ``--rate-limit``) and their
     ratio. Requests above the server's rate limit get a 429 with a Retry-After of 0.2 s.
     Messages per level are proportional to its ceiling (``--throughput-messages`` at the
@@ -50,15 +50,16 @@ from tg_parser.config import Settings
 from tg_parser.ingest.desktop import ImportOptions, import_desktop
 from tg_parser.llm.analysis_wire import ANALYSIS_SCHEMA
 from tg_parser.llm.calls import estimate_tokens
-from tg_parser.llm.providers import ProviderRequest, choose_provider
+from tg_parser.llm.providers import ModelRequest
 from tg_parser.log import configure_logging
-from tg_parser.process import ProcessOptions, ProcessReport, process_messages
+from tg_parser.process import ProcessOptions, ProcessReport
 from tg_parser.store.database import Database
 from tg_parser.store.tables import llm_calls, processed_documents, processing_failures
 from tg_parser.testing.llm.answers import analysis_answer
 from tg_parser.testing.llm.child import ChildModelServer
 from tg_parser.testing.llm.openai import fake_openai
 from tg_parser.testing.llm.server import RANDOM_FAULTS
+from tg_parser.wiring import wired_stages
 
 MODEL = "gpt-5-mini"
 CHANNEL, CHANNEL_ID, GROUP_ID = "benchchannel", 1700000001, 1700000002
@@ -294,25 +295,24 @@ def model_settings(db_path: Path, server: ChildModelServer, **extra: Any) -> Set
 @dataclass(frozen=True)
 class Run:
     report: ProcessReport
-    seconds: float  # the process_messages call's wall time
+    seconds: float  # the processing call's wall time
     cpu_seconds: float  # the whole process's CPU time meanwhile (the fake's threads too)
     final_limit: int  # the adaptive limiter's limit at the end
 
 
 async def process(settings: Settings, concurrency: int, **options: Any) -> Run:
-    """One ``process_messages`` call, as the CLI makes it with ``--concurrency``."""
-    choice = choose_provider(settings, ProviderRequest(concurrency=concurrency))
-    assert choice.runner is not None, "the bench needs a model provider"
-    process_options = ProcessOptions(concurrency=choice.concurrency, **options)
+    """One processing run, wired as the CLI wires it with ``--concurrency``."""
     db = await Database.open(settings)
     try:
-        started, cpu = time.perf_counter(), time.process_time()
-        report = await process_messages(db, choice.provider, process_options)
-        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        async with wired_stages(settings, ModelRequest(concurrency=concurrency)) as stages:
+            runner = stages.choice.runner
+            assert runner is not None, "the bench needs a model provider"
+            started, cpu = time.perf_counter(), time.process_time()
+            report = await stages.process(db, ProcessOptions(**options))
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
-        await choice.aclose()
         await db.close()
-    return Run(report, seconds, cpu, choice.runner.limiter.limit)
+    return Run(report, seconds, cpu, runner.limiter.limit)
 
 
 async def stored_facts(db_path: Path) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from sklearn.metrics import adjusted_rand_score
 from tg_parser.config import Settings
 from tg_parser.embed import LocalEmbedder
 from tg_parser.ingest import desktop as importer
-from tg_parser.llm.offline import OfflineProvider
+from tg_parser.llm.offline import OfflineAnalyser
 from tg_parser.log import configure_logging
 from tg_parser.models import ProcessedDocument, parse_source_ref
 from tg_parser.process import ProcessOptions, process_messages
@@ -79,7 +79,7 @@ async def _load(db: Database) -> None:
         path=EXAMPLES / "sample_channel_discussion", comments_for=CHANNEL
     )
     await importer.import_desktop(db, comments)
-    await process_messages(db, OfflineProvider(), ProcessOptions())
+    await process_messages(db, OfflineAnalyser(), ProcessOptions())
 
 
 def _post_id(ref: str) -> int:

@@ -42,6 +42,7 @@ LAYERS: dict[str, int] = {
     "export": 3,
     "failures": 3,
     "pipeline": 3,
+    "wiring": 3,
     "runs": 3,
     "status": 3,
     "usage": 3,

@@ -1,4 +1,4 @@
-"""The processing service on SQLite and PostgreSQL, with test providers that do real work."""
+"""The processing service on SQLite and PostgreSQL, with test analysers that do real work."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from tg_parser import process
 from tg_parser.contracts import validate
 from tg_parser.errors import NotFoundError
 from tg_parser.ingest.desktop import ImportOptions, import_desktop
-from tg_parser.llm.base import Analysis, Entity, MessageInput
-from tg_parser.llm.offline import OfflineProvider
-from tg_parser.models import CallRecord
+from tg_parser.llm.base import Analysis, CallEstimate, Entity, MessageInput
+from tg_parser.llm.offline import OfflineAnalyser
+from tg_parser.models import CallRecord, Progress
 from tg_parser.process import (
     PIPELINE_VERSION,
     ProcessOptions,
@@ -33,10 +33,10 @@ GARDEN = 9  # 4 posts and 5 comments
 OLD = 18
 
 
-class UpperCaseProvider:
+class UpperCaseAnalyser:
     """Upper-cases the text; short texts are noise; records every message it was given."""
 
-    name = "upper"
+    provider = "upper"
     model_id = "upper-1"
     prompt_name = "upper-case"
     prompt_id = "sha256:" + "ab" * 32
@@ -63,6 +63,9 @@ class UpperCaseProvider:
             noise_reason="too short" if short else None,
         )
 
+    def estimate(self, item: MessageInput) -> CallEstimate | None:
+        return None
+
     def drain_calls(self) -> list[CallRecord]:
         return []
 
@@ -77,9 +80,9 @@ async def _garden(db: Database) -> None:
 
 
 async def _process(
-    db: Database, provider: UpperCaseProvider | None = None, **options: Any
+    db: Database, analyser: UpperCaseAnalyser | None = None, **options: Any
 ) -> ProcessReport:
-    return await process_messages(db, provider or UpperCaseProvider(), ProcessOptions(**options))
+    return await process_messages(db, analyser or UpperCaseAnalyser(), ProcessOptions(**options))
 
 
 async def _documents(db: Database, channel: str | None = None) -> dict[str, StoredDocument]:
@@ -128,12 +131,12 @@ async def test_absent_analysis_fields_are_omitted_and_noise_has_its_reason(db: D
 
 async def test_comments_are_analysed_with_their_post_as_context(db: Database) -> None:
     await _garden(db)
-    provider = UpperCaseProvider()
-    await _process(db, provider)
-    comment = provider.seen["tg:garden_notes:comment:12"]
+    analyser = UpperCaseAnalyser()
+    await _process(db, analyser)
+    comment = analyser.seen["tg:garden_notes:comment:12"]
     assert comment.message_type == "comment"
     assert comment.post_text == "Tomatoes: start seeds indoors six weeks before the last frost."
-    assert provider.seen["tg:garden_notes:post:2"].post_text is None
+    assert analyser.seen["tg:garden_notes:post:2"].post_text is None
     assert comment.channel.title == "Garden Notes"
     assert comment.channel.channel_id == "garden_notes"
 
@@ -143,20 +146,20 @@ async def test_messages_are_loaded_a_window_at_a_time(
 ) -> None:
     monkeypatch.setattr(process, "WINDOW", 2)
     await _garden(db)
-    provider = UpperCaseProvider()
-    report = await _process(db, provider)
-    assert report.counters["processed"] == GARDEN == len(provider.seen)
-    assert provider.seen["tg:garden_notes:comment:12"].post_text is not None
+    analyser = UpperCaseAnalyser()
+    report = await _process(db, analyser)
+    assert report.counters["processed"] == GARDEN == len(analyser.seen)
+    assert analyser.seen["tg:garden_notes:comment:12"].post_text is not None
     assert len(await _documents(db)) == GARDEN
 
 
 async def test_a_second_run_processes_nothing(db: Database) -> None:
     await _garden(db)
     await _process(db)
-    provider = UpperCaseProvider()
-    again = await _process(db, provider)
+    analyser = UpperCaseAnalyser()
+    again = await _process(db, analyser)
     assert again.counters == {"processed": 0, "noise": 0, "failed": 0, "skipped": GARDEN}
-    assert provider.seen == {}
+    assert analyser.seen == {}
     async with db.transaction() as repos:
         run = await repos.runs.get(again.run_id or "")
     assert run is not None and run.stage == "process" and run.status == "succeeded"
@@ -173,9 +176,9 @@ async def test_an_edit_reprocesses_exactly_that_message(db: Database, tmp_path: 
     edited = tmp_path / "result.json"
     edited.write_text(json.dumps(export))
     await _import(db, edited)
-    provider = UpperCaseProvider()
-    report = await _process(db, provider)
-    assert list(provider.seen) == ["tg:-1001292077344:post:2"]
+    analyser = UpperCaseAnalyser()
+    report = await _process(db, analyser)
+    assert list(analyser.seen) == ["tg:-1001292077344:post:2"]
     assert (report.counters["processed"], report.counters["skipped"]) == (1, OLD - 1)
     document = (await _documents(db))["tg:-1001292077344:post:2"].document
     assert document.text_clean == "TEST TEXT POST, CORRECTED"
@@ -184,9 +187,9 @@ async def test_an_edit_reprocesses_exactly_that_message(db: Database, tmp_path: 
 async def test_force_reprocesses_everything(db: Database) -> None:
     await _garden(db)
     await _process(db)
-    provider = UpperCaseProvider()
-    report = await _process(db, provider, force=True)
-    assert report.counters["processed"] == len(provider.seen) == GARDEN
+    analyser = UpperCaseAnalyser()
+    report = await _process(db, analyser, force=True)
+    assert report.counters["processed"] == len(analyser.seen) == GARDEN
 
 
 async def test_limit_takes_posts_first_and_the_rest_follows(db: Database) -> None:
@@ -211,24 +214,48 @@ async def test_one_channel_only_and_an_unknown_channel(db: Database) -> None:
 async def test_dry_run_counts_by_channel_and_writes_nothing(db: Database) -> None:
     await _garden(db)
     await _import(db, OLD_FORMAT)
-    provider = UpperCaseProvider()
-    report = await _process(db, provider, dry_run=True)
+    analyser = UpperCaseAnalyser()
+    report = await _process(db, analyser, dry_run=True)
     assert report.dry_run and report.run_id is None
     assert report.channels == {"-1001292077344": OLD, "garden_notes": GARDEN}
     assert report.counters == {"pending": OLD + GARDEN, "skipped": 0}
     assert "run_id" not in report.to_json_dict()
-    assert provider.seen == {}
+    assert analyser.seen == {}
     assert await _documents(db) == {}
     async with db.transaction() as repos:
         assert [run.stage for run in await repos.runs.list()] == ["import"] * 3
 
 
+class CountingAnalyser(UpperCaseAnalyser):
+    """Says every message would cost one call: its length in tokens in, 10 out."""
+
+    def estimate(self, item: MessageInput) -> CallEstimate | None:
+        return CallEstimate(key=item.text, input_tokens=len(item.text), output_tokens=10)
+
+
+async def test_a_dry_run_estimates_through_any_analyser(db: Database) -> None:
+    await _garden(db)
+    report = await _process(db, CountingAnalyser(), dry_run=True)
+    estimate = report.estimate
+    assert estimate is not None and estimate["local_only"] == 0
+    assert estimate["model_calls"] + estimate["repeated_texts"] == GARDEN
+    assert estimate["output_tokens"] == 10 * estimate["model_calls"]
+
+
+async def test_progress_counts_the_messages_done_of_all_pending(db: Database) -> None:
+    await _garden(db)
+    seen: list[Progress] = []
+    await process_messages(db, UpperCaseAnalyser(), ProcessOptions(batch_size=4), seen.append)
+    assert seen[-1] == Progress("process", GARDEN, GARDEN, "messages")
+    assert [p.done for p in seen] == sorted(p.done for p in seen)
+
+
 async def test_failures_never_stop_the_run_and_clear_on_success(db: Database) -> None:
     await _garden(db)
     broken = frozenset({"tg:garden_notes:post:4", "tg:garden_notes:comment:19"})
-    first = await _process(db, UpperCaseProvider(fail=broken))
+    first = await _process(db, UpperCaseAnalyser(fail=broken))
     assert (first.counters["processed"], first.counters["failed"]) == (GARDEN - 2, 2)
-    second = await _process(db, UpperCaseProvider(fail=broken))
+    second = await _process(db, UpperCaseAnalyser(fail=broken))
     assert (second.counters["processed"], second.counters["failed"]) == (0, 2)
     async with db.transaction() as repos:
         failures = await repos.failures.list(stage="process")
@@ -244,10 +271,10 @@ async def test_failures_never_stop_the_run_and_clear_on_success(db: Database) ->
     assert len(await _documents(db)) == GARDEN
 
 
-async def test_the_offline_provider_on_a_real_export(db: Database) -> None:
+async def test_the_offline_analyser_on_a_real_export(db: Database) -> None:
     messages = 208
     await _import(db, EXPORTS / "ar_en_public_channel_upon_the_path_of_salaf_213msgs.json")
-    report = await process_messages(db, OfflineProvider(), ProcessOptions())
+    report = await process_messages(db, OfflineAnalyser(), ProcessOptions())
     assert (report.counters["processed"], report.counters["failed"]) == (messages, 0)
     documents = await _documents(db)
     assert len(documents) == messages
@@ -255,7 +282,7 @@ async def test_the_offline_provider_on_a_real_export(db: Database) -> None:
         validate("processed_document", stored.document.to_json_dict())
         assert stored.document.metadata and stored.document.metadata["provider"] == "offline"
     assert 0 < report.counters["noise"] < messages
-    again = await process_messages(db, OfflineProvider(), ProcessOptions())
+    again = await process_messages(db, OfflineAnalyser(), ProcessOptions())
     assert (again.counters["processed"], again.counters["skipped"]) == (0, messages)
 
 

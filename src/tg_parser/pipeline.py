@@ -3,19 +3,18 @@ import an export) → process → topics → export.
 
 Each stage is the stage's own service and its own run, so running the pipeline twice
 changes nothing: the import finds every message unchanged, nothing is processed, the
-topics keep their ids and the files are rewritten with the same content. A database with
-no source and no message has nothing to run on: that is said before anything is written.
+topics keep their ids and the files are rewritten with the same content. Every stage
+reports to the same progress callback. A database with no source and no message has
+nothing to run on: that is said before anything is written.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tg_parser.embed import Embedder
 from tg_parser.errors import InputError
 from tg_parser.export import ExportOptions, ExportReport, export_kb
 from tg_parser.ingest import (
@@ -27,37 +26,24 @@ from tg_parser.ingest import (
     ingest,
 )
 from tg_parser.ingest.live import LiveSourceFactory
-from tg_parser.llm import Provider
-from tg_parser.models import Source
-from tg_parser.process import CONCURRENCY, ProcessOptions, ProcessReport, process_messages
+from tg_parser.models import OnProgress, Source
+from tg_parser.process import ProcessOptions, ProcessReport
 from tg_parser.registry import resolve_channel
 from tg_parser.store import Database
-from tg_parser.topics import ModelCardWriter, TopicOptions, TopicsReport, build_topics
-
-# a new progress bar for a stage, by its description; the bar moves with (done, total)
-StageBar = Callable[[str], Callable[[int, int], None]]
+from tg_parser.topics import TopicsReport
+from tg_parser.wiring import Stages
 
 
 @dataclass(frozen=True)
 class PipelineOptions:
+    """Where to write, which channel (None: every one), an export to import first, and
+    whether to collect the live sources in scope first (never when importing)."""
+
     out: Path = Path("kb")
     channel: str | None = None
     import_path: Path | None = None
     comments_path: Path | None = None
-
-
-@dataclass(frozen=True)
-class Stages:
-    """What the stages work with: the processing provider, the embedder, topic settings,
-    the model card writer (None: offline cards), how many messages to process at once, and
-    the live sources to collect first (None: collect nothing)."""
-
-    provider: Provider
-    embedder: Embedder
-    topics: TopicOptions
-    cards: ModelCardWriter | None = None
-    concurrency: int = CONCURRENCY
-    live: LiveSourceFactory | None = None
+    collect: bool = True
 
 
 @dataclass
@@ -81,7 +67,7 @@ class PipelineReport:
 
 
 async def run_pipeline(
-    db: Database, options: PipelineOptions, stages: Stages, bar: StageBar
+    db: Database, options: PipelineOptions, stages: Stages, progress: OnProgress | None = None
 ) -> PipelineReport:
     """Import (when given a path) or collect the live sources, then process, build topics
     and export one channel (or every channel)."""
@@ -89,34 +75,28 @@ async def run_pipeline(
     if not (options.import_path or options.comments_path or options.channel):
         await _check_not_empty(db)
     imports: list[ImportReport] = []
-    channel = await _import(db, options, bar, imports)
+    channel = await _import(db, options, progress, imports)
     report = PipelineReport(channel=channel, out=str(options.out), imports=imports)
-    if stages.live is not None and options.import_path is None:
-        report.ingest = await _collect(db, channel, stages.live, bar)
-    process = ProcessOptions(channel=channel, concurrency=stages.concurrency)
-    report.process = await process_messages(db, stages.provider, process, bar("Processing"))
-    topics_bar = bar("Building topics")
-    report.topics = await build_topics(
-        db,
-        stages.embedder,
-        stages.topics.model_copy(update={"channel": channel}),
-        lambda _phase, done, total: topics_bar(done, total),
-        stages.cards,
-    )
-    report.export = await export_kb(
-        db, ExportOptions(out=options.out, channel=channel), bar("Exporting")
-    )
+    if options.collect and options.import_path is None:
+        report.ingest = await _collect(db, channel, stages.live, progress)
+    report.process = await stages.process(db, ProcessOptions(channel=channel), progress)
+    topics = stages.topics.model_copy(update={"channel": channel})
+    report.topics = await stages.build_topics(db, topics, progress)
+    export = ExportOptions(out=options.out, channel=channel)
+    report.export = await export_kb(db, export, progress)
     report.duration_seconds = round(time.perf_counter() - started, 3)
     return report
 
 
 async def _import(
-    db: Database, options: PipelineOptions, bar: StageBar, reports: list[ImportReport]
+    db: Database, options: PipelineOptions, progress: OnProgress | None, reports: list[ImportReport]
 ) -> str | None:
     """Import the exports given; the channel the rest of the pipeline works on."""
     channel = options.channel
     if options.import_path is not None:
-        imported = await _import_one(db, ImportOptions(options.import_path, channel=channel), bar)
+        imported = await import_desktop(
+            db, ImportOptions(options.import_path, channel=channel), progress
+        )
         reports.append(imported)
         channel = imported.channel
     elif channel is not None:
@@ -125,13 +105,8 @@ async def _import(
         if channel is None:
             raise InputError("--comments needs the channel: give --import PATH or --channel")
         comments = ImportOptions(options.comments_path, comments_for=channel)
-        reports.append(await _import_one(db, comments, bar))
+        reports.append(await import_desktop(db, comments, progress))
     return channel
-
-
-async def _import_one(db: Database, options: ImportOptions, bar: StageBar) -> ImportReport:
-    advance = bar(f"Importing {options.path.name}")
-    return await import_desktop(db, options, lambda done, total, _messages: advance(done, total))
 
 
 async def _check_not_empty(db: Database) -> None:
@@ -147,7 +122,7 @@ async def _check_not_empty(db: Database) -> None:
 
 
 async def _collect(
-    db: Database, channel: str | None, live: LiveSourceFactory, bar: StageBar
+    db: Database, channel: str | None, live: LiveSourceFactory, progress: OnProgress | None
 ) -> IngestReport | None:
     """Collect what is new in the active live sources in scope (every one, or the
     channel's); None when there is none, so no empty ingest run is recorded."""
@@ -156,12 +131,7 @@ async def _collect(
     keys = tuple(key for key in sources if channel in (None, key))
     if not keys:
         return None
-    advance = bar("Collecting")
-
-    def collected(_channel: str, messages: int) -> None:
-        advance(messages, 0)  # the total is not known ahead
-
-    return await ingest(db, IngestOptions(channels=keys), live, collected)
+    return await ingest(db, IngestOptions(channels=keys), live, progress)
 
 
 def _collectable(source: Source) -> bool:

@@ -1,9 +1,9 @@
-"""Processing: raw messages into ProcessedDocuments through a provider.
+"""Processing: raw messages into ProcessedDocuments through an analyser (offline or a model).
 
 Only messages without a document, or whose text or pipeline version changed since, are
 processed (all of them with ``force``). Per channel, the boilerplate (repeated signatures
 and footers) is learnt once from the channel's posts; a comment is analysed with its
-post's text as context. Messages go through the provider concurrently (bounded by a
+post's text as context. Messages go through the analyser concurrently (bounded by a
 semaphore) and are saved in batches, one transaction per batch, so an interrupted run
 keeps what it saved and a re-run continues. A message that fails is recorded in
 ``processing_failures`` and never stops the run; a later success clears its record.
@@ -17,7 +17,7 @@ import asyncio
 import re
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -25,15 +25,8 @@ import structlog
 
 from tg_parser.clock import utcnow
 from tg_parser.errors import ConfigError, ProviderAuthError, ProviderError
-from tg_parser.llm import (
-    Analysis,
-    CallEstimate,
-    ChannelContext,
-    MessageInput,
-    ModelProvider,
-    Provider,
-)
-from tg_parser.models import ProcessedDocument, document_id
+from tg_parser.llm import Analyser, Analysis, CallEstimate, ChannelContext, MessageInput
+from tg_parser.models import OnProgress, ProcessedDocument, Progress, document_id
 from tg_parser.registry import resolve_channel
 from tg_parser.runs import RunTracker, track_run
 from tg_parser.store import Database, Failure, PendingMessage, Repositories, StoredDocument
@@ -49,9 +42,6 @@ CONCURRENCY = 8
 # why messages are noise, from the reasons the offline rules give ("advertising: erid
 # marker", "greeting", "too short", "media only", "empty") and a model's own words
 NOISE_KINDS = ("advertising", "greeting", "one_liner", "media_only", "empty", "other")
-
-# messages done, messages to do
-Progress = Callable[[int, int], None]
 
 Row = dict[str, Any]
 
@@ -110,7 +100,7 @@ class ProcessReport:
 
 
 async def process_messages(
-    db: Database, provider: Provider, options: ProcessOptions, progress: Progress | None = None
+    db: Database, analyser: Analyser, options: ProcessOptions, progress: OnProgress | None = None
 ) -> ProcessReport:
     """Process the pending messages of one channel (or of all); ``dry_run`` only counts them."""
     started = time.perf_counter()
@@ -127,18 +117,18 @@ async def process_messages(
         in_scope = await repos.messages.count(channel)
     by_channel = _by_channel(pending)
     report = ProcessReport(
-        provider=provider.name,
-        model_id=provider.model_id,
+        provider=analyser.provider,
+        model_id=analyser.model_id,
         dry_run=options.dry_run,
         channels={key: len(ids) for key, ids in by_channel.items()},
         counters={"pending": len(pending), "skipped": in_scope - len(pending)},
         duration_seconds=0.0,
     )
-    if options.dry_run and isinstance(provider, ModelProvider):
-        report.estimate = await _estimate(db, provider, by_channel)
+    if options.dry_run:
+        report.estimate = await _estimate(db, analyser, by_channel)
     if not options.dry_run:
         async with track_run(db, STAGE, options.scope()) as run:
-            worker = _Worker(db, provider, options, run, _Progress(progress, len(pending)))
+            worker = _Worker(db, analyser, options, run, _Counter(progress, len(pending)))
             for channel_id, ids in by_channel.items():
                 await worker.channel(channel_id, ids)
             run.add(skipped=in_scope - run.counters["processed"] - run.counters["failed"])
@@ -150,7 +140,7 @@ async def process_messages(
 
 
 async def _estimate(
-    db: Database, provider: ModelProvider, by_channel: dict[str, list[int]]
+    db: Database, analyser: Analyser, by_channel: dict[str, list[int]]
 ) -> dict[str, int]:
     """Calls and tokens the pending messages would cost: messages that skip the model
     (noise, trivial) and repeats of a text already counted cost nothing."""
@@ -161,7 +151,7 @@ async def _estimate(
             context = await _context(repos, channel_id)
         async for rows, posts in _windows(db, channel_id, ids):
             for row in rows:
-                estimate = provider.estimate(_input(row, context, posts))
+                estimate = analyser.estimate(_input(row, context, posts))
                 if estimate is None:
                     local += 1
                 elif estimate.key in estimates:
@@ -221,26 +211,28 @@ async def _windows(
 
 
 @dataclass
-class _Progress:
-    report: Progress | None
+class _Counter:
+    """Messages done of the run's total, reported as they are saved."""
+
+    report: OnProgress | None
     total: int
     done: int = 0
 
     def advance(self, count: int) -> None:
         self.done += count
         if self.report is not None:
-            self.report(self.done, self.total)
+            self.report(Progress("process", self.done, self.total))
 
 
 @dataclass
 class _Worker:
-    """Runs the provider over a channel's pending messages and saves the results."""
+    """Runs the analyser over a channel's pending messages and saves the results."""
 
     db: Database
-    provider: Provider
+    analyser: Analyser
     options: ProcessOptions
     run: RunTracker
-    progress: _Progress
+    progress: _Counter
     semaphore: asyncio.Semaphore = field(init=False)
     noise_reasons: Counter[str] = field(default_factory=Counter)
 
@@ -281,7 +273,7 @@ class _Worker:
         """Store documents, failures and the model calls made for them in one transaction."""
         stored = [result for result in results if isinstance(result, StoredDocument)]
         failures = [result for result in results if isinstance(result, Failure)]
-        calls = [replace(call, run_id=self.run.id) for call in self.provider.drain_calls()]
+        calls = [replace(call, run_id=self.run.id) for call in self.analyser.drain_calls()]
         async with self.db.transaction() as repos:
             await repos.documents.save(stored)
             await repos.failures.clear(STAGE, [s.document.source_ref for s in stored])
@@ -298,8 +290,8 @@ class _Worker:
         one that every other message would hit too (a bad key, a wrong setting)."""
         async with self.semaphore:
             try:
-                analysis = await self.provider.analyse(item)
-                return _stored(row, analysis, self.provider)
+                analysis = await self.analyser.analyse(item)
+                return _stored(row, analysis, self.analyser)
             except (ProviderAuthError, ConfigError):
                 raise
             except Exception as exc:
@@ -339,7 +331,7 @@ def _input(row: Row, context: ChannelContext, posts: dict[Any, str]) -> MessageI
     )
 
 
-def _stored(row: Row, analysis: Analysis, provider: Provider) -> StoredDocument:
+def _stored(row: Row, analysis: Analysis, analyser: Analyser) -> StoredDocument:
     ref = row["source_ref"]
     document = ProcessedDocument(
         id=document_id(ref),
@@ -352,7 +344,7 @@ def _stored(row: Row, analysis: Analysis, provider: Provider) -> StoredDocument:
         topics=analysis.topics or None,
         entities=analysis.entities or None,
         language=analysis.language or None,
-        metadata=_metadata(row, analysis, provider),
+        metadata=_metadata(row, analysis, analyser),
     )
     return StoredDocument(
         document=document,
@@ -362,14 +354,14 @@ def _stored(row: Row, analysis: Analysis, provider: Provider) -> StoredDocument:
     )
 
 
-def _metadata(row: Row, analysis: Analysis, provider: Provider) -> dict[str, Any]:
+def _metadata(row: Row, analysis: Analysis, analyser: Analyser) -> dict[str, Any]:
     metadata = {
         "pipeline_version": PIPELINE_VERSION,
-        "provider": provider.name,
-        "model_id": provider.model_id,
-        "prompt_name": provider.prompt_name,
-        "prompt_id": provider.prompt_id,
-        "parameters": provider.parameters,
+        "provider": analyser.provider,
+        "model_id": analyser.model_id,
+        "prompt_name": analyser.prompt_name,
+        "prompt_id": analyser.prompt_id,
+        "parameters": analyser.parameters,
         "message_type": row["message_type"],
         "message_date": row["date"].isoformat(),
         "noise": analysis.noise,

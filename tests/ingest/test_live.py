@@ -19,7 +19,7 @@ from tg_parser.errors import (
     SourceUnavailableError,
 )
 from tg_parser.ingest.live import IngestOptions, IngestReport, ingest
-from tg_parser.models import Source
+from tg_parser.models import OnProgress, Progress, Source
 from tg_parser.sources.telegram import TelegramSource, telethon_error
 from tg_parser.store.database import Database
 from tg_parser.testing import FakeChannel, FakeLiveSources, FakeTelegramClient
@@ -38,10 +38,13 @@ async def source(db: Database, channel: str = "alpha") -> Source:
 
 
 async def run(
-    db: Database, fakes: dict[str, FakeChannel] | FakeChannel, options: IngestOptions = ALL
+    db: Database,
+    fakes: dict[str, FakeChannel] | FakeChannel,
+    options: IngestOptions = ALL,
+    progress: OnProgress | None = None,
 ) -> IngestReport:
     """Ingest with one fake per channel (or the same fake for every channel)."""
-    return await ingest(db, options, lambda via: FakeLiveSources(fakes))
+    return await ingest(db, options, lambda via: FakeLiveSources(fakes), progress)
 
 
 async def attempts(db: Database, channel: str = "alpha") -> list[dict]:
@@ -74,6 +77,15 @@ async def test_collects_posts_and_comments_with_cursors(db: Database) -> None:
         35,
         report.run_id,
     )
+
+
+async def test_progress_counts_the_messages_of_each_channel(db: Database) -> None:
+    await add(db, "alpha", "beta")
+    seen: list[Progress] = []
+    fakes = {"alpha": FakeChannel(25, batch_size=10), "beta": FakeChannel(5)}
+    await run(db, fakes, progress=seen.append)
+    assert {p.stage for p in seen} == {"ingest"}
+    assert {p.subject: p.done for p in seen} == {"alpha": 25, "beta": 5}
 
 
 async def test_a_second_run_collects_only_what_is_new(db: Database) -> None:

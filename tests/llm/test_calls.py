@@ -23,7 +23,7 @@ from tg_parser.llm.client import Completion, CompletionRequest, Usage
 from tg_parser.llm.limiter import AdaptiveLimiter, RateCaps
 from tg_parser.llm.pricing import PriceTable
 from tg_parser.llm.prompts import load_prompt
-from tg_parser.llm.providers import OFFLINE_NOTICE, choose_provider, provider_name
+from tg_parser.llm.providers import OFFLINE_NOTICE, choose_analyser, provider_name
 
 REQUEST = CompletionRequest("be brief", "<message>hi</message>", "s", {"type": "object"}, 100)
 PROMPT = load_prompt("message-analysis")
@@ -149,8 +149,8 @@ def test_prompts_are_versioned_files_with_a_content_id() -> None:
 
 def test_auto_takes_the_first_provider_with_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
     assert provider_name(Settings()) == "offline"
-    assert choose_provider(Settings()).notice == OFFLINE_NOTICE
-    assert choose_provider(Settings(llm_provider="offline")).notice is None
+    assert choose_analyser(Settings()).notice == OFFLINE_NOTICE
+    assert choose_analyser(Settings(llm_provider="offline")).notice is None
     monkeypatch.setenv("GEMINI_API_KEY", "g")
     assert provider_name(Settings()) == "gemini"
     monkeypatch.setenv("ANTHROPIC_API_KEY", "a")
@@ -162,7 +162,7 @@ def test_auto_takes_the_first_provider_with_a_key(monkeypatch: pytest.MonkeyPatc
 
 def test_a_chosen_provider_without_its_key_is_one_clear_error() -> None:
     with pytest.raises(ProviderAuthError, match="OPENAI_API_KEY"):
-        choose_provider(Settings(llm_provider="openai"))
+        choose_analyser(Settings(llm_provider="openai"))
 
 
 async def test_batcher_sends_full_batches_then_the_rest_after_the_wait() -> None:

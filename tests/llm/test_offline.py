@@ -1,4 +1,4 @@
-"""The offline provider: the Provider protocol, its recorded identity, and analyses of
+"""The offline analyser: the Analyser protocol, its recorded identity, and analyses of
 real posts and comments (deterministic, comments never copy their post)."""
 
 # ruff: noqa: RUF001  (Russian text is the data here)
@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import pytest
 
 from sample_posts import SAMPLE, read_posts, sample_text
-from tg_parser.llm.base import Analysis, ChannelContext, MessageInput, Provider
-from tg_parser.llm.offline import OfflineProvider
+from tg_parser.llm.base import Analyser, Analysis, ChannelContext, MessageInput
+from tg_parser.llm.offline import OfflineAnalyser
 from tg_parser.models import ProcessedDocument, document_id, source_ref
 from tg_parser.text.clean import learn_boilerplate
 
@@ -33,21 +33,21 @@ def _item(text: str, *, comment: bool = False, post_text: str | None = None, **k
     )
 
 
-def test_is_a_provider_with_a_recorded_identity() -> None:
-    provider: Provider = OfflineProvider()
-    assert (provider.name, provider.model_id, provider.prompt_name) == (
+def test_is_an_analyser_with_a_recorded_identity() -> None:
+    analyser: Analyser = OfflineAnalyser()
+    assert (analyser.provider, analyser.model_id, analyser.prompt_name) == (
         "offline",
         "offline-extractive",
         "offline-analysis",
     )
-    assert re.fullmatch(r"sha256:[0-9a-f]{64}", provider.prompt_id)
-    assert provider.parameters["summary_budget"] == 300
-    assert OfflineProvider().prompt_id == provider.prompt_id
-    assert OfflineProvider(summary_budget=200).prompt_id != provider.prompt_id
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", analyser.prompt_id)
+    assert analyser.parameters["summary_budget"] == 300
+    assert OfflineAnalyser().prompt_id == analyser.prompt_id
+    assert OfflineAnalyser(summary_budget=200).prompt_id != analyser.prompt_id
 
 
 async def test_analyses_a_real_post() -> None:
-    analysis = await OfflineProvider().analyse(_item(sample_text(5)))
+    analysis = await OfflineAnalyser().analyse(_item(sample_text(5)))
     assert analysis.language == "ru"
     assert analysis.noise is False and analysis.noise_reason is None
     assert analysis.topics[:2] == ["postgresql", "tuning"]
@@ -60,26 +60,26 @@ async def test_channel_boilerplate_is_removed() -> None:
     footer = "Подписывайтесь: @technotes"
     texts = [f"{sample_text(i)}\n\n{footer}" for i in range(4, 14)]
     channel = ChannelContext("technotes", boilerplate=learn_boilerplate(texts))
-    analysis = await OfflineProvider().analyse(_item(texts[0], channel=channel))
+    analysis = await OfflineAnalyser().analyse(_item(texts[0], channel=channel))
     assert footer not in analysis.text_clean
     assert "@technotes" not in [e.value for e in analysis.entities]
 
 
 async def test_advertising_is_noise_with_a_reason() -> None:
     ad = next(p for p in read_posts(SAMPLE) if p.id == 15)
-    analysis = await OfflineProvider().analyse(_item(ad.text, raw_payload=ad.payload))
+    analysis = await OfflineAnalyser().analyse(_item(ad.text, raw_payload=ad.payload))
     assert (analysis.noise, analysis.noise_reason) == (True, "advertising: erid marker")
 
 
 async def test_media_only_post() -> None:
     payload = {"media": {"type": "photo"}}
-    analysis = await OfflineProvider().analyse(_item("", raw_payload=payload))
+    analysis = await OfflineAnalyser().analyse(_item("", raw_payload=payload))
     assert analysis == Analysis(text_clean="", noise=True, noise_reason="media only")
 
 
 async def test_short_comment_takes_its_language_from_the_post_but_not_its_text() -> None:
     post = sample_text(10)
-    analysis = await OfflineProvider().analyse(_item("ок", comment=True, post_text=post))
+    analysis = await OfflineAnalyser().analyse(_item("ок", comment=True, post_text=post))
     assert analysis.language == "ru"
     assert analysis.text_clean == "ок"
     assert analysis.topics == [] and analysis.entities == [] and analysis.summary is None
@@ -87,36 +87,36 @@ async def test_short_comment_takes_its_language_from_the_post_but_not_its_text()
 
 async def test_comment_in_its_own_language_keeps_it() -> None:
     text = "Thanks, this fixed our autovacuum problem on a 200 GB table!"
-    analysis = await OfflineProvider().analyse(_item(text, comment=True, post_text=sample_text(16)))
+    analysis = await OfflineAnalyser().analyse(_item(text, comment=True, post_text=sample_text(16)))
     assert analysis.language == "en"
     assert analysis.noise is False  # a short but real comment (comments need 4 words)
 
 
 async def test_emoji_comment_has_no_language() -> None:
-    analysis = await OfflineProvider().analyse(_item("👍", comment=True, post_text=sample_text(10)))
+    analysis = await OfflineAnalyser().analyse(_item("👍", comment=True, post_text=sample_text(10)))
     assert analysis.language is None and analysis.noise is True
 
 
 @pytest.mark.parametrize("post_id", [4, 7, 15, 17])
 async def test_deterministic(post_id: int) -> None:
     text = sample_text(post_id)
-    first = await OfflineProvider().analyse(_item(text))
-    second = await OfflineProvider().analyse(_item(text))
+    first = await OfflineAnalyser().analyse(_item(text))
+    second = await OfflineAnalyser().analyse(_item(text))
     assert first == second
 
 
 async def test_every_sample_message_makes_a_valid_document() -> None:
-    provider = OfflineProvider()
+    analyser = OfflineAnalyser()
     for post in read_posts(SAMPLE):
         ref = source_ref("technotes", "post", post.id)
-        analysis = await provider.analyse(_item(post.text, raw_payload=post.payload))
+        analysis = await analyser.analyse(_item(post.text, raw_payload=post.payload))
         document = ProcessedDocument(
             id=document_id(ref),
             source_ref=ref,
             source_message_id=str(post.id),
             channel_id="technotes",
             processed_at=DATE,
-            metadata={"prompt_id": provider.prompt_id, "pipeline_version": "processing:v1.0.0"},
+            metadata={"prompt_id": analyser.prompt_id, "pipeline_version": "processing:v1.0.0"},
             **analysis.model_dump(exclude={"noise", "noise_reason", "metadata"}),
         )
         assert ProcessedDocument.model_validate_json(document.model_dump_json(exclude_none=True))

@@ -19,7 +19,7 @@ from tg_parser.config import Settings
 from tg_parser.ingest.desktop import ImportOptions, import_desktop
 from tg_parser.llm.analysis_wire import render_input
 from tg_parser.llm.base import Analysis, ChannelContext, MessageInput
-from tg_parser.llm.providers import ProviderRequest, choose_provider
+from tg_parser.llm.providers import ModelRequest, choose_analyser
 from tg_parser.process import ProcessOptions, process_messages
 from tg_parser.store.database import Database
 from tg_parser.store.tables import llm_calls, processed_documents, processing_failures
@@ -61,9 +61,9 @@ async def _import(db: Database) -> None:
 
 
 async def _process(db: Database, **options: Any) -> Any:
-    choice = choose_provider(Settings(), ProviderRequest())
+    choice = choose_analyser(Settings(), ModelRequest())
     try:
-        return await process_messages(db, choice.provider, ProcessOptions(**options))
+        return await process_messages(db, choice.analyser, ProcessOptions(**options))
     finally:
         await choice.aclose()
 
@@ -282,9 +282,9 @@ async def test_no_skip_sends_trivial_messages_to_the_model(
     db: Database, model_env: FakeModelServer
 ) -> None:
     await _import(db)
-    choice = choose_provider(Settings(), ProviderRequest(skip_trivial=False))
+    choice = choose_analyser(Settings(), ModelRequest(skip_trivial=False))
     try:
-        report = await process_messages(db, choice.provider, ProcessOptions())
+        report = await process_messages(db, choice.analyser, ProcessOptions())
     finally:
         await choice.aclose()
     documents = await _documents(db)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tg_parser.contracts import validate
-from tg_parser.llm.offline import OfflineProvider
+from tg_parser.llm.offline import OfflineAnalyser
 from tg_parser.process import ProcessOptions, process_messages
 from tg_parser.runs import list_runs
 from tg_parser.store.database import Database
@@ -85,7 +85,7 @@ async def test_new_messages_keep_existing_topic_ids(db: Database, embedder: Word
     await load_sample(db, limit=120)
     await build_topics(db, embedder, TopicOptions())
     before = {t.card.id: t for t in await list_topics(db)}
-    await process_messages(db, OfflineProvider(), ProcessOptions())
+    await process_messages(db, OfflineAnalyser(), ProcessOptions())
     report = await build_topics(db, embedder, TopicOptions())
     after = {t.card.id: t for t in await list_topics(db)}
     assert set(before) <= set(after)

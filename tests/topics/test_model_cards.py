@@ -20,9 +20,9 @@ from tg_parser.config import Settings
 from tg_parser.contracts import validate
 from tg_parser.errors import ProviderAuthError
 from tg_parser.ingest.desktop import ImportOptions, import_desktop
-from tg_parser.llm.offline import OfflineProvider
+from tg_parser.llm.offline import OfflineAnalyser
 from tg_parser.llm.prompts import load_prompt
-from tg_parser.llm.providers import ProviderRequest, choose_provider
+from tg_parser.llm.providers import ModelRequest, choose_analyser
 from tg_parser.models import topic_id
 from tg_parser.process import ProcessOptions, process_messages
 from tg_parser.runs import list_runs
@@ -164,7 +164,7 @@ async def answered_calls(db: Database, run_id: str) -> int:
 async def build(db: Database, *, concurrency: int | None = None) -> TopicsReport:
     """A topics build with the configured provider writing the cards."""
     settings = Settings()
-    choice = choose_provider(settings, ProviderRequest(concurrency=concurrency))
+    choice = choose_analyser(settings, ModelRequest(concurrency=concurrency))
     try:
         cards = ModelCardWriter.of(choice, settings)
         return await build_topics(db, WordEmbedder(), TopicOptions(), cards=cards)
@@ -177,7 +177,7 @@ async def channel(db: Database, tmp_path: Path) -> Path:
     """The Brew Notes channel, imported and processed offline; its export's path."""
     path = write_export(tmp_path / "result.json", [*COFFEE, *POSTGRES, HIKING])
     await import_desktop(db, ImportOptions(path=path, channel="@brewnotes"))
-    await process_messages(db, OfflineProvider(), ProcessOptions())
+    await process_messages(db, OfflineAnalyser(), ProcessOptions())
     return path
 
 
@@ -273,7 +273,7 @@ async def test_a_second_build_calls_nothing_and_new_messages_join_without_calls(
 
         write_export(channel, [*COFFEE, *POSTGRES, HIKING, MORE_COFFEE])
         await import_desktop(db, ImportOptions(path=channel, channel="@brewnotes"))
-        await process_messages(db, OfflineProvider(), ProcessOptions())
+        await process_messages(db, OfflineAnalyser(), ProcessOptions())
         report = await build(db)
     assert len(server.calls) == TOPICS
     assert report.counters["cards_reused"] == report.counters["topics_total"] == TOPICS

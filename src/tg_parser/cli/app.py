@@ -1,4 +1,8 @@
-"""The `tg-parser` command: the root Typer app and the one place errors become exit codes."""
+"""The `tg-parser` command: the root Typer app and the one place errors become exit codes.
+
+Loading it imports the command modules only (Typer, Rich and their options), never the
+store, the services or the model SDKs: `--help`, `--version` and shell completion answer
+at once; settings are read when a command first needs them."""
 
 from __future__ import annotations
 
@@ -23,9 +27,7 @@ from tg_parser.cli import (
     usage,
 )
 from tg_parser.cli.common import State, err_console
-from tg_parser.config import load_settings
 from tg_parser.errors import TgParserError
-from tg_parser.log import configure_logging
 
 
 class RootGroup(TyperGroup):
@@ -51,6 +53,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(db.app, name="db")
 app.add_typer(sources.app, name="sources")
@@ -70,16 +73,25 @@ app.command("usage")(usage.usage)
 _debug = False
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        typer.echo(f"tg-parser {version('tg-parser')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+    show_version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_print_version, help="Print the version."
+    ),
 ) -> None:
     global _debug
     _debug = debug
-    settings = load_settings()
-    configure_logging(settings)
-    ctx.obj = State(settings=settings)
+    ctx.obj = State()
 
 
 def main() -> None:

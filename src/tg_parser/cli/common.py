@@ -1,20 +1,24 @@
-"""What every command shares: settings, the database, output helpers."""
+"""What every command shares: settings, the database, output helpers.
+
+Command modules import only Typer, Rich and this at load time; the settings, the store and
+the services are imported where they are used, so `--help` and shell completion answer at
+once (a test keeps SQLAlchemy, Alembic, the model SDKs, Telethon and numpy out of it).
+"""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from tg_parser.config import Settings
-from tg_parser.store import Database
+if TYPE_CHECKING:
+    from tg_parser.config import Settings
+    from tg_parser.store import Database
 
 T = TypeVar("T")
 
@@ -26,7 +30,20 @@ JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON.")
 
 @dataclass
 class State:
-    settings: Settings
+    """What the root command hands its commands: the settings, read (and logging
+    configured) when a command first needs them, never for `--help` or completion."""
+
+    loaded: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self.loaded is None:
+            from tg_parser.config import load_settings
+            from tg_parser.log import configure_logging
+
+            self.loaded = load_settings()
+            configure_logging(self.loaded)
+        return self.loaded
 
 
 def settings_of(ctx: typer.Context) -> Settings:
@@ -35,6 +52,8 @@ def settings_of(ctx: typer.Context) -> Settings:
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
+    import asyncio
+
     return asyncio.run(coro)
 
 
@@ -55,10 +74,17 @@ CONCURRENCY_OPTION = typer.Option(
 )
 
 
+def announce(notice: str | None) -> None:
+    """Tell the user (on stderr) about a choice made for them, e.g. processing offline."""
+    if notice:
+        err_console.print(notice, soft_wrap=True)
+
+
 def with_database(
     ctx: typer.Context, work: Callable[[Database], Awaitable[T]], *, check_schema: bool = True
 ) -> T:
     """Open the database, run ``work`` on it, close it; all in one event loop."""
+    from tg_parser.store import Database
 
     async def _main() -> T:
         db = await Database.open(settings_of(ctx), check_schema=check_schema)
@@ -75,6 +101,8 @@ def print_json(data: Any) -> None:
 
 
 def print_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str = "") -> None:
+    from rich.table import Table
+
     table = Table(title=title or None)
     for index, column in enumerate(columns):
         table.add_column(column, no_wrap=index == 0)  # the first column is the identifier

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from tg_parser.cli.common import JSON_OPTION, console, print_json, with_database
-from tg_parser.store import Database, migrate
+
+if TYPE_CHECKING:
+    from tg_parser.store import Database
 
 app = typer.Typer(help="Manage the database schema (Alembic migrations).", no_args_is_help=True)
 
 
 def init(ctx: typer.Context) -> None:
     """Create the database (or bring it up to date) and say where it is."""
+    from tg_parser.store import migrate
 
     async def work(db: Database) -> str:
         await db.upgrade()
@@ -54,6 +59,7 @@ def downgrade(
 @app.command()
 def current(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Show the schema revision of the database and the newest one this version knows."""
+    from tg_parser.store import migrate
 
     async def work(db: Database) -> dict[str, str | None]:
         return {
@@ -71,6 +77,8 @@ def current(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
 
 def _state(current: str | None, head: str | None) -> str:
+    from tg_parser.store import migrate
+
     if current == head:
         return "up to date"
     if current is not None and current not in migrate.known_revisions():

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from typing import TYPE_CHECKING, Literal
 
 import typer
 
 from tg_parser.cli.common import JSON_OPTION, console, print_json, with_database
-from tg_parser.cli.progress import StageProgress
 from tg_parser.errors import InputError
-from tg_parser.export import (
-    ExportFormat,
-    ExportOptions,
-    ExportReport,
-    export_kb,
-    output_directory,
-)
+
+if TYPE_CHECKING:
+    from tg_parser.export import ExportReport
 
 OUT_OPTION = typer.Option(..., "--out", help="Directory to write the files into.")
 CHANNEL_OPTION = typer.Option(None, "--channel", help="Export one channel only.")
@@ -45,13 +41,16 @@ def export(
     topic_id: str | None = TOPIC_OPTION,
     date_from: str | None = FROM_OPTION,
     date_to: str | None = TO_OPTION,
-    file_format: ExportFormat = FORMAT_OPTION,
+    file_format: Literal["ndjson", "json"] = FORMAT_OPTION,
     include_supporting: bool = SUPPORTING_OPTION,
     include_noise: bool = NOISE_OPTION,
     pretty: bool = PRETTY_OPTION,
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Write the knowledge base: entries, topics, one file per topic and a manifest."""
+    from tg_parser.cli.progress import ProgressDisplay
+    from tg_parser.export import ExportOptions, export_kb, output_directory
+
     options = ExportOptions(
         out=output_directory(out),
         channel=channel,
@@ -63,9 +62,8 @@ def export(
         include_noise=include_noise,
         pretty=pretty,
     )
-    with StageProgress() as progress:
-        advance = progress.stage("Exporting")
-        report = with_database(ctx, lambda db: export_kb(db, options, advance))
+    with ProgressDisplay() as display:
+        report = with_database(ctx, lambda db: export_kb(db, options, display))
     if json_output:
         print_json(report.to_json_dict())
     else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from tg_parser.cli.common import JSON_OPTION, print_json, print_table, with_database
-from tg_parser.failures import list_failures
 
 app = typer.Typer(help="Show messages a stage could not handle.", no_args_is_help=True)
 
@@ -18,6 +17,8 @@ def list_(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List current failures, most recent first (a later success removes one)."""
+    from tg_parser.failures import list_failures
+
     failures = with_database(ctx, lambda db: list_failures(db, channel=channel, stage=stage))
     if as_json:
         print_json([failure.to_json_dict() for failure in failures])

@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from tg_parser.cli.common import (
     JSON_OPTION,
@@ -21,8 +15,9 @@ from tg_parser.cli.common import (
     print_table,
     with_database,
 )
-from tg_parser.ingest import desktop as importer
-from tg_parser.sources import list_chats
+
+if TYPE_CHECKING:
+    from tg_parser.ingest import ImportReport
 
 PATH_ARGUMENT = typer.Argument(
     ..., help="result.json, the export's folder, or a full-account export."
@@ -58,47 +53,24 @@ def import_desktop(
     if list_only:
         _print_chats(path, json_output)
         return
-    options = importer.ImportOptions(
+    from tg_parser.cli.progress import ProgressDisplay
+    from tg_parser.ingest import ImportOptions
+    from tg_parser.ingest import import_desktop as import_export
+
+    options = ImportOptions(
         path=path, chat=chat, channel=channel, comments_for=comments_for, timezone=timezone
     )
-    with _ProgressBar() as bar:
-        report = with_database(ctx, lambda db: importer.import_desktop(db, options, bar.update))
+    with ProgressDisplay() as display:
+        report = with_database(ctx, lambda db: import_export(db, options, display))
     if json_output:
         print_json(report.to_json_dict())
     else:
         _print_summary(report)
 
 
-class _ProgressBar:
-    """Bytes of the file read (percent), messages read and their rate, on stderr."""
-
-    def __init__(self) -> None:
-        self.progress = Progress(
-            TextColumn("Importing"),
-            BarColumn(),
-            TaskProgressColumn(),
-            TextColumn("{task.fields[messages]:,} messages, {task.fields[rate]:,.0f} msgs/s"),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-            disable=not err_console.is_terminal,
-        )
-        self.task = self.progress.add_task("import", total=None, messages=0, rate=0.0)
-
-    def __enter__(self) -> _ProgressBar:
-        self.progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
-
-    def update(self, done: int, total: int, messages: int) -> None:
-        elapsed = self.progress.tasks[0].elapsed or 0.0
-        rate = messages / elapsed if elapsed > 0 else 0.0
-        self.progress.update(self.task, completed=done, total=total, messages=messages, rate=rate)
-
-
 def _print_chats(path: Path, json_output: bool) -> None:
+    from tg_parser.sources import list_chats
+
     chats = list_chats(path)
     if json_output:
         print_json([chat.to_json_dict() for chat in chats])
@@ -106,7 +78,7 @@ def _print_chats(path: Path, json_output: bool) -> None:
     print_table(["id", "name", "type"], [(c.id, c.name, c.type) for c in chats], title="Chats")
 
 
-def _print_summary(report: importer.ImportReport) -> None:
+def _print_summary(report: ImportReport) -> None:
     counts = report.counters
     name = report.chat.get("name", report.chat["id"])
     kind = "comments" if report.message_type == "comment" else "messages"

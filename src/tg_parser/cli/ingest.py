@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from tg_parser.cli.common import (
     JSON_OPTION,
     console,
-    err_console,
     print_json,
     settings_of,
     with_database,
 )
 from tg_parser.errors import SourceError
-from tg_parser.ingest import SourceReport
-from tg_parser.ingest import live as service
-from tg_parser.registry import parse_when
+
+if TYPE_CHECKING:
+    from tg_parser.ingest import IngestReport, SourceReport
 
 SOURCE_OPTION = typer.Option(
     None, "--source", help="Channel to collect (repeatable); an `error` source is retried."
@@ -41,6 +41,10 @@ def ingest(
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Collect what is new in live channels (web preview or Telegram), resumably."""
+    from tg_parser.cli.progress import ProgressDisplay
+    from tg_parser.ingest import live as service
+    from tg_parser.registry import parse_when
+
     options = service.IngestOptions(
         channels=tuple(source or ()),
         all=all_sources,
@@ -49,8 +53,8 @@ def ingest(
         limit=limit,
     )
     live = service.live_sources(settings_of(ctx))
-    with _ProgressBar() as bar:
-        report = with_database(ctx, lambda db: service.ingest(db, options, live, bar.update))
+    with ProgressDisplay() as display:
+        report = with_database(ctx, lambda db: service.ingest(db, options, live, display))
     if json_output:
         print_json(report.to_json_dict())
     else:
@@ -63,35 +67,7 @@ def ingest(
         )
 
 
-class _ProgressBar:
-    """The channel being collected, messages collected and their rate, on stderr."""
-
-    def __init__(self) -> None:
-        self.progress = Progress(
-            SpinnerColumn(),
-            TextColumn("Collecting {task.fields[channel]}"),
-            TextColumn("{task.fields[messages]:,} messages, {task.fields[rate]:,.0f} msgs/s"),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-            disable=not err_console.is_terminal,
-        )
-        self.task = self.progress.add_task("ingest", total=None, channel="", messages=0, rate=0.0)
-
-    def __enter__(self) -> _ProgressBar:
-        self.progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
-
-    def update(self, channel: str, messages: int) -> None:
-        elapsed = self.progress.tasks[0].elapsed or 0.0
-        rate = messages / elapsed if elapsed > 0 else 0.0
-        self.progress.update(self.task, channel=channel, messages=messages, rate=rate)
-
-
-def _print_summary(report: service.IngestReport) -> None:
+def _print_summary(report: IngestReport) -> None:
     if not report.sources:
         console.print("No sources to collect: add one with `tg-parser sources add @channel`.")
         return

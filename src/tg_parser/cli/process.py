@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from tg_parser.cli.common import (
@@ -9,6 +11,7 @@ from tg_parser.cli.common import (
     JSON_OPTION,
     MODEL_OPTION,
     PROVIDER_OPTION,
+    announce,
     console,
     err_console,
     print_json,
@@ -16,11 +19,11 @@ from tg_parser.cli.common import (
     settings_of,
     with_database,
 )
-from tg_parser.cli.progress import StageProgress
 from tg_parser.errors import InputError
-from tg_parser.llm import PriceTable, ProviderRequest, choose_provider
-from tg_parser.process import ProcessOptions, ProcessReport, process_messages
-from tg_parser.store import Database
+
+if TYPE_CHECKING:
+    from tg_parser.process import ProcessReport
+    from tg_parser.store import Database
 
 CHANNEL_OPTION = typer.Option(
     None, "--channel", help="Process only this channel (@name, t.me link or -100… id)."
@@ -63,36 +66,23 @@ def process(
     """Turn new and changed messages into documents (clean text, summary, topics, noise)."""
     if channel and all_channels:
         raise InputError("give --channel CHANNEL or --all, not both")
-    settings = settings_of(ctx)
-    request = ProviderRequest(provider, model, concurrency, skip_trivial=not no_skip)
-    choice = choose_provider(settings, request)
-    if choice.notice:
-        err_console.print(choice.notice, soft_wrap=True)
+    from tg_parser.cli.progress import ProgressDisplay
+    from tg_parser.llm import ModelRequest
+    from tg_parser.process import ProcessOptions
+    from tg_parser.wiring import wired_stages
+
+    request = ModelRequest(provider, model, concurrency, skip_trivial=not no_skip)
     options = ProcessOptions(
-        channel=channel,
-        force=force,
-        limit=limit,
-        dry_run=dry_run,
-        retry_failed=retry_failed,
-        concurrency=choice.concurrency,
+        channel=channel, force=force, limit=limit, dry_run=dry_run, retry_failed=retry_failed
     )
 
     async def work(db: Database) -> ProcessReport:
-        try:
-            return await process_messages(db, choice.provider, options, advance)
-        finally:
-            await choice.aclose()
+        async with wired_stages(settings_of(ctx), request) as stages:
+            announce(stages.notice)
+            return await stages.process(db, options, display)
 
-    with StageProgress() as progress:
-        advance = progress.stage("Processing")
+    with ProgressDisplay() as display:
         report = with_database(ctx, work)
-    if report.estimate is not None:
-        prices = PriceTable.load(settings.llm_prices_file)
-        tokens = report.estimate
-        cost = prices.cost(
-            report.provider, report.model_id, tokens["input_tokens"], tokens["output_tokens"]
-        )
-        report.estimate["cost_usd"] = cost
     if json_output:
         print_json(report.to_json_dict())
     elif dry_run:
@@ -110,8 +100,10 @@ def _print_plan(report: ProcessReport) -> None:
     )
     if report.channels:
         print_table(["channel", "to process"], sorted(report.channels.items()))
-    if report.estimate is not None:
-        e = report.estimate
+    e = report.estimate
+    if e is not None and not e["model_calls"]:
+        console.print("No model calls: every message to process is analysed locally")
+    elif e is not None:
         cost = "no price known" if e["cost_usd"] is None else f"${e['cost_usd']:,.4f}"
         console.print(
             f"{report.model_id}: {e['model_calls']} calls, ~{e['input_tokens']:,} input and "

@@ -1,13 +1,13 @@
-"""One progress display for long work: a bar per stage, on stderr, only on a terminal."""
+"""The one progress display of the CLI: a bar per stage (and per file or channel), on
+stderr, only on a terminal. Every service reports the same ``Progress``; this turns it
+into a labelled bar — done of total in the stage's unit, its rate and the time left."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
-    Progress,
     ProgressColumn,
     Task,
     TaskID,
@@ -15,22 +15,34 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.progress import Progress as Bars
 from rich.text import Text
 
 from tg_parser.cli.common import err_console
 
-# done, total (0: not known yet)
-Advance = Callable[[int, int], None]
+if TYPE_CHECKING:
+    from tg_parser.models import Progress
+
+LABELS = {
+    "import": "Importing",
+    "ingest": "Collecting",
+    "process": "Processing",
+    "embedding": "Embedding",
+    "cards": "Writing cards",
+    "topics": "Building topics",
+    "export": "Exporting",
+}
+MB = 1_000_000
 
 
-class StageProgress:
-    """``with StageProgress() as progress: work(progress.stage("Exporting"))``."""
+class ProgressDisplay:
+    """``with ProgressDisplay() as display: service(db, options, display)``."""
 
     def __init__(self) -> None:
-        self.progress = Progress(
-            TextColumn("{task.description:<16}"),
+        self.bars = Bars(
+            TextColumn("{task.description:<28}"),
             BarColumn(),
-            MofNCompleteColumn(),
+            TextColumn("{task.fields[amount]}"),
             RateColumn(),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
@@ -38,36 +50,45 @@ class StageProgress:
             transient=True,
             disable=not err_console.is_terminal,
         )
+        self.tasks: dict[tuple[str, str], TaskID] = {}
 
-    def __enter__(self) -> StageProgress:
-        self.progress.start()
+    def __enter__(self) -> ProgressDisplay:
+        self.bars.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
+        self.bars.stop()
 
-    def stage(self, description: str) -> Advance:
-        """A new bar; the returned callback moves it (``done`` of ``total``)."""
-        task = self.progress.add_task(description, total=None)
-        return lambda done, total: self._update(task, done, total)
+    def __call__(self, progress: Progress) -> None:
+        """Move the stage's bar (a new one for a stage or subject not seen yet)."""
+        task = self._task(progress)
+        total = progress.total or None
+        self.bars.update(task, completed=progress.done, total=total, amount=amount(progress))
 
-    def phases(self) -> Callable[[str, int, int], None]:
-        """A callback for work in named phases (``phase, done, total``): a bar per phase."""
-        bars: dict[str, Advance] = {}
+    def _task(self, progress: Progress) -> TaskID:
+        key = (progress.stage, progress.subject)
+        if key not in self.tasks:
+            label = " ".join(filter(None, (LABELS.get(progress.stage), progress.subject)))
+            self.tasks[key] = self.bars.add_task(label, total=None, amount="", unit=progress.unit)
+        return self.tasks[key]
 
-        def advance(phase: str, done: int, total: int) -> None:
-            if phase not in bars:
-                bars[phase] = self.stage(phase.capitalize())
-            bars[phase](done, total)
 
-        return advance
-
-    def _update(self, task: TaskID, done: int, total: int) -> None:
-        self.progress.update(task, completed=done, total=total or None)
+def amount(progress: Progress) -> str:
+    """How much is done, labelled: "120/500 messages", "3.1/9.8 MB, 4,210 messages"."""
+    if progress.unit == "bytes":
+        read = f"{progress.done / MB:,.1f}/{progress.total / MB:,.1f} MB"
+        return read if progress.messages is None else f"{read}, {progress.messages:,} messages"
+    if not progress.total:
+        return f"{progress.done:,} {progress.unit}"
+    return f"{progress.done:,}/{progress.total:,} {progress.unit}"
 
 
 class RateColumn(ProgressColumn):
-    """Items per second, once rich has measured it."""
+    """Units per second (MB/s for bytes), once rich has measured it."""
 
     def render(self, task: Task) -> Text:
-        return Text(f"{task.speed:,.1f}/s" if task.speed else "")
+        if not task.speed:
+            return Text("")
+        if task.fields["unit"] == "bytes":
+            return Text(f"{task.speed / MB:,.1f} MB/s")
+        return Text(f"{task.speed:,.1f}/s")

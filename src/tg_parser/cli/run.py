@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -11,22 +12,18 @@ from tg_parser.cli.common import (
     JSON_OPTION,
     MODEL_OPTION,
     PROVIDER_OPTION,
+    announce,
     console,
-    err_console,
     print_json,
     settings_of,
     with_database,
 )
 from tg_parser.cli.process import noise_breakdown
-from tg_parser.cli.progress import StageProgress
-from tg_parser.embed import LocalEmbedder
 from tg_parser.errors import InputError, SourceError
-from tg_parser.export import output_directory
-from tg_parser.ingest.live import live_sources
-from tg_parser.llm import ProviderRequest, choose_provider
-from tg_parser.pipeline import PipelineOptions, PipelineReport, Stages, run_pipeline
-from tg_parser.store import Database
-from tg_parser.topics import ModelCardWriter, TopicOptions
+
+if TYPE_CHECKING:
+    from tg_parser.pipeline import PipelineReport
+    from tg_parser.store import Database
 
 CHANNEL_OPTION = typer.Option(
     None, "--channel", help="Work on this channel only (with --import: store it under this key)."
@@ -68,32 +65,27 @@ def run(
         raise InputError("give --channel CHANNEL or --all, not both")
     if all_channels and import_path:
         raise InputError("--import works on one channel: leave out --all")
-    settings = settings_of(ctx)
-    choice = choose_provider(settings, ProviderRequest(provider, model, concurrency))
-    if choice.notice:
-        err_console.print(choice.notice, soft_wrap=True)
-    stages = Stages(
-        provider=choice.provider,
-        embedder=LocalEmbedder(threads=settings.embed_threads),
-        topics=TopicOptions.from_settings(settings),
-        cards=ModelCardWriter.of(choice, settings),
-        concurrency=choice.concurrency,
-        live=None if no_ingest else live_sources(settings),
-    )
+    from tg_parser.cli.progress import ProgressDisplay
+    from tg_parser.export import output_directory
+    from tg_parser.llm import ModelRequest
+    from tg_parser.pipeline import PipelineOptions, run_pipeline
+    from tg_parser.wiring import wired_stages
+
+    request = ModelRequest(provider, model, concurrency)
     options = PipelineOptions(
         out=output_directory(out),
         channel=channel,
         import_path=import_path,
         comments_path=comments_path,
+        collect=not no_ingest,
     )
 
     async def work(db: Database) -> PipelineReport:
-        try:
-            return await run_pipeline(db, options, stages, progress.stage)
-        finally:
-            await choice.aclose()
+        async with wired_stages(settings_of(ctx), request) as stages:
+            announce(stages.notice)
+            return await run_pipeline(db, options, stages, display)
 
-    with StageProgress() as progress:
+    with ProgressDisplay() as display:
         report = with_database(ctx, work)
     if json_output:
         print_json(report.to_json_dict())

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Literal
+
 import typer
 
 from tg_parser.cli.common import JSON_OPTION, print_json, print_table, settings_of, with_database
 from tg_parser.cli.usage import print_usage
-from tg_parser.llm import PriceTable
-from tg_parser.models import Run, RunStatus
-from tg_parser.runs import get_run, list_runs
-from tg_parser.store import Database
-from tg_parser.usage import UsageReport, usage_report
+
+if TYPE_CHECKING:
+    from tg_parser.models import Run
+    from tg_parser.store import Database
+    from tg_parser.usage import UsageReport
 
 app = typer.Typer(help="Show the runs of every stage (import, …).", no_args_is_help=True)
 
+# tg_parser.models.RunStatus, spelt out so that loading the CLI does not load the models
+# (a test checks they agree)
+Status = Literal["running", "succeeded", "failed", "cancelled"]
 STATUS = typer.Option(
     None, "--status", help="Only runs with this status: running, succeeded, failed, cancelled."
 )
@@ -23,11 +28,12 @@ STATUS = typer.Option(
 def list_(
     ctx: typer.Context,
     stage: str | None = typer.Option(None, "--stage", help="Only runs of this stage, e.g. import."),
-    status: RunStatus | None = STATUS,
+    status: Status | None = STATUS,
     limit: int = typer.Option(20, "--limit", min=1, help="How many runs to show, newest first."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List recent runs, newest first."""
+    from tg_parser.runs import list_runs
 
     runs = with_database(ctx, lambda db: list_runs(db, limit=limit, stage=stage, status=status))
     if as_json:
@@ -49,6 +55,10 @@ def show(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show every field of one run, its counters, and its model calls with their cost."""
+    from tg_parser.llm.pricing import PriceTable
+    from tg_parser.runs import get_run
+    from tg_parser.usage import usage_report
+
     prices = PriceTable.load(settings_of(ctx).llm_prices_file)
 
     async def load(db: Database) -> tuple[Run, UsageReport]:

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import textwrap
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.text import Text
 
-from tg_parser.models import Source
-from tg_parser.registry import SourceSummary
+if TYPE_CHECKING:
+    from tg_parser.models import Source
+    from tg_parser.registry import SourceSummary
+
 
 ERROR_INDENT = "    "
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from tg_parser.cli.common import (
@@ -11,12 +13,16 @@ from tg_parser.cli.common import (
     print_table,
     with_database,
 )
-from tg_parser.status import DatabaseStatus, database_status
+
+if TYPE_CHECKING:
+    from tg_parser.status import DatabaseStatus
 
 
 def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Summarise the database: schema, sources, messages, documents, failures, topics,
     model calls and runs."""
+    from tg_parser.status import database_status
+
     summary = with_database(ctx, database_status)
     if as_json:
         print_json(summary.to_json())

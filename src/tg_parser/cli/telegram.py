@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from tg_parser.cli.common import err_console, run, settings_of
-from tg_parser.sources.telegram import ClientFactory, LoginPrompts, login
+
+if TYPE_CHECKING:
+    from tg_parser.sources.telegram import ClientFactory, LoginPrompts
 
 app = typer.Typer(help="The Telegram account the Telethon source reads with.", no_args_is_help=True)
 
@@ -14,6 +18,8 @@ client_factory: ClientFactory | None = None
 
 
 def _prompts() -> LoginPrompts:
+    from tg_parser.sources.telegram import LoginPrompts
+
     return LoginPrompts(
         phone=lambda: typer.prompt("Phone number (international format, e.g. +441234567890)"),
         code=lambda: typer.prompt("Login code Telegram sent you"),
@@ -32,6 +38,8 @@ def login_command(
     ),
 ) -> None:
     """Sign in interactively (phone, login code, 2FA password) and keep the session."""
+    from tg_parser.sources.telegram import login
+
     settings = settings_of(ctx)
     result = run(
         login(settings, _prompts(), print_session=print_session, client_factory=client_factory)

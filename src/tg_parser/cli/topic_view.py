@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import textwrap
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tg_parser.store import StoredTopic
-from tg_parser.topics.catalog import TopicView
+if TYPE_CHECKING:
+    from tg_parser.store import StoredTopic
+    from tg_parser.topics.catalog import TopicView
+
 
 SUPPORTING_SHOWN = 10  # the best-scored ones; `--json` lists every item
 TEXT_LINES = 2

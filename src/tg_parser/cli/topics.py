@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -11,25 +11,17 @@ from tg_parser.cli.common import (
     JSON_OPTION,
     MODEL_OPTION,
     PROVIDER_OPTION,
+    announce,
     console,
-    err_console,
     print_json,
     print_table,
     settings_of,
     with_database,
 )
-from tg_parser.cli.progress import StageProgress
-from tg_parser.embed import LocalEmbedder
-from tg_parser.llm import ProviderRequest, choose_provider
-from tg_parser.store import Database, StoredTopic
-from tg_parser.topics import (
-    ModelCardWriter,
-    TopicOptions,
-    TopicsReport,
-    build_topics,
-    catalog,
-    targets,
-)
+
+if TYPE_CHECKING:
+    from tg_parser.store import Database, StoredTopic
+    from tg_parser.topics import TopicsReport
 
 app = typer.Typer(help="Build and browse the topics of the channels.", no_args_is_help=True)
 target_app = typer.Typer(help="Topics known in advance: add, list, remove.", no_args_is_help=True)
@@ -51,6 +43,11 @@ def build(
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Embed new documents, discover topics, write their cards, refresh target topics."""
+    from tg_parser.cli.progress import ProgressDisplay
+    from tg_parser.llm import ModelRequest
+    from tg_parser.topics import TopicOptions
+    from tg_parser.wiring import wired_stages
+
     settings = settings_of(ctx)
     options = TopicOptions.from_settings(
         settings,
@@ -58,19 +55,13 @@ def build(
         max_topics=max_topics,
         force=force,
     )
-    choice = choose_provider(settings, ProviderRequest(provider, model))
-    if choice.notice and provider is not None:
-        err_console.print(choice.notice, soft_wrap=True)
-    cards = ModelCardWriter.of(choice, settings)
-    embedder = LocalEmbedder(threads=settings.embed_threads)
 
     async def work(db: Database) -> TopicsReport:
-        try:
-            return await build_topics(db, embedder, options, progress.phases(), cards)
-        finally:
-            await choice.aclose()
+        async with wired_stages(settings, ModelRequest(provider, model)) as stages:
+            announce(stages.notice if provider is not None else None)
+            return await stages.build_topics(db, options, display)
 
-    with StageProgress() as progress:
+    with ProgressDisplay() as display:
         report = with_database(ctx, work)
     if json_output:
         print_json(report.to_json_dict())
@@ -83,6 +74,8 @@ def list_(
     ctx: typer.Context, channel: str | None = CHANNEL_OPTION, json_output: bool = JSON_OPTION
 ) -> None:
     """List the current topics, the largest first (bundle items, then anchors)."""
+    from tg_parser.topics import catalog
+
     topics = with_database(ctx, lambda db: catalog.list_topics(db, channel))
     if json_output:
         print_json([_summary_row(t) for t in topics])
@@ -97,6 +90,8 @@ def show(
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Show a topic's card and its messages: texts, dates and Telegram links."""
+    from tg_parser.topics import catalog
+
     view = with_database(ctx, lambda db: catalog.show_topic(db, topic_id))
     if json_output:
         print_json(view.to_json_dict())
@@ -111,6 +106,8 @@ def target_add(
     channel: str | None = typer.Option(None, "--channel", help="Only this channel's messages."),
 ) -> None:
     """Add a target topic (its card appears on the next `topics build`)."""
+    from tg_parser.topics import targets
+
     target = with_database(ctx, lambda db: targets.add_target(db, subject, channel))
     console.print(f"Added target {target.id}: {target.subject} (run `tg-parser topics build`)")
 
@@ -118,6 +115,8 @@ def target_add(
 @target_app.command("list")
 def target_list(ctx: typer.Context, json_output: bool = JSON_OPTION) -> None:
     """List the target topics and the topic that answers each."""
+    from tg_parser.topics import targets
+
     views = with_database(ctx, targets.list_targets)
     rows = [
         {
@@ -148,6 +147,8 @@ def target_remove(
     ),
 ) -> None:
     """Remove a target topic and its card."""
+    from tg_parser.topics import targets
+
     with_database(ctx, lambda db: targets.remove_target(db, target_id))
     console.print(f"Removed target {target_id}")
 

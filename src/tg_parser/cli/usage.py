@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from tg_parser.cli.common import (
@@ -12,9 +14,9 @@ from tg_parser.cli.common import (
     settings_of,
     with_database,
 )
-from tg_parser.llm import PriceTable
-from tg_parser.registry import parse_when
-from tg_parser.usage import UsageReport, usage_report
+
+if TYPE_CHECKING:
+    from tg_parser.usage import UsageReport
 
 SINCE_OPTION = typer.Option(
     None, "--since", help="Only calls from this date or datetime on (ISO, e.g. 2026-11-01)."
@@ -29,6 +31,10 @@ def usage(
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Show model calls, tokens and estimated cost per provider and model."""
+    from tg_parser.llm.pricing import PriceTable
+    from tg_parser.registry import parse_when
+    from tg_parser.usage import usage_report
+
     prices = PriceTable.load(settings_of(ctx).llm_prices_file)
     start = parse_when(since, "--since") if since else None
     report = with_database(ctx, lambda db: usage_report(db, prices, since=start, run_id=run_id))

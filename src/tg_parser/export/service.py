@@ -22,7 +22,7 @@ without text are left out unless asked for. An export is a run (stage ``export``
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from typing import Any
@@ -34,7 +34,7 @@ from tg_parser.export.entries import Catalog, iso, resolved_sources
 from tg_parser.export.files import GENERATOR, MANIFEST, ExportDirectory, json_bytes
 from tg_parser.export.options import ExportOptions
 from tg_parser.export.selection import SelectedTopic, Selection, select
-from tg_parser.models import KnowledgeBaseEntry, TopicBundle, TopicCard
+from tg_parser.models import KnowledgeBaseEntry, OnProgress, Progress, TopicBundle, TopicCard
 from tg_parser.registry import resolve_channel
 from tg_parser.runs import RunTracker, track_run
 from tg_parser.store import Database
@@ -42,9 +42,6 @@ from tg_parser.store import Database
 log = structlog.get_logger(__name__)
 
 EXPORT_VERSION = "2.0.0"  # 2.0.0: topic files use the keys of the TG_parser export
-
-# entries written, entries in all
-Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -68,7 +65,7 @@ class ExportReport:
 
 
 async def export_kb(
-    db: Database, options: ExportOptions, progress: Progress | None = None
+    db: Database, options: ExportOptions, progress: OnProgress | None = None
 ) -> ExportReport:
     """Write the knowledge base (or the part the filters select) into ``options.out``."""
     started = time.perf_counter()
@@ -118,7 +115,7 @@ class _Writer:
         catalog: Catalog,
         selection: Selection,
         options: ExportOptions,
-        progress: Progress | None,
+        progress: OnProgress | None,
     ) -> None:
         self.directory, self.catalog, self.selection = directory, catalog, selection
         self.options, self.progress = options, progress
@@ -150,7 +147,7 @@ class _Writer:
             KnowledgeBaseEntry.model_validate_json(json_bytes(entry))
             yield entry
             if self.progress is not None and (done % 500 == 0 or done == total):
-                self.progress(done, total)
+                self.progress(Progress("export", done, total, unit="entries"))
 
     def _topics_document(self) -> dict[str, Any]:
         cards = [topic.card for topic in self.selection.topics]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
@@ -20,15 +20,13 @@ import structlog
 
 from tg_parser.clock import utcnow
 from tg_parser.errors import RateLimitedError, SourceError
-from tg_parser.models import Source
+from tg_parser.models import OnProgress, Progress, Source
 from tg_parser.runs import RunTracker
 from tg_parser.sources import Batch, LiveSource, Window, prefetch
 from tg_parser.store import Database
 
 log = structlog.get_logger(__name__)
 
-# channel being collected, messages collected so far in this run
-Progress = Callable[[str, int], None]
 Outcome = Literal["collected", "failed", "deferred", "skipped"]
 
 MESSAGE_COUNTERS = tuple(
@@ -56,7 +54,7 @@ class SourceCollection:
     """One attempt at one source: describe, then batches stored with their cursors."""
 
     def __init__(
-        self, db: Database, source: Source, run: RunTracker, progress: Progress | None
+        self, db: Database, source: Source, run: RunTracker, progress: OnProgress | None
     ) -> None:
         self.db, self.source, self.run, self.progress = db, source, run, progress
         self.report = SourceReport(source.channel_key, "collected")
@@ -122,7 +120,8 @@ class SourceCollection:
         self.run.add(**counts)
         await self.run.checkpoint(every=1.0)
         if self.progress is not None:
-            self.progress(self.source.channel_key, self.run.counters["messages"])
+            done = self.report.counters["messages"]
+            self.progress(Progress("ingest", done, subject=self.source.channel_key))
 
     async def _failed(self, attempt: int, exc: SourceError) -> None:
         self.report.outcome, self.report.reason = "failed", exc.message

@@ -9,7 +9,6 @@ username its own post links reveal (see ``usernames``), so its links can be publ
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ import structlog
 from tg_parser.errors import InputError
 from tg_parser.ingest.threads import DiscussionThreads
 from tg_parser.ingest.usernames import OwnLinks
-from tg_parser.models import Source, channel_key, numeric_channel_key
+from tg_parser.models import OnProgress, Progress, Source, channel_key, numeric_channel_key
 from tg_parser.runs import RunTracker, track_run
 from tg_parser.sources import WORKER_MIN_BYTES, ExportChat, ExportFile, read_batches, timezone
 from tg_parser.store import Database, Repositories
@@ -28,9 +27,6 @@ from tg_parser.store import Database, Repositories
 log = structlog.get_logger(__name__)
 
 BATCH_SIZE = 1000
-
-# bytes read, total bytes, messages read
-Progress = Callable[[int, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -65,7 +61,7 @@ class ImportReport:
 
 
 async def import_desktop(
-    db: Database, options: ImportOptions, progress: Progress | None = None
+    db: Database, options: ImportOptions, progress: OnProgress | None = None
 ) -> ImportReport:
     """Import one chat of an export as posts, or (``comments_for``) as comments."""
     started = time.perf_counter()
@@ -97,7 +93,7 @@ async def import_desktop(
                 run.add(inserted=result.inserted, edited=result.edited, unchanged=result.unchanged)
                 await run.checkpoint(every=1.0)
                 if progress is not None:
-                    progress(batch.bytes_read, export.size, run.counters["messages_read"])
+                    progress(_read(options.path.name, batch.bytes_read, export.size, run))
         if threads is None:
             source = await _learn_username(db, source, own_links)
         report = ImportReport(
@@ -189,6 +185,12 @@ async def _attempt(db: Database, source: Source, run: RunTracker) -> Any:
         raise
     async with db.transaction() as repos:
         await repos.sources.finish_attempt(attempt, stored=_stored(run))
+
+
+def _read(name: str, bytes_read: int, size: int, run: RunTracker) -> Progress:
+    """How much of the export ``name`` is read: only its size is known up front, so the
+    share is counted in bytes, with the messages read so far."""
+    return Progress("import", bytes_read, size, "bytes", name, run.counters["messages_read"])
 
 
 def _stored(run: RunTracker) -> int:

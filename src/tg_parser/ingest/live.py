@@ -26,8 +26,8 @@ from tg_parser import registry
 from tg_parser.clock import utcnow
 from tg_parser.config import Settings
 from tg_parser.errors import InputError
-from tg_parser.ingest.attempt import Progress, SourceCollection, SourceReport, with_zeros
-from tg_parser.models import Source, SourceVia
+from tg_parser.ingest.attempt import SourceCollection, SourceReport, with_zeros
+from tg_parser.models import OnProgress, Source, SourceVia
 from tg_parser.runs import RunTracker, track_run
 from tg_parser.sources import LiveSource, Window
 from tg_parser.sources.telegram import TelegramSource
@@ -80,7 +80,7 @@ async def ingest(
     db: Database,
     options: IngestOptions,
     live_sources: LiveSourceFactory,
-    progress: Progress | None = None,
+    progress: OnProgress | None = None,
 ) -> IngestReport:
     """Collect every selected source; failures are recorded per source, never raised."""
     started = time.perf_counter()
@@ -125,7 +125,7 @@ async def _visit(
     selected: tuple[Source, bool],
     options: IngestOptions,
     run: RunTracker,
-    progress: Progress | None,
+    progress: OnProgress | None,
 ) -> SourceReport:
     source, named = selected
     report = _not_now(source, named) or await SourceCollection(db, source, run, progress).attempt(

@@ -1,6 +1,6 @@
-"""The model provider: messages analysed by an LLM through structured calls.
+"""The model analyser: messages analysed by an LLM through structured calls.
 
-``ModelProvider`` implements the provider interface over a ``CallRunner``. The local
+``ModelAnalyser`` implements the analyser interface over a ``CallRunner``. The local
 algorithms still do what they do best and cost nothing: the clean text, the typed
 entities found by pattern (URLs, e-mails, phones, dates, numbers with units) and the noise
 flag. Messages flagged as noise or too short to say anything keep the full offline
@@ -33,11 +33,11 @@ from tg_parser.llm.analysis_wire import (
     render_batch,
     render_input,
 )
-from tg_parser.llm.base import Analysis, MessageInput
+from tg_parser.llm.base import Analysis, CallEstimate, MessageInput
 from tg_parser.llm.batcher import MicroBatcher
 from tg_parser.llm.calls import CallRunner, estimate_tokens
 from tg_parser.llm.client import CompletionRequest
-from tg_parser.llm.offline import OfflineProvider
+from tg_parser.llm.offline import OfflineAnalyser
 from tg_parser.llm.prompts import Prompt, defuse, load_prompt
 from tg_parser.models import CallRecord
 from tg_parser.text import extract_entities
@@ -48,21 +48,12 @@ ESTIMATED_OUTPUT_TOKENS = 160
 
 
 @dataclass(frozen=True)
-class CallEstimate:
-    """What one message would cost; messages with the same ``key`` share one call."""
-
-    key: str
-    input_tokens: int
-    output_tokens: int
-
-
-@dataclass(frozen=True)
 class BatchOptions:
     size: int = 1  # messages per call; 1 sends every message on its own
     max_chars: int = 600  # only messages up to this long share calls
 
 
-class ModelProvider:
+class ModelAnalyser:
     """Analyses messages with a model; see the module docstring for what goes where."""
 
     def __init__(
@@ -77,12 +68,12 @@ class ModelProvider:
         self.runner = runner
         self.prompt = load_prompt("message-analysis")
         self.batch_prompt = self.prompt.then(load_prompt("message-analysis-batch"))
-        self.offline = OfflineProvider()
+        self.offline = OfflineAnalyser()
         self.max_output_tokens = max_output_tokens
         self.output_language = output_language
         self.skip_trivial = skip_trivial
         self.batch = batch or BatchOptions()
-        self.name = runner.client.provider
+        self.provider = runner.client.provider
         self.model_id = runner.client.model
         self.prompt_name = self.prompt.name
         self.prompt_id = self.prompt.id
@@ -153,7 +144,7 @@ class ModelProvider:
 
     def _offline_metadata(self, reason: str) -> dict[str, Any]:
         return {
-            "provider": self.offline.name,
+            "provider": self.offline.provider,
             "model_id": self.offline.model_id,
             "prompt_name": self.offline.prompt_name,
             "prompt_id": self.offline.prompt_id,

@@ -1,8 +1,10 @@
-"""The one provider interface: a message (with its context) in, an analysis out.
+"""The one analyser interface: a message (with its context) in, an analysis out.
 
-Every provider — `offline` here, LLM providers later — is one class with one small async
-method, ``analyse``. It declares what it is (name, model, prompt) as attributes; the
-processing service records them in each document's metadata.
+Every analyser — ``OfflineAnalyser`` (local algorithms) and ``ModelAnalyser`` (a model of
+a provider such as OpenAI) — is one class with one small async method, ``analyse``. It
+declares what it is (provider, model, prompt) as attributes; the processing service records
+them in each document's metadata. ``estimate`` says what a message would cost without
+analysing it, so a dry run prices any analyser the same way.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from tg_parser.models import CallRecord, Entity, MessageType
 
 @dataclass(frozen=True)
 class ChannelContext:
-    """What a provider knows about the channel: its title and its learnt boilerplate
+    """What an analyser knows about the channel: its title and its learnt boilerplate
     (repeated signatures and footers that are not content)."""
 
     channel_id: str
@@ -40,7 +42,7 @@ class MessageInput:
 
 
 class Analysis(BaseModel):
-    """A provider's result for one message (the body of a ProcessedDocument)."""
+    """An analyser's result for one message (the body of a ProcessedDocument)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -51,12 +53,21 @@ class Analysis(BaseModel):
     language: str | None = None
     noise: bool = False
     noise_reason: str | None = None
-    # document metadata the provider adds or overrides (e.g. which provider really wrote it)
+    # document metadata the analyser adds or overrides (e.g. which provider really wrote it)
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
-class Provider(Protocol):
-    name: str  # e.g. "offline", "openai"
+@dataclass(frozen=True)
+class CallEstimate:
+    """What one message would cost; messages with the same ``key`` share one call."""
+
+    key: str
+    input_tokens: int
+    output_tokens: int
+
+
+class Analyser(Protocol):
+    provider: str  # who analyses: "offline", or the model's provider, e.g. "openai"
     model_id: str  # e.g. "offline-extractive", "gpt-5-mini"
     prompt_name: str  # the algorithm or prompt used, e.g. "offline-analysis"
     prompt_id: str  # "sha256:<hex>" of the prompt text or of the algorithm's parameters
@@ -64,6 +75,10 @@ class Provider(Protocol):
 
     async def analyse(self, item: MessageInput) -> Analysis: ...
 
+    def estimate(self, item: MessageInput) -> CallEstimate | None:
+        """The model call the message would cost (None: it costs none), without calling."""
+        ...
+
     def drain_calls(self) -> list[CallRecord]:
-        """The model calls made since the last drain (none for local providers)."""
+        """The model calls made since the last drain (none offline)."""
         ...

@@ -1,5 +1,6 @@
-"""The ``offline`` provider: no key, no network — text cleaning, language, extractive
-summary, key phrases, entities and a noise flag from the pure functions of ``tg_parser.text``.
+"""The offline analyser (``LLM_PROVIDER=offline``): no key, no network — text cleaning,
+language, extractive summary, key phrases, entities and a noise flag from the pure functions
+of ``tg_parser.text``.
 
 Its ``prompt_id`` is the SHA-256 of its parameters (canonical JSON), so a change of any
 threshold or of the algorithm's version gives documents a new, recorded id.
@@ -13,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from tg_parser.llm.base import Analysis, MessageInput
+from tg_parser.llm.base import Analysis, CallEstimate, MessageInput
 from tg_parser.models import CallRecord
 from tg_parser.text import (
     classify_noise,
@@ -28,14 +29,14 @@ ALGORITHM_VERSION = "1.0.0"
 _LETTER = re.compile(r"[^\W\d_]")
 
 
-class OfflineProvider:
+class OfflineAnalyser:
     """Analyses a message with local algorithms only; the same input gives the same output.
 
     A comment is analysed on its own text; its post only lends its language to a comment too
     short to have one (e.g. "ok", "+1 да").
     """
 
-    name = "offline"
+    provider = "offline"
     model_id = "offline-extractive"
     prompt_name = "offline-analysis"
 
@@ -81,6 +82,9 @@ class OfflineProvider:
             noise=noise,
             noise_reason=reason,
         )
+
+    def estimate(self, item: MessageInput) -> CallEstimate | None:
+        return None  # local algorithms call no model
 
     def drain_calls(self) -> list[CallRecord]:
         return []

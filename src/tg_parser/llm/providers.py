@@ -1,10 +1,11 @@
-"""Choosing the provider that processes messages and writes topic cards.
+"""Choosing the provider that processes messages and writes topic cards, and its analyser.
 
-``LLM_PROVIDER`` (or ``--provider``) names it; ``auto`` takes the first of OpenAI,
+``LLM_PROVIDER`` (or ``--provider``) names the provider; ``auto`` takes the first of OpenAI,
 Anthropic and Gemini whose key is set, and with none processes offline, telling the user
-so once. A model provider is a ``ModelProvider`` over a ``CallRunner`` (retries, limiter,
-caps from the settings) over the provider's ``ModelClient``; each client module imports its
-SDK, so only the chosen one is ever loaded.
+so once. A provider's model analyses through a ``ModelAnalyser`` over a ``CallRunner``
+(retries, limiter, caps from the settings) over the provider's ``ModelClient``; each client
+module imports its SDK, so only the chosen one is ever loaded. ``offline`` is the
+``OfflineAnalyser``.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from importlib import import_module
 
 from tg_parser.config import Settings
 from tg_parser.errors import ConfigError
-from tg_parser.llm.analysis import BatchOptions, ModelProvider
-from tg_parser.llm.base import Provider
+from tg_parser.llm.analysis import BatchOptions, ModelAnalyser
+from tg_parser.llm.base import Analyser
 from tg_parser.llm.calls import CallRunner, RetryPolicy
 from tg_parser.llm.client import ModelClient
 from tg_parser.llm.limiter import AdaptiveLimiter, RateCaps
-from tg_parser.llm.offline import OfflineProvider
+from tg_parser.llm.offline import OfflineAnalyser
 
 OFFLINE_NOTICE = (
     "No LLM provider configured: processing offline (set LLM_PROVIDER and a key to use a model)"
@@ -43,7 +44,7 @@ OFFLINE_CONCURRENCY = 8
 
 
 @dataclass(frozen=True)
-class ProviderRequest:
+class ModelRequest:
     """What a command asked for, over the settings: ``--provider``, ``--model`` …"""
 
     provider: str | None = None
@@ -53,10 +54,10 @@ class ProviderRequest:
 
 
 @dataclass(frozen=True)
-class ProviderChoice:
-    """The provider to use, and what to tell the user about the choice (once per command)."""
+class AnalyserChoice:
+    """The analyser to use, and what to tell the user about the choice (once per command)."""
 
-    provider: Provider
+    analyser: Analyser
     notice: str | None = None
     runner: CallRunner | None = None  # the model's calls (None offline)
     batch_size: int = 1
@@ -93,14 +94,15 @@ def model_client(settings: Settings, name: str, model: str | None = None) -> Mod
     return client
 
 
-def choose_provider(settings: Settings, request: ProviderRequest | None = None) -> ProviderChoice:
-    """The configured provider; ``auto`` with no key configured falls back to offline."""
-    request = request or ProviderRequest()
+def choose_analyser(settings: Settings, request: ModelRequest | None = None) -> AnalyserChoice:
+    """The configured provider's analyser; ``auto`` with no key configured falls back to
+    offline."""
+    request = request or ModelRequest()
     name = provider_name(settings, request.provider)
     if name == "offline":
         asked = request.provider or settings.llm_provider
-        return ProviderChoice(
-            OfflineProvider(), notice=None if asked == "offline" else OFFLINE_NOTICE
+        return AnalyserChoice(
+            OfflineAnalyser(), notice=None if asked == "offline" else OFFLINE_NOTICE
         )
     client = model_client(settings, name, request.model)
     runner = CallRunner(
@@ -109,11 +111,11 @@ def choose_provider(settings: Settings, request: ProviderRequest | None = None) 
         limiter=AdaptiveLimiter(request.concurrency or settings.llm_concurrency),
         caps=RateCaps(settings.llm_requests_per_minute, settings.llm_tokens_per_minute),
     )
-    provider = ModelProvider(
+    analyser = ModelAnalyser(
         runner,
         max_output_tokens=settings.llm_max_output_tokens,
         output_language=settings.output_language,
         skip_trivial=request.skip_trivial,
         batch=BatchOptions(settings.llm_batch_size, settings.llm_batch_max_chars),
     )
-    return ProviderChoice(provider, runner=runner, batch_size=settings.llm_batch_size)
+    return AnalyserChoice(analyser, runner=runner, batch_size=settings.llm_batch_size)

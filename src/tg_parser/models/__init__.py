@@ -26,6 +26,7 @@ from tg_parser.models.ids import (
     telegram_url,
     topic_id,
 )
+from tg_parser.models.progress import OnProgress, Progress
 from tg_parser.models.records import (
     RAW_PAYLOAD_LIMIT,
     CallRecord,
@@ -51,7 +52,9 @@ __all__ = [
     "KnowledgeBaseEntry",
     "MessageSource",
     "MessageType",
+    "OnProgress",
     "ProcessedDocument",
+    "Progress",
     "RawTelegramMessage",
     "Run",
     "RunStatus",

@@ -12,14 +12,14 @@ import numpy as np
 
 from tg_parser.clock import utcnow
 from tg_parser.embed import Embedder
-from tg_parser.models import TopicCard
+from tg_parser.models import OnProgress, Progress, TopicCard
 from tg_parser.registry import resolve_channel
 from tg_parser.runs import RunTracker, track_run
 from tg_parser.store import Database, StoredTopic
 from tg_parser.topics.cards import WrittenCard, scope_out, write_text
 from tg_parser.topics.corpus import Corpus, Item
 from tg_parser.topics.discovery import Draft, centre_of, discover
-from tg_parser.topics.embedding import Progress, vectors_for
+from tg_parser.topics.embedding import vectors_for
 from tg_parser.topics.model_cards import CLUSTER_MIN_ANCHORS, ModelCardWriter
 from tg_parser.topics.options import TopicOptions
 from tg_parser.topics.records import Context, topic_record
@@ -46,7 +46,7 @@ async def build_topics(
     db: Database,
     embedder: Embedder,
     options: TopicOptions,
-    progress: Progress | None = None,
+    progress: OnProgress | None = None,
     cards: ModelCardWriter | None = None,
 ) -> TopicsReport:
     """Build (or incrementally refresh) the topics of one channel or of every channel;
@@ -77,7 +77,7 @@ async def build_topics(
                     topics += topic_records(corpus, drafts, context, written)
                     run.add(topics_kept=len(kept), **_sources(written))
                     if progress is not None:
-                        progress("topics", len(topics), len(topics))
+                        progress(Progress("topics", len(topics), len(topics), unit="topics"))
         finally:
             await _store_calls(db, cards, run)
         topics += target_topics(everything, targets, embedder, {t.card.id for t in topics}, context)
@@ -118,7 +118,7 @@ async def _written(
     previous: dict[str, TopicCard],
     cards: ModelCardWriter | None,
     options: TopicOptions,
-    progress: Progress | None,
+    progress: OnProgress | None,
 ) -> list[WrittenCard] | None:
     """The model's cards of the drafts (None without a model: the offline writer's)."""
     if cards is None:

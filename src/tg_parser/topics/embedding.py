@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from tg_parser.clock import utcnow
 from tg_parser.embed import Embedder, normalise, text_hash
+from tg_parser.models import OnProgress, Progress
 from tg_parser.runs import RunTracker
 from tg_parser.store import Database, StoredVector
 from tg_parser.topics.corpus import Item
 
-Progress = Callable[[str, int, int], None]
 BATCH_SIZE = 256
 
 
@@ -21,7 +21,7 @@ async def vectors_for(
     embedder: Embedder,
     items: Sequence[Item],
     run: RunTracker,
-    progress: Progress | None = None,
+    progress: OnProgress | None = None,
 ) -> np.ndarray:
     """One normalised vector per item, in order; only new or changed texts are embedded."""
     async with db.transaction() as repos:
@@ -48,5 +48,5 @@ async def vectors_for(
         run.add(embedded=len(batch))
         await run.checkpoint(every=1.0)
         if progress is not None:
-            progress("embedding", start + len(batch), len(missing))
+            progress(Progress("embedding", start + len(batch), len(missing), unit="documents"))
     return result

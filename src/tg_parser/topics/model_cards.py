@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 import numpy as np
@@ -36,8 +36,8 @@ from pydantic import (
 
 from tg_parser.config import Settings
 from tg_parser.errors import ProviderAuthError, ProviderError, ProviderOutputError
-from tg_parser.llm import CallRunner, CompletionRequest, ProviderChoice, defuse, load_prompt
-from tg_parser.models import CallRecord, TopicCard, topic_id
+from tg_parser.llm import AnalyserChoice, CallRunner, CompletionRequest, defuse, load_prompt
+from tg_parser.models import CallRecord, OnProgress, Progress, TopicCard, topic_id
 from tg_parser.text import distinct_phrases
 from tg_parser.topics.cards import MAX_PHRASES, CardText, WrittenCard, nearest_titles, write_text
 from tg_parser.topics.corpus import Corpus
@@ -49,8 +49,6 @@ MAX_DOCUMENTS = 6
 DOCUMENT_CHARS = 600
 CLUSTER_MIN_ANCHORS = 2  # the TopicCard contract's minimum
 SCHEMA_NAME = "topic_card"
-# phase, done, total (the build's progress callback)
-Progress = Callable[[str, int, int], None]
 
 
 def _strings(description: str) -> dict[str, Any]:
@@ -116,7 +114,7 @@ class ModelCardWriter:
         self.output_language = output_language
 
     @classmethod
-    def of(cls, choice: ProviderChoice, settings: Settings) -> ModelCardWriter | None:
+    def of(cls, choice: AnalyserChoice, settings: Settings) -> ModelCardWriter | None:
         """The writer of the chosen model provider (None offline: the offline writer)."""
         if choice.runner is None:
             return None
@@ -133,7 +131,7 @@ class ModelCardWriter:
         previous: Mapping[str, TopicCard],
         *,
         min_anchors: int = CLUSTER_MIN_ANCHORS,
-        progress: Progress | None = None,
+        progress: OnProgress | None = None,
     ) -> list[WrittenCard]:
         """A card per draft, in order: reused, written by the model, or offline on failure.
         The calls run concurrently (the runner limits how many are in flight)."""
@@ -160,7 +158,7 @@ class ModelCardWriter:
             )
             done += 1
             if progress is not None:
-                progress("cards", done, len(drafts))
+                progress(Progress("cards", done, len(drafts), unit="topics"))
             return card
 
         try:
