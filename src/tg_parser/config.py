@@ -207,6 +207,12 @@ class Settings(BaseSettings):
     llm_batch_max_chars: int = Field(
         default=600, ge=1, description="Only messages up to this many characters share calls."
     )
+    llm_max_input_chars: int = Field(
+        default=20_000,
+        ge=100,
+        description="Most characters of one message sent to the model; a longer message is "
+        "sent cut, with a marker, and its document's metadata says so (`input_truncated`).",
+    )
     llm_prices_file: Path | None = Field(
         default=None,
         description="JSON file of prices per million tokens by model, merged over the "

@@ -115,5 +115,6 @@ def choose_provider(settings: Settings, request: ProviderRequest | None = None) 
         output_language=settings.output_language,
         skip_trivial=request.skip_trivial,
         batch=BatchOptions(settings.llm_batch_size, settings.llm_batch_max_chars),
+        max_input_chars=settings.llm_max_input_chars,
     )
     return ProviderChoice(provider, runner=runner, batch_size=settings.llm_batch_size)
