@@ -99,7 +99,7 @@ class SourceCollection:
 
     async def _describe(self, live: LiveSource) -> Source:
         """Resolve the channel and keep what was learnt about it on the source row."""
-        with source_failures(self.source.channel_key):
+        with _source_failures(self.source.channel_key):
             info = asdict(await live.describe(self.source))
         values = {key: value for key, value in info.items() if value is not None}
         async with self.db.transaction() as repos:
@@ -151,7 +151,7 @@ class SourceCollection:
 
 
 @contextmanager
-def source_failures(channel: str) -> Iterator[None]:
+def _source_failures(channel: str) -> Iterator[None]:
     """An error the live source raised without classifying it, as this source's
     ``RetryableSourceError`` (one line; the traceback is logged at DEBUG)."""
     try:
@@ -168,9 +168,9 @@ def source_failures(channel: str) -> Iterator[None]:
 
 
 async def _guarded(batches: AsyncIterator[Batch], channel: str) -> AsyncIterator[Batch]:
-    """The source's batches with :func:`source_failures`; closing it closes the source."""
+    """The source's batches with :func:`_source_failures`; closing it closes the source."""
     try:
-        with source_failures(channel):
+        with _source_failures(channel):
             async for batch in batches:
                 yield batch
     finally:

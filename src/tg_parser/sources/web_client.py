@@ -121,24 +121,20 @@ class WebClient:
         where = url.netloc.decode("ascii", "replace") or str(url)
         raise RetryableSourceError(
             f"t.me redirected {path} to {where} ({url.scheme}), which is neither "
-            "TELEGRAM_WEB_BASE_URL nor t.me; refused"
+            "TELEGRAM_WEB_BASE_URL nor t.me; refused: check TELEGRAM_WEB_BASE_URL"
         )
 
     async def _read(self, path: str, response: httpx.Response) -> str:
         """The body, streamed and refused past ``WEB_MAX_PAGE_BYTES`` (or when announced so)."""
         cap = self._settings.web_max_page_bytes
-        too_large = RetryableSourceError(
-            f"t.me sent more than {cap} bytes for {path} (WEB_MAX_PAGE_BYTES; real pages are "
-            "100-300 KB); refused: check TELEGRAM_WEB_BASE_URL, or raise WEB_MAX_PAGE_BYTES"
-        )
         announced = response.headers.get("Content-Length", "")
         if announced.isdigit() and int(announced) > cap:
-            raise too_large
+            raise _too_large(path, cap)
         body = bytearray()
         async for chunk in response.aiter_bytes():
             body += chunk
             if len(body) > cap:
-                raise too_large
+                raise _too_large(path, cap)
         return body.decode(response.encoding or "utf-8", errors="replace")
 
     async def _pause(self) -> None:
@@ -189,6 +185,13 @@ class _Failure:
         return RetryableSourceError(
             f"t.me failed for {path}: {self.reason} {tried}; try again later"
         )
+
+
+def _too_large(path: str, cap: int) -> RetryableSourceError:
+    return RetryableSourceError(
+        f"t.me sent more than {cap} bytes for {path} (WEB_MAX_PAGE_BYTES; real pages are "
+        "100-300 KB); refused: check TELEGRAM_WEB_BASE_URL, or raise WEB_MAX_PAGE_BYTES"
+    )
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float:
