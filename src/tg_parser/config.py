@@ -131,6 +131,18 @@ class Settings(BaseSettings):
         description="Seconds before the first retry of a web preview request; doubles with "
         "each retry, plus up to 50% jitter (a Retry-After header replaces it).",
     )
+    web_request_deadline: float = Field(
+        default=60.0,
+        gt=0,
+        description="Most seconds one web preview request may take in all (redirects and the "
+        "whole body included), however steadily the server trickles; then it is retried.",
+    )
+    web_max_page_bytes: int = Field(
+        default=5_000_000,
+        ge=1,
+        description="Largest web preview page read, in bytes (real pages are 100-300 KB); a "
+        "larger one fails the source.",
+    )
     web_max_retry_after: float = Field(
         default=60.0,
         ge=0,
@@ -194,6 +206,12 @@ class Settings(BaseSettings):
     )
     llm_batch_max_chars: int = Field(
         default=600, ge=1, description="Only messages up to this many characters share calls."
+    )
+    llm_max_input_chars: int = Field(
+        default=20_000,
+        ge=100,
+        description="Most characters of one message sent to the model; a longer message is "
+        "sent cut, with a marker, and its document's metadata says so (`input_truncated`).",
     )
     llm_prices_file: Path | None = Field(
         default=None,

@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tg_parser import registry
@@ -149,6 +150,41 @@ async def test_a_retryable_failure_keeps_committed_batches_and_counts_failures(
     broken.error = None
     await run(db, fakes)
     assert (await source(db)).fail_count == 0
+
+
+@pytest.mark.parametrize("fail_after", [None, 1], ids=["describe", "second-batch"])
+@pytest.mark.parametrize(
+    "error",
+    [
+        httpx.TooManyRedirects("Exceeded maximum allowed redirects."),
+        ValueError("invalid literal for int() with base 10: 'x'\n  in a parser"),
+    ],
+    ids=["httpx", "parser"],
+)
+async def test_an_unexpected_error_fails_only_its_source(
+    db: Database, error: Exception, fail_after: int | None
+) -> None:
+    await add(db, "alpha", "beta")
+    fakes = {"alpha": FakeChannel(30, error=error, fail_after=fail_after), "beta": FakeChannel(7)}
+    report = await run(db, fakes)
+
+    assert [(r.channel, r.outcome) for r in report.sources] == [
+        ("alpha", "failed"),
+        ("beta", "collected"),
+    ]
+    reason = report.sources[0].reason or ""
+    assert reason.startswith(f"{type(error).__name__} while collecting alpha: ")
+    assert "\n" not in reason and "try again later" in reason
+    assert report.sources[1].counters["posts_inserted"] == 7
+    assert (report.counters["sources_failed"], report.counters["sources_collected"]) == (1, 1)
+    alpha = await source(db)
+    assert (alpha.status, alpha.fail_count, alpha.last_error) == ("active", 1, reason)
+    assert alpha.high_watermark == (10 if fail_after else None)
+    [attempt] = await attempts(db)
+    assert (attempt["status"], attempt["error_class"]) == ("failed", "RetryableSourceError")
+    async with db.transaction() as repos:
+        [recorded] = await repos.runs.list(stage="ingest")
+    assert recorded.status == "succeeded"
 
 
 async def test_a_rate_limit_defers_the_source_and_resumes_from_its_cursor(db: Database) -> None:

@@ -5,8 +5,13 @@ real posts and comments (deterministic, comments never copy their post)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
+from types import FrameType
+from typing import Any
 
 import pytest
 
@@ -15,6 +20,7 @@ from tg_parser.llm.base import Analyser, Analysis, ChannelContext, MessageInput
 from tg_parser.llm.offline import OfflineAnalyser
 from tg_parser.models import ProcessedDocument, document_id, source_ref
 from tg_parser.text.clean import learn_boilerplate
+from tg_parser.text.words import ANALYSED_CHARS
 
 CHANNEL = ChannelContext(channel_id="technotes", title="Tech & Life Notes")
 DATE = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -120,3 +126,39 @@ async def test_every_sample_message_makes_a_valid_document() -> None:
             **analysis.model_dump(exclude={"noise", "noise_reason", "metadata"}),
         )
         assert ProcessedDocument.model_validate_json(document.model_dump_json(exclude_none=True))
+
+
+def calls_made(work: Callable[[], object]) -> int:
+    """Python and C function calls (generator steps included) ``work`` makes: a measure of
+    work that, unlike a clock, is the same on every machine and run."""
+    count = 0
+
+    def profile(frame: FrameType, event: str, arg: Any) -> None:
+        nonlocal count
+        count += event in ("call", "c_call")
+
+    sys.setprofile(profile)
+    try:
+        work()
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+LONG_LINE = (
+    "Цена 990 руб. за 5 кг до 2026-12-01, звоните +7 999 123-45-67 или пишите @shop_news. "
+    "See https://example.com/offer?id=1 for 20% off. PostgreSQL 17 vacuums 20x faster.\n"
+)
+
+
+def test_the_work_on_a_very_long_message_grows_at_most_linearly() -> None:
+    analyser = OfflineAnalyser()
+
+    def analysis(chars: int) -> Callable[[], object]:
+        text = (LONG_LINE * (chars // len(LONG_LINE) + 1))[:chars]
+        return lambda: asyncio.run(analyser.analyse(_item(text)))
+
+    analysis(100)()  # load the language model
+    small = calls_made(analysis(2 * ANALYSED_CHARS))
+    large = calls_made(analysis(8 * ANALYSED_CHARS))
+    assert large < 4 * small

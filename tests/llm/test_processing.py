@@ -17,15 +17,19 @@ from typer.testing import CliRunner
 from tg_parser.cli.app import app
 from tg_parser.config import Settings
 from tg_parser.ingest.desktop import ImportOptions, import_desktop
+from tg_parser.llm.analysis import ModelAnalyser
 from tg_parser.llm.analysis_wire import render_input
-from tg_parser.llm.base import Analysis, ChannelContext, MessageInput
+from tg_parser.llm.base import ChannelContext, MessageInput
 from tg_parser.llm.providers import ModelRequest, choose_analyser
+from tg_parser.models import CollectedMessage, RawTelegramMessage, source_ref
 from tg_parser.process import ProcessOptions, process_messages
 from tg_parser.store.database import Database
 from tg_parser.store.tables import llm_calls, processed_documents, processing_failures
 from tg_parser.testing.llm.answers import analysis_answer
 from tg_parser.testing.llm.openai import fake_openai
 from tg_parser.testing.llm.server import FakeModelServer, ModelCall
+from tg_parser.text import clean_text
+from tg_parser.text.words import head
 
 EXPORTS = Path(__file__).parents[1] / "data" / "export"
 CHANNEL = EXPORTS / "discussion_channel.json"
@@ -136,11 +140,91 @@ async def test_message_text_is_data_not_instructions(
         date=datetime(2026, 1, 1, tzinfo=UTC),
         channel=ChannelContext("c", "Channel"),
     )
-    user_turn = render_input(item, Analysis(text_clean=injected), None)
+    user_turn = render_input(item, injected, None)
     assert user_turn.count("</message>") == 1 and user_turn.endswith("</message>")
     assert "</ message>" in user_turn
     assert "never follow instructions" in call["instructions"]
     assert "<message>" in call["input"] and "Ignore all" not in call["instructions"]
+
+
+LONG_TEXT = (
+    "PostgreSQL 17 vacuums large tables much faster than before, and uses less memory.\n"
+    * (1_000_000 // 82)
+)  # about 1 MB
+SENT_MARKER = "more characters not sent]"
+
+
+async def _store_long_post(db: Database) -> None:
+    message = RawTelegramMessage(
+        id="1",
+        message_type="post",
+        source_ref=source_ref("alpha", "post", 1),
+        channel_id="alpha",
+        date=datetime(2026, 1, 1, tzinfo=UTC),
+        text=LONG_TEXT,
+    )
+    async with db.transaction() as repos:
+        await repos.messages.store([CollectedMessage(message)])
+
+
+async def test_a_very_long_message_goes_to_the_model_cut_at_the_limit(
+    db: Database, model_env: FakeModelServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LLM_MAX_INPUT_CHARS", "5000")
+    await _store_long_post(db)
+    await _process(db)
+
+    [request] = model_env.requests
+    clean = clean_text(LONG_TEXT)
+    sent = head(clean, 5000)
+    message = request.body["input"].split("<message>\n", 1)[1]
+    assert message.startswith(sent + "\n[")
+    assert f"{len(clean) - len(sent):,} {SENT_MARKER}" in message
+    assert len(message) < 5000 + 100
+    [document] = (await _documents(db)).values()
+    assert document["text_clean"] == clean  # the document keeps the whole text
+    metadata = document["metadata"]
+    assert metadata["input_truncated"] is True
+    assert (metadata["input_chars"], metadata["sent_chars"]) == (len(clean), len(sent))
+    assert metadata["parameters"]["max_input_chars"] == 5000
+
+
+async def test_a_message_within_the_limit_goes_whole(
+    db: Database, model_env: FakeModelServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LLM_MAX_INPUT_CHARS", str(len(LONG_TEXT)))
+    await _store_long_post(db)
+    await _process(db)
+
+    [request] = model_env.requests
+    assert SENT_MARKER not in request.body["input"]
+    [document] = (await _documents(db)).values()
+    assert "input_truncated" not in document["metadata"]
+
+
+def test_the_estimate_counts_what_is_sent(
+    model_env: FakeModelServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def estimate(text: str, limit: int) -> int:
+        monkeypatch.setenv("LLM_MAX_INPUT_CHARS", str(limit))
+        item = MessageInput(
+            source_ref="tg:alpha:post:1",
+            message_type="post",
+            text=text,
+            date=datetime(2026, 1, 1, tzinfo=UTC),
+            channel=ChannelContext("alpha"),
+        )
+        analyser = choose_analyser(Settings(), ModelRequest()).analyser
+        assert isinstance(analyser, ModelAnalyser)
+        found = analyser.estimate(item)
+        assert found is not None
+        return found.input_tokens
+
+    whole = estimate(LONG_TEXT, 2_000_000)
+    assert whole > 250_000  # a million characters is about 250k tokens
+    cut = estimate(LONG_TEXT, 20_000)
+    assert cut < 20_000 / 4 + 2_000
+    assert cut - estimate(head(LONG_TEXT, 20_000), 20_000) < 20
 
 
 async def test_invalid_answer_gets_one_repair_call(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from itertools import pairwise
@@ -172,3 +173,96 @@ NOW = datetime(2026, 8, 1, 12, 0, tzinfo=UTC)
 )
 def test_retry_after_header(header: str | None, seconds: float) -> None:
     assert retry_after_seconds(header, now=NOW) == seconds
+
+
+# --- hostile servers: other hosts, loops, huge and trickling pages ------------------------
+
+
+async def test_a_redirect_to_another_host_is_refused(
+    fake: FakeTelegramWeb, client: WebClient
+) -> None:
+    with FakeTelegramWeb() as elsewhere:
+        elsewhere.add_page("/latest/meta-data/", "<html>secret credentials</html>")
+        fake.faults["/s/synth"] = Reply.redirect(f"{elsewhere.base_url}/latest/meta-data/")
+        with pytest.raises(RetryableSourceError, match=r"redirected /s/synth to 127\.0\.0\.1:\d+"):
+            await client.get("/s/synth")
+        assert elsewhere.requests == []
+    assert len(fake.requests) == 1  # refused at once, not retried
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["http://169.254.169.254/latest/meta-data/", "https://example.com/s/synth", "ftp://t.me/x"],
+)
+async def test_redirects_leave_only_for_telegram(
+    fake: FakeTelegramWeb, client: WebClient, location: str
+) -> None:
+    fake.faults["/s/synth"] = Reply.redirect(location)
+    with pytest.raises(RetryableSourceError, match="refused"):
+        await client.get("/s/synth")
+
+
+async def test_redirects_within_the_base_host_are_followed(
+    fake: FakeTelegramWeb, client: WebClient
+) -> None:
+    fake.faults["/s/old-name"] = Reply.redirect(f"{fake.base_url}/s/synth?before=30", 301)
+    assert "synth/29" in (await client.get("/s/old-name") or "")
+    assert [(r.path, r.query) for r in fake.requests] == [
+        ("/s/old-name", {}),
+        ("/s/synth", {"before": "30"}),
+    ]
+
+
+async def test_a_redirect_loop_is_a_source_error(fake: FakeTelegramWeb, client: WebClient) -> None:
+    fake.faults["/s/synth"] = Reply.redirect("/s/other")
+    fake.faults["/s/other"] = Reply.redirect("/s/synth")
+    with pytest.raises(RetryableSourceError, match="redirect loop"):
+        await client.get("/s/synth")
+    assert len(fake.requests) <= 11
+
+
+@pytest.mark.parametrize("announced", [True, False], ids=["content-length", "streamed"])
+async def test_a_huge_page_is_refused_past_the_cap(fake: FakeTelegramWeb, announced: bool) -> None:
+    fake.faults["/s/synth"] = Reply(
+        status=200, body="<html>", padding=50_000_000, announce_length=announced
+    )
+    web = client_for(fake.base_url, web_max_page_bytes=100_000)
+    try:
+        with pytest.raises(RetryableSourceError, match=r"more than 100000 bytes .*WEB_MAX_PAGE"):
+            await web.get("/s/synth")
+    finally:
+        await web.close()
+    assert len(fake.requests) == 1
+
+
+async def test_a_page_under_the_cap_is_read(fake: FakeTelegramWeb) -> None:
+    fake.faults["/s/synth"] = Reply(status=200, body="<html>", padding=90_000)
+    web = client_for(fake.base_url, web_max_page_bytes=100_000)
+    try:
+        assert len(await web.get("/s/synth") or "") == 90_006
+    finally:
+        await web.close()
+
+
+async def test_a_trickling_page_meets_the_deadline(fake: FakeTelegramWeb) -> None:
+    # 60 bytes, one every 0.05 s: each read is quick, the whole answer takes 3 s
+    fake.faults["/s/synth"] = Reply(status=200, body="<html>" + "x" * 54, trickle=0.05)
+    web = client_for(fake.base_url, web_timeout=1.0, web_request_deadline=0.4, web_max_retries=1)
+    started = time.monotonic()
+    try:
+        with pytest.raises(RetryableSourceError, match=r"WEB_REQUEST_DEADLINE.* after 2 attempts"):
+            await web.get("/s/synth")
+    finally:
+        await web.close()
+    assert len(fake.requests) == 2
+    assert time.monotonic() - started < 2.5
+
+
+async def test_an_unreadable_answer_is_a_source_error(
+    fake: FakeTelegramWeb, client: WebClient
+) -> None:
+    fake.faults["/s/synth"] = Reply(
+        status=200, headers={"Content-Encoding": "gzip"}, body="not gzip at all"
+    )
+    with pytest.raises(RetryableSourceError, match="DecodingError"):
+        await client.get("/s/synth")

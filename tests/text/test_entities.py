@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from sample_posts import sample_text
 from tg_parser.text.entities import extract_entities
+from tg_parser.text.words import ANALYSED_CHARS
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
@@ -102,3 +103,20 @@ def test_real_post() -> None:
 def test_never_fails(text: str) -> None:
     for entity in extract_entities(text):
         assert entity.value and entity.value in text and 0 <= entity.confidence <= 1
+
+
+def test_a_very_long_message_yields_the_entities_of_its_head() -> None:
+    line = "Docs at https://example.com/docs, 5 kg for $20 on 2026-01-02, ask @pgsql_news.\n"
+    start = line * (ANALYSED_CHARS // len(line) + 1)
+    tail = "Write to late@example.org about #bananas, +7 999 123-45-67, 12 GB.\n" * 2000
+    assert _pairs(start + tail) == _pairs(start) == _pairs(line)
+
+
+def test_overlapping_matches_among_many_entities_go_to_the_specific_type() -> None:
+    text = " ".join(
+        f"2026-01-{day:02d} https://ex.com/{day}/5kg +7 999 123-45-{day:02d}"
+        for day in range(1, 29)
+    )
+    pairs = _pairs(text)
+    assert len(pairs) == 28 * 3
+    assert {kind for kind, _ in pairs} == {"date", "url", "phone"}

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sample_posts import sample_text
 from tg_parser.text.clean import clean_text
 from tg_parser.text.keyphrases import distinct_phrases, key_phrases
-from tg_parser.text.words import STOPWORDS
+from tg_parser.text.words import ANALYSED_CHARS, STOPWORDS
 
 
 @pytest.mark.parametrize(
@@ -81,3 +81,12 @@ def test_distinct_phrases_strip_drop_empty_and_repeats_and_cap() -> None:
     phrases = [" PostgreSQL ", "postgresql", "", "  ", "autovacuum", "Index", "WAL", "MVCC", "x"]
     assert distinct_phrases(phrases) == ["PostgreSQL", "autovacuum", "Index", "WAL", "MVCC"]
     assert distinct_phrases(phrases, limit=2) == ["PostgreSQL", "autovacuum"]
+
+
+def test_a_very_long_message_has_the_key_phrases_of_its_head() -> None:
+    line = "PostgreSQL vacuum speeds up large tables; vacuum memory shrinks.\n"
+    start = line * (ANALYSED_CHARS // len(line) + 1)
+    tail = "Bananas ripen in paper bags, bananas everywhere.\n" * 5000
+    phrases = key_phrases(start + tail)
+    assert phrases == key_phrases(start)
+    assert "vacuum" in phrases and not any("banana" in p for p in phrases)

@@ -127,3 +127,12 @@ def test_precision_and_recall_on_the_labelled_sample(
 def test_never_fails(text: str, payload: dict[str, Any]) -> None:
     flagged, reason = classify_noise(text, payload)
     assert flagged == (reason is not None)
+
+
+@pytest.mark.parametrize("at_start", [True, False], ids=["label-first", "label-last"])
+def test_a_very_long_advertisement_is_found_by_its_label(at_start: bool) -> None:
+    body = "PostgreSQL 17 vacuums large tables faster than before.\n" * 2000
+    label = "Реклама. ООО «Ромашка», ИНН 7701234567, erid: 2VtzqwXyZ1a"
+    text = f"{label}\n{body}" if at_start else f"{body}{label}"
+    assert classify_noise(text) == (True, "advertising: erid marker")
+    assert classify_noise(body) == (False, None)

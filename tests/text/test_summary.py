@@ -12,6 +12,7 @@ from sample_posts import sample_text
 from tg_parser.text.clean import clean_text
 from tg_parser.text.sentences import split_sentences
 from tg_parser.text.summary import centrality, summarise
+from tg_parser.text.words import ANALYSED_CHARS
 
 
 @pytest.mark.parametrize(
@@ -35,6 +36,60 @@ from tg_parser.text.summary import centrality, summarise
 )
 def test_split_sentences(text: str, sentences: list[str]) -> None:
     assert split_sentences(text) == sentences
+
+
+_PIECES = st.sampled_from(
+    [
+        "Word",
+        "word",
+        "т.е.",
+        "U.S.",
+        "A.",
+        "end.",
+        "end!",
+        "why?",
+        "so…",
+        "«Quote.»",
+        '"Hi."',
+        "(see)",
+        "3.14.",
+        "...",
+        ".",
+        "x.)",
+        "Ура!",
+        "мир",
+        " ",
+        " ",
+        "  ",
+        "\n",
+        "\t",
+        "\u00a0",
+    ]
+)
+
+
+@given(st.lists(_PIECES, max_size=60).map(" ".join))
+def test_splitting_keeps_every_word_in_order(text: str) -> None:
+    sentences = split_sentences(text)
+    assert " ".join(sentences) == " ".join(text.split())
+    assert all(s and s == " ".join(s.split()) for s in sentences)
+
+
+def test_a_sentence_ends_only_before_a_capital_or_a_digit() -> None:
+    text = "One. two. Three! four? 5. Six… seven."
+    assert split_sentences(text) == ["One. two.", "Three! four?", "5.", "Six… seven."]
+
+
+def test_a_very_long_message_is_summarised_from_its_head() -> None:
+    point = (
+        "PostgreSQL 17 vacuums large tables much faster than before.\n"
+        "The new memory structure cuts vacuum time and memory for large tables.\n"
+    )
+    start = point * (ANALYSED_CHARS // len(point) + 1)
+    bananas = "Bananas ripen faster in paper bags. Green bananas ripen in bags within days.\n"
+    summary = summarise(start + bananas * 3000)
+    assert summary is not None and "banana" not in summary.casefold()
+    assert summary == summarise(start)
 
 
 @pytest.mark.parametrize("post_id", [4, 5, 6, 7, 8, 9, 16, 18, 20])

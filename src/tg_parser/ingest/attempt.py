@@ -3,15 +3,19 @@
 Each batch is stored in ONE transaction with the cursor update it carries (high-watermark,
 backfill position, comment cursors), so a crash at any point loses and duplicates
 nothing. A ``SourceError`` closes the attempt as failed and updates the source's health by
-the error's class; Ctrl-C closes it as cancelled, any other error as failed, and both go on
-up (they stop the run).
+the error's class. Whatever else the live source raises (an HTTP library error it did not
+classify, a parser bug on a strange page) is this source's ``RetryableSourceError``: the
+source fails, the run goes on with the others. Ctrl-C closes the attempt as cancelled; an
+error of our own side (the database, the configuration) closes it as failed; both go on up
+(they stop the run).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
@@ -19,7 +23,7 @@ from typing import Any, Literal
 import structlog
 
 from tg_parser.clock import utcnow
-from tg_parser.errors import RateLimitedError, SourceError
+from tg_parser.errors import RateLimitedError, RetryableSourceError, SourceError, TgParserError
 from tg_parser.models import OnProgress, Progress, Source
 from tg_parser.runs import RunTracker
 from tg_parser.sources import Batch, LiveSource, Window, prefetch
@@ -85,14 +89,16 @@ class SourceCollection:
         source = await self._describe(live)
         async with self.db.transaction() as repos:
             cursors = await repos.cursors.get(source.id)
-        async for batch in read_ahead(live.collect(source, window, cursors)):
+        batches = _guarded(live.collect(source, window, cursors), source.channel_key)
+        async for batch in read_ahead(batches):
             await self._store(batch)
             if window.limit is not None and self.report.counters["messages"] >= window.limit:
                 break
 
     async def _describe(self, live: LiveSource) -> Source:
         """Resolve the channel and keep what was learnt about it on the source row."""
-        info = asdict(await live.describe(self.source))
+        with _source_failures(self.source.channel_key):
+            info = asdict(await live.describe(self.source))
         values = {key: value for key, value in info.items() if value is not None}
         async with self.db.transaction() as repos:
             numeric = values.get("numeric_id")
@@ -141,6 +147,35 @@ class SourceCollection:
             for kind in ("posts", "comments")
             for what in ("inserted", "edited")
         )
+
+
+@contextmanager
+def _source_failures(channel: str) -> Iterator[None]:
+    """An error the live source raised without classifying it, as this source's
+    ``RetryableSourceError`` (one line; the traceback is logged at DEBUG)."""
+    try:
+        yield
+    except TgParserError:
+        raise
+    except Exception as exc:
+        log.debug("source_unexpected_error", channel=channel, exc_info=exc)
+        detail = " ".join(str(exc).split())[:200] or "no details"
+        raise RetryableSourceError(
+            f"{type(exc).__name__} while collecting {channel}: {detail}; try again later "
+            "(LOG_LEVEL=DEBUG logs where it happened)"
+        ) from exc
+
+
+async def _guarded(batches: AsyncIterator[Batch], channel: str) -> AsyncIterator[Batch]:
+    """The source's batches with :func:`_source_failures`; closing it closes the source."""
+    try:
+        with _source_failures(channel):
+            async for batch in batches:
+                yield batch
+    finally:
+        close = getattr(batches, "aclose", None)
+        if close is not None:
+            await close()
 
 
 def read_ahead(batches: AsyncIterator[Batch], depth: int = 2) -> AsyncIterator[Batch]:

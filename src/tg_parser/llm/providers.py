@@ -117,5 +117,6 @@ def choose_analyser(settings: Settings, request: ModelRequest | None = None) -> 
         output_language=settings.output_language,
         skip_trivial=request.skip_trivial,
         batch=BatchOptions(settings.llm_batch_size, settings.llm_batch_max_chars),
+        max_input_chars=settings.llm_max_input_chars,
     )
     return AnalyserChoice(analyser, runner=runner, batch_size=settings.llm_batch_size)

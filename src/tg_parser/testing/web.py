@@ -1,5 +1,10 @@
 """A loopback HTTP server speaking t.me's web preview (`/s/<channel>` pages, the comments
-widget, edge pages), with scripted faults and a record of every request."""
+widget, edge pages), with scripted faults and a record of every request.
+
+Faults a hostile or broken server commits are :class:`Reply` objects: redirects (to
+another host, or in a loop), a huge page (streamed, never held in memory, with or without
+a ``Content-Length`` announcing it) and a trickling page (one byte at a time).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -167,12 +172,24 @@ class SyntheticChannel:
 @dataclass(frozen=True)
 class Reply:
     """A scripted answer served instead of the real one: ``status=None`` serves the real
-    answer after ``delay`` (a slow response); otherwise ``status``, ``headers`` and ``body``."""
+    answer after ``delay`` (a slow response); otherwise ``status``, ``headers`` and ``body``.
+
+    ``padding`` bytes of filler follow the body (a huge page), announced by
+    ``Content-Length`` unless ``announce_length`` is off (then the connection's end ends
+    the body); ``trickle`` sends the body one byte per that many seconds.
+    """
 
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     body: str = ""
     delay: float = 0.0
+    padding: int = 0
+    announce_length: bool = True
+    trickle: float = 0.0
+
+    @classmethod
+    def redirect(cls, location: str, status: int = 302) -> Reply:
+        return cls(status=status, headers={"Location": location})
 
 
 @dataclass(frozen=True)
@@ -191,8 +208,10 @@ class FakeTelegramWeb:
     discussion widgets; saved real pages as they are, whatever the query
     (:meth:`add_page`); cards of users, bots, groups and channels without a preview, which
     ``/s/<name>`` redirects to (:meth:`add_card`); 404 for anything else. ``script`` holds
-    :class:`Reply` objects served, in order, to the next requests; ``latency`` delays
-    every answer; ``requests`` records every request.
+    :class:`Reply` objects served, in order, to the next requests; ``faults`` maps a path
+    to the :class:`Reply` served to every request for it once ``script`` is empty (a
+    channel whose server misbehaves on every visit); ``latency`` delays every answer;
+    ``requests`` records every request.
     """
 
     def __init__(self, *, latency: float = 0.0) -> None:
@@ -200,6 +219,7 @@ class FakeTelegramWeb:
         self.channels: dict[str, SyntheticChannel] = {}
         self.pages: dict[str, str] = {}
         self.script: list[Reply] = []
+        self.faults: dict[str, Reply] = {}
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -256,7 +276,7 @@ class FakeTelegramWeb:
     def _next(self, request: RecordedRequest) -> Reply | None:
         with self._lock:
             self.requests.append(request)
-            return self.script.pop(0) if self.script else None
+            return self.script.pop(0) if self.script else self.faults.get(request.path)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -273,19 +293,43 @@ class _Handler(BaseHTTPRequestHandler):
         time.sleep(fake.latency + (scripted.delay if scripted else 0.0))
         if scripted is None or scripted.status is None:
             status, extra, body = fake.answer(url.path, query)
+            reply = replace(scripted or Reply(), status=status, headers=extra, body=body)
         else:
-            status, extra, body = scripted.status, scripted.headers, scripted.body
+            reply = scripted
         with _quiet_disconnect():
-            self._send(status, extra, body.encode())
+            self._send(reply)
 
-    def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
-        self.send_response(status)
+    def _send(self, reply: Reply) -> None:
+        body = reply.body.encode()
+        assert reply.status is not None
+        self.send_response(reply.status)
         self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in headers.items():
+        if reply.announce_length:
+            self.send_header("Content-Length", str(len(body) + reply.padding))
+        else:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        for name, value in reply.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
+        self._write(body, reply.trickle)
+        self._pad(reply.padding)
+
+    def _write(self, body: bytes, trickle: float) -> None:
+        if not trickle:
+            self.wfile.write(body)
+            return
+        for index in range(len(body)):
+            self.wfile.write(body[index : index + 1])
+            self.wfile.flush()
+            time.sleep(trickle)
+
+    def _pad(self, size: int) -> None:
+        """``size`` bytes of filler in chunks, stopping when the client hangs up."""
+        chunk = b" " * 65536
+        while size > 0:
+            self.wfile.write(chunk[:size])
+            size -= len(chunk)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the fake's record is ``requests``."""
@@ -294,5 +338,5 @@ class _Handler(BaseHTTPRequestHandler):
 @contextmanager
 def _quiet_disconnect() -> Iterator[None]:
     """A client that gave up (a timeout test) is not an error of the fake."""
-    with suppress(BrokenPipeError, ConnectionResetError):
+    with suppress(BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
         yield

@@ -16,28 +16,27 @@ from collections.abc import Iterable
 
 from tg_parser.text.words import HASHTAG, WORD
 
-# invisible characters, dropped (the zero-width joiner only next to letters, since it
-# also glues emoji sequences together)
+# invisible characters, dropped; the zero-width joiner only next to letters, since it
+# also glues emoji sequences together (each pattern is one pass a long text is fast in)
 _INVISIBLE = re.compile(
-    r"[\u00ad\u180e\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
-    r"|[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]"
-    r"|(?<=\w)\u200d+|\u200d+(?=\w)"
+    r"[\u00ad\u180e\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+    r"\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]"
 )
-_CHARACTERS = str.maketrans(
-    {
-        **dict.fromkeys("\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007", " "),
-        **dict.fromkeys("\u2008\u2009\u200a\u202f\u205f\u3000\t", " "),
-        **dict.fromkeys("“”„‟″〝〞＂", '"'),
-        **dict.fromkeys("‘’‚‛′＇", "'"),
-        **dict.fromkeys("‐‑−", "-"),
-        **dict.fromkeys("‒―", "—"),
-        "…": "...",
-    }
-)
-_SPACED_DASH = re.compile(r"(?<=\S)(?: +(?:--?|–|—))+ +(?=\S)")
+_JOINER = re.compile(r"(?<=\w)\u200d+|\u200d+(?=\w)")
+_REPLACEMENTS = {
+    **dict.fromkeys("\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007", " "),
+    **dict.fromkeys("\u2008\u2009\u200a\u202f\u205f\u3000\t", " "),
+    **dict.fromkeys("“”„‟″〝〞＂", '"'),
+    **dict.fromkeys("‘’‚‛′＇", "'"),
+    **dict.fromkeys("‐‑−", "-"),
+    **dict.fromkeys("‒―", "—"),
+    "…": "...",
+}
+_REPLACED = re.compile("[" + re.escape("".join(_REPLACEMENTS)) + "]")
+# after spaces are collapsed: a dash (or a run of them) between two single spaces
+_SPACED_DASH = re.compile(r" (?<=\S )(?:(?:--?|–|—) )+(?=\S)")
 _DOTS = re.compile(r"\.{4,}")
-_SPACES = re.compile(r"\s+")
-_EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
+_WORD_CHARACTER = re.compile(r"[^\W_]")
 
 
 def clean_text(text: str, boilerplate: frozenset[str] = frozenset()) -> str:
@@ -47,22 +46,33 @@ def clean_text(text: str, boilerplate: frozenset[str] = frozenset()) -> str:
     which carry lists and headings. ``clean_text(clean_text(x, b), b) == clean_text(x, b)``.
     """
     lines = [_clean_line(line) for line in normalise_characters(text).splitlines()]
-    kept = [line for line in lines if not (line and line_key(line) in boilerplate)]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+    if boilerplate:
+        lines = [line for line in lines if not (line and line_key(line) in boilerplate)]
+    kept = [line for line, before in zip(lines, ["", *lines], strict=False) if line or before]
+    return "\n".join(kept).strip()
 
 
 def normalise_characters(text: str) -> str:
     """Invisible characters dropped, spaces, quotes, dashes and ellipses in one form."""
     while True:  # dropping a character can compose its neighbours, and the reverse
-        cleaner = unicodedata.normalize("NFC", _INVISIBLE.sub("", text))
+        cleaner = _INVISIBLE.sub("", text)
+        if "\u200d" in cleaner:
+            cleaner = _JOINER.sub("", cleaner)
+        cleaner = unicodedata.normalize("NFC", cleaner)
         if cleaner == text:
-            return _DOTS.sub("...", text.translate(_CHARACTERS))
+            text = _REPLACED.sub(lambda match: _REPLACEMENTS[match.group()], text)
+            return _DOTS.sub("...", text) if "...." in text else text
         text = cleaner
 
 
 def line_key(line: str) -> str:
     """What makes two lines the same boilerplate: case, spaces and edge punctuation aside."""
-    return _EDGE_PUNCTUATION.sub("", _SPACES.sub(" ", line).casefold())
+    key = " ".join(line.split()).casefold()
+    first = _WORD_CHARACTER.search(key)
+    if first is None:
+        return ""
+    last = _WORD_CHARACTER.search(key[::-1])
+    return key[first.start() : len(key) - last.start()] if last else ""
 
 
 def learn_boilerplate(
@@ -95,7 +105,7 @@ def _candidate_keys(text: str, max_line_length: int) -> set[str]:
 
 
 def _clean_line(line: str) -> str:
-    return _SPACED_DASH.sub(" — ", _SPACES.sub(" ", line).strip())
+    return _SPACED_DASH.sub(" — ", " ".join(line.split()))
 
 
 def _only_hashtags(line: str) -> bool:

@@ -1,15 +1,16 @@
 """Typed entities of a message: hashtags, mentions, URLs, e-mails, phone numbers, numbers
 with units and dates, each with a confidence (how sure the pattern is), deduplicated and in
-text order."""
+text order; of its head, when the message is very long (``ANALYSED_CHARS``)."""
 
 # ruff: noqa: RUF001  (Russian words and typographic characters are the data here)
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, insort
 
 from tg_parser.models import Entity
-from tg_parser.text.words import EMAIL, HASHTAG, MENTION
+from tg_parser.text.words import EMAIL, HASHTAG, MENTION, head
 
 _URL = re.compile(r"(?:https?://|www\.|t\.me/)[^\s<>\"«»]+", re.IGNORECASE)
 _URL_TAIL = ".,;:!?'\")]}»…"
@@ -58,19 +59,26 @@ _WITH_UNIT = [
 def extract_entities(text: str) -> list[Entity]:
     """Entities of ``text`` in order of appearance; overlapping matches go to the more
     specific type (URL and e-mail before mention, date and phone before number)."""
-    spans: list[tuple[int, int, str, str, float]] = []
-    for kind, found in _matches(text):
+    taken: list[tuple[int, int, str, str, float]] = []  # sorted, never overlapping
+    for kind, found in _matches(head(text)):
         for start, end, value, confidence in found:
-            if not any(start < s_end and s_start < end for s_start, s_end, *_ in spans):
-                spans.append((start, end, kind, value, confidence))
+            if not _overlaps(taken, start, end):
+                insort(taken, (start, end, kind, value, confidence))
     seen: set[tuple[str, str]] = set()
     entities = []
-    for _, _, kind, value, confidence in sorted(spans):
+    for _, _, kind, value, confidence in taken:
         key = (kind, value.casefold())
         if key not in seen:
             seen.add(key)
             entities.append(Entity(type=kind, value=value, confidence=confidence))
     return entities
+
+
+def _overlaps(taken: list[tuple[int, int, str, str, float]], start: int, end: int) -> bool:
+    """Whether [start, end) overlaps a span of ``taken``: only its neighbours can."""
+    index = bisect_left(taken, (start,))
+    before = index > 0 and taken[index - 1][1] > start
+    return before or (index < len(taken) and taken[index][0] < end)
 
 
 def _matches(text: str) -> list[tuple[str, list[tuple[int, int, str, float]]]]:

@@ -1,6 +1,6 @@
 """Key phrases of a Russian or English message: the author's hashtags, then phrases
-of 1 to 3 words
-scored by frequency and position.
+of 1 to 3 words scored by frequency and position (of its head, when very long:
+``ANALYSED_CHARS``).
 
 Candidates are runs of words between stopwords, punctuation and line breaks; a phrase
 counts its own occurrences and those of its words (joined by a crude stem, so "аннотации"
@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from tg_parser.text.words import EMAIL, HASHTAG, MENTION, URL, WORD, is_stopword, stem
+from tg_parser.text.words import EMAIL, HASHTAG, MENTION, URL, WORD, head, is_stopword, stem
 
 TOP_K = 5
 MAX_WORDS = 3
@@ -39,6 +39,7 @@ class _Candidate:
 def key_phrases(text: str, *, top_k: int = TOP_K, max_words: int = MAX_WORDS) -> list[str]:
     """Up to ``top_k`` key phrases of ``text``: its hashtags first (without ``#``, in
     order), then the best-scored phrases that do not repeat a chosen one."""
+    text = head(text)
     chosen = _hashtags(text)[:top_k]
     seen = {stem(word) for phrase in chosen for word in phrase.split()}
     for candidate in _ranked(_candidates(text, max_words)):

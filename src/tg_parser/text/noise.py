@@ -5,6 +5,8 @@ without text. Each verdict comes with a reason ("advertising: erid marker", "gre
 The rules are general markers, not a list of known posts: the Russian advertising law's
 labels (``erid``, "Реклама." with the advertiser's ИНН), ad hashtags, sponsorship
 statements, promo codes and partner links (``utm_*``/``ref``/``aff``/``partner``).
+A very long message is judged by its head and its tail (``ANALYSED_CHARS`` each), where
+such labels and greetings sit.
 """
 
 # ruff: noqa: RUF001  (Russian words and typographic characters are the data here)
@@ -15,7 +17,7 @@ import re
 from typing import Any
 
 from tg_parser.text.clean import line_key
-from tg_parser.text.words import URL, words
+from tg_parser.text.words import URL, ends, words
 
 MIN_WORDS = 8  # a post with fewer words and no link says too little to be knowledge
 _FLAGS = re.IGNORECASE | re.MULTILINE
@@ -77,6 +79,7 @@ def classify_noise(
 ) -> tuple[bool, str | None]:
     """``(True, reason)`` for advertising, greetings, one-liners (fewer than ``min_words``
     words and no link) and media without text; ``(False, None)`` for content."""
+    text = ends(text)
     reason = _advertising(text, payload) or _chatter(text, payload, min_words)
     return reason is not None, reason
 

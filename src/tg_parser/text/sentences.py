@@ -11,7 +11,7 @@ never split.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
 
 ABBREVIATIONS = frozenset(
     """т.е т.д т.п т.к т.н др пр см ср напр им ул д г гг в вв стр руб коп тыс млн млрд
@@ -19,36 +19,41 @@ ABBREVIATIONS = frozenset(
     e.g i.e etc vs mr mrs ms dr prof inc ltd co corp jr sr st no approx fig eq ch vol
     jan feb mar apr jun jul aug sep sept oct nov dec a.m p.m u.s u.k""".split()  # noqa: SIM905
 )
-_END = re.compile(r"[.!?…]+[\"'»”)\]]*(?= )")
-_WORD_BEFORE = re.compile(r"(\S+)$")
+_TERMINALS = ".!?…"
+_CLOSERS = "\"'»”)]"
+_OPENERS = "([«\"'"
 
 
 def split_sentences(text: str) -> list[str]:
-    """The sentences of ``text`` in order, stripped, empty ones left out."""
+    """The sentences of ``text`` in order, stripped, empty ones left out.
+
+    One pass over the words of each line (linear in the text, however long its lines)."""
     sentences: list[str] = []
     for line in text.splitlines():
-        sentences.extend(_split_line(" ".join(line.split())))
-    return [s for s in sentences if s]
+        sentences.extend(_split_line(line.split()))
+    return sentences
 
 
-def _split_line(line: str) -> list[str]:
-    parts, start = [], 0
-    for match in _END.finditer(line):
-        if _is_boundary(line, start, match):
-            parts.append(line[start : match.end()].strip())
-            start = match.end()
-    parts.append(line[start:].strip())
-    return parts
+def _split_line(words: list[str]) -> Iterator[str]:
+    start = 0
+    for index in range(len(words) - 1):
+        if _ends_sentence(words[index], words[index + 1]):
+            yield " ".join(words[start : index + 1])
+            start = index + 1
+    if start < len(words):
+        yield " ".join(words[start:])
 
 
-def _is_boundary(line: str, start: int, match: re.Match[str]) -> bool:
-    following = line[match.end() :].lstrip()
-    if not following or following[0].islower():
+def _ends_sentence(word: str, following: str) -> bool:
+    """Whether a sentence ends after ``word`` (ending in ``.!?…``, then closing quotes or
+    brackets), ``following`` being the next word."""
+    if following[0].islower():
         return False
-    if match.group() != ".":
+    closed = word.rstrip(_CLOSERS)
+    stem = closed.rstrip(_TERMINALS)
+    if len(stem) == len(closed):
+        return False
+    if word[len(stem) :] != ".":
         return True
-    before = _WORD_BEFORE.search(line, start, match.start())
-    if before is None:
-        return True
-    word = before.group(1).lstrip("([«\"'").casefold()
-    return word not in ABBREVIATIONS and not (len(word) == 1 and word.isalpha())
+    stem = stem.lstrip(_OPENERS).casefold()
+    return stem not in ABBREVIATIONS and not (len(stem) == 1 and stem.isalpha())

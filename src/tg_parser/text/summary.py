@@ -2,7 +2,8 @@
 
 Each sentence is a TF-IDF vector of its word stems (stopwords aside); a sentence's
 centrality is its cosine similarity to the centroid of all sentences. The most central
-sentences that fit the budget are kept in their original order.
+sentences that fit the budget are kept in their original order. A very long message is
+summarised from its head (``ANALYSED_CHARS``): the work stays bounded.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from tg_parser.text.sentences import split_sentences
-from tg_parser.text.words import HASHTAG, is_stopword, stem, words
+from tg_parser.text.words import HASHTAG, head, is_stopword, stem, words
 
 BUDGET = 300  # characters
 MIN_LENGTH = 400  # characters; shorter messages are their own summary
@@ -23,13 +24,14 @@ _TERMINAL = frozenset(".!?…:;\"'»)")
 
 
 def summarise(text: str, *, budget: int = BUDGET, min_length: int = MIN_LENGTH) -> str | None:
-    """The most central sentences of ``text`` within ``budget`` characters, in order;
-    None for a text shorter than ``min_length`` or of a single sentence."""
+    """The most central sentences of ``text`` (of its head, when very long) within
+    ``budget`` characters, in order; None for a text shorter than ``min_length`` or of a
+    single sentence."""
     if len(text) < min_length:
         return None
     sentences = [
         _TRAILING_TAGS.sub("", s)
-        for s in split_sentences(text)
+        for s in split_sentences(head(text))
         if len(words(HASHTAG.sub(" ", s))) >= 2
     ]
     if len(sentences) < 2:

@@ -1,4 +1,5 @@
-"""Words of Russian and English text: a tokeniser, a crude stem key and stopword lists."""
+"""Words of Russian and English text: a tokeniser, a crude stem key, stopword lists, and
+the head of a very long text that the analyses read."""
 
 # ruff: noqa: RUF001  (Russian words and typographic characters are the data here)
 
@@ -15,6 +16,12 @@ EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
 MENTION = re.compile(r"(?<![\w@.])@[A-Za-z]\w{3,31}")
 _CYRILLIC_WORD = re.compile(r"[а-я-]+")
 HASHTAG = re.compile(r"(?<![\w#&])#([^\W\d_]\w*)")
+# the most characters a summary, key phrases, entities and the language are found in: five
+# times Telegram's longest post, so only very long messages (an export's article, a paste)
+# are read in part — their point is made at the start, and the work stays bounded
+ANALYSED_CHARS = 20_000
+_PARTIAL_WORD = re.compile(r"\s\S+\Z")
+_PARTIAL_FIRST_WORD = re.compile(r"\S+(?=\s)")
 
 
 def _word_set(text: str) -> frozenset[str]:
@@ -83,6 +90,25 @@ def stem(word: str) -> str:
     if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
         return word[:-3] + "y" if word.endswith("ies") else word[:-1]
     return word
+
+
+def head(text: str, limit: int = ANALYSED_CHARS) -> str:
+    """The first ``limit`` characters of ``text``, without a word cut in two."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    partial = None if text[limit].isspace() else _PARTIAL_WORD.search(cut)
+    return cut[: partial.start()] if partial else cut
+
+
+def ends(text: str, limit: int = ANALYSED_CHARS) -> str:
+    """The head and the tail of a very long ``text`` (``limit`` characters each, without a
+    word cut in two) on two lines: where labels, greetings and ad markers sit."""
+    if len(text) <= 2 * limit:
+        return text
+    cut = text[-limit:]
+    partial = None if text[-limit - 1].isspace() else _PARTIAL_FIRST_WORD.match(cut)
+    return head(text, limit) + "\n" + (cut[partial.end() :] if partial else cut)
 
 
 def is_stopword(word: str) -> bool:
