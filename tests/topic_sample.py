@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tg_parser.ingest.desktop import ImportOptions, import_desktop
-from tg_parser.llm.offline import OfflineProvider
+from tg_parser.llm.offline import OfflineAnalyser
 from tg_parser.process import ProcessOptions, process_messages
 from tg_parser.store.database import Database
 
@@ -19,4 +19,4 @@ async def load_sample(db: Database, *, comments: bool = True, limit: int | None 
     if comments:
         options = ImportOptions(path=EXAMPLES / "sample_channel_discussion", comments_for=CHANNEL)
         await import_desktop(db, options)
-    await process_messages(db, OfflineProvider(), ProcessOptions(limit=limit))
+    await process_messages(db, OfflineAnalyser(), ProcessOptions(limit=limit))
