@@ -3,8 +3,8 @@
 ``LLM_PROVIDER`` (or ``--provider``) names it; ``auto`` takes the first of OpenAI,
 Anthropic and Gemini whose key is set, and with none processes offline, telling the user
 so once. A model provider is a ``ModelProvider`` over a ``CallRunner`` (retries, limiter,
-caps from the settings) over the provider's ``ModelClient``; each client module imports its
-SDK, so only the chosen one is ever loaded.
+caps and the failure breaker from the settings) over the provider's ``ModelClient``; each
+client module imports its SDK, so only the chosen one is ever loaded.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from tg_parser.config import Settings
 from tg_parser.errors import ConfigError
 from tg_parser.llm.analysis import BatchOptions, ModelProvider
 from tg_parser.llm.base import Provider
+from tg_parser.llm.breaker import FailureBreaker
 from tg_parser.llm.calls import CallRunner, RetryPolicy
 from tg_parser.llm.client import ModelClient
 from tg_parser.llm.limiter import AdaptiveLimiter, RateCaps
@@ -108,6 +109,7 @@ def choose_provider(settings: Settings, request: ProviderRequest | None = None) 
         policy=RetryPolicy.from_settings(settings),
         limiter=AdaptiveLimiter(request.concurrency or settings.llm_concurrency),
         caps=RateCaps(settings.llm_requests_per_minute, settings.llm_tokens_per_minute),
+        breaker=FailureBreaker.from_settings(settings),
     )
     provider = ModelProvider(
         runner,
