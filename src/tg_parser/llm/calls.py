@@ -41,6 +41,7 @@ from tg_parser.models import CallRecord
 
 log = structlog.get_logger(__name__)
 
+
 @dataclass(frozen=True)
 class RetryPolicy:
     max_attempts: int = 4
