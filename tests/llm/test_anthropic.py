@@ -14,6 +14,7 @@ from tg_parser.errors import (
     ProviderAuthError,
     ProviderOutputError,
     ProviderRequestError,
+    ProviderUnreachableError,
     RetryableProviderError,
 )
 from tg_parser.llm.anthropic import AnthropicClient
@@ -144,7 +145,7 @@ async def test_an_unreachable_server_is_retryable() -> None:
     with fake_anthropic() as fake:
         closed = fake.base_url
     client = AnthropicClient(model=MODEL, api_key=KEY, base_url=closed, timeout=0.5)
-    with pytest.raises(RetryableProviderError, match="Could not reach Anthropic"):
+    with pytest.raises(ProviderUnreachableError, match=f"Cannot connect to Anthropic at {closed}"):
         await client.complete(REQUEST)
     await client.aclose()
 

@@ -17,6 +17,7 @@ from tg_parser.errors import (
     ProviderError,
     ProviderOutputError,
     ProviderRequestError,
+    ProviderUnreachableError,
     RetryableProviderError,
 )
 from tg_parser.llm.client import CompletionRequest, Usage
@@ -170,7 +171,7 @@ async def test_a_timeout_is_retryable(client: GeminiClient, server: FakeModelSer
 async def test_no_server_is_retryable() -> None:
     gemini = GeminiClient(model=MODEL, api_key=KEY, base_url=_closed_port_url(), timeout=2)
 
-    with pytest.raises(RetryableProviderError, match="Could not reach Gemini") as caught:
+    with pytest.raises(ProviderUnreachableError, match="Cannot connect to Gemini") as caught:
         await gemini.complete(REQUEST)
     await gemini.aclose()
 

@@ -16,6 +16,7 @@ from tg_parser.errors import (
     ProviderError,
     ProviderOutputError,
     ProviderRequestError,
+    ProviderUnreachableError,
     RetryableProviderError,
 )
 from tg_parser.llm.client import CompletionRequest, Usage
@@ -153,13 +154,13 @@ async def test_no_server_says_to_start_one() -> None:
     url = _closed_port_url()
     ollama = OllamaClient(model=MODEL, base_url=url, timeout=2)
 
-    with pytest.raises(RetryableProviderError) as caught:
+    with pytest.raises(ProviderUnreachableError) as caught:
         await ollama.complete(REQUEST)
     await ollama.aclose()
 
     assert str(caught.value) == (
-        f"The Ollama server at {url} does not answer (start it with `ollama serve`, "
-        "or set LLM_BASE_URL)"
+        f"Cannot connect to the Ollama server at {url} (connection refused): start it with "
+        "`ollama serve` or set OLLAMA_BASE_URL"
     )
 
 

@@ -18,6 +18,7 @@ from tg_parser.errors import (
     ProviderError,
     ProviderOutputError,
     ProviderRequestError,
+    ProviderUnreachableError,
     RetryableProviderError,
 )
 from tg_parser.llm.client import Completion, CompletionRequest, Usage
@@ -222,7 +223,7 @@ async def test_an_unreachable_server_is_retryable(clients: list[OpenAIClient]) -
         port = probe.getsockname()[1]
     client = OpenAIClient(model="gpt-5-mini", api_key=KEY, base_url=f"http://127.0.0.1:{port}/v1")
     clients.append(client)
-    with pytest.raises(RetryableProviderError, match="Cannot reach OpenAI"):
+    with pytest.raises(ProviderUnreachableError, match="Cannot connect to OpenAI"):
         await client.complete(REQUEST)
 
 
