@@ -116,7 +116,6 @@ class CallRunner:
         try:
             async for attempt in retrying:
                 with attempt:
-                    self.breaker.check()
                     await self.caps.admit(tokens)
                     return await self._attempt(request, prompt, source_ref)
         except ProviderError as exc:
@@ -149,6 +148,7 @@ class CallRunner:
         self, request: CompletionRequest, prompt: Prompt, source_ref: str | None
     ) -> Completion:
         async with self.limiter.slot():
+            self.breaker.check()  # it may have tripped while this call waited for its turn
             started = time.perf_counter()
             try:
                 completion = await self.client.complete(request)
