@@ -119,7 +119,7 @@ class OpenAIClient:
         self.verbosity = verbosity if model.startswith("gpt-5") else None  # GPT-5 only
         self.parameters = self._parameters()
         self.base_url = base_url or DEFAULT_BASE_URL
-        self._api_key = api_key
+        self._api_key = "" if api_key == LOCAL_SERVER_KEY else api_key  # masked in errors
         self._sdk = openai.AsyncOpenAI(
             api_key=api_key, base_url=self.base_url, timeout=timeout, max_retries=0
         )
