@@ -27,6 +27,8 @@ from tg_parser.errors import ProviderError, ProviderFailingError, ProviderUnreac
 
 @dataclass
 class FailureBreaker:
+    """How the calls of one run ended, and whether (and why) to stop calling."""
+
     first_calls: int = 20
     window: int = 100
     max_share: float = 0.5
