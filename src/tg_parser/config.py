@@ -174,6 +174,16 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("gemini_api_key", "google_api_key"),
         description="Gemini API key (Google AI Studio); GOOGLE_API_KEY is read too.",
     )
+    ollama_base_url: str | None = Field(
+        default=None,
+        description="Address of the Ollama server (unset: LLM_BASE_URL, else "
+        "http://127.0.0.1:11434).",
+    )
+    ollama_api_key: SecretStr | None = Field(
+        default=None,
+        description="Key sent as `Authorization: Bearer` to an Ollama server that asks for "
+        "one (ollama.com, or a server behind an authenticating proxy).",
+    )
     llm_reasoning_effort: Literal["none", "minimal", "low", "medium", "high"] | None = Field(
         default=None,
         description="GPT-5 family: `reasoning.effort` (checked against what the model "
@@ -222,6 +232,22 @@ class Settings(BaseSettings):
         default=None,
         description="ISO 639-1 language of summaries, key phrases and topic cards (unset: "
         "the message's or the channel's own language).",
+    )
+    llm_fail_fast_calls: int = Field(
+        default=20,
+        ge=0,
+        description="When this many calls of a run have failed before any succeeded, the "
+        "run stops (0: never on this count alone).",
+    )
+    llm_failure_window: int = Field(
+        default=100, ge=1, description="The recent calls LLM_MAX_FAILURE_SHARE is measured over."
+    )
+    llm_max_failure_share: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="When more than this share of the last LLM_FAILURE_WINDOW calls failed, "
+        "the run stops (topic cards: the rest are written offline).",
     )
     retry_max_attempts: int = Field(
         default=4, ge=1, description="Attempts per call, the first included."

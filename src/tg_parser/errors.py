@@ -22,8 +22,12 @@ says what is wrong and what to do. Each class knows its CLI exit code and HTTP s
         │                                             stops the run at once
         ├── ProviderRequestError   exit 6, HTTP 502   the provider refused the request (4xx)
         ├── ProviderOutputError    exit 6, HTTP 502   the answer is not JSON of the schema
+        ├── ProviderFailingError   exit 6, HTTP 502   too many calls failed, or nothing listens
+        │                                             at the address: the run stops
         └── RetryableProviderError exit 6, HTTP 503   timeout, connection error, 429, 5xx,
-                                                      overloaded (``retry_after`` if given)
+            │                                         overloaded (``retry_after`` if given)
+            └── ProviderUnreachableError              nothing listens at the provider's
+                                                      address (refused, unknown host)
 """
 
 from __future__ import annotations
@@ -121,6 +125,20 @@ class ProviderOutputError(ProviderError):
     """The answer is not valid JSON of the expected schema (truncated, garbage, refused)."""
 
 
+class ProviderFailingError(ProviderError):
+    """The provider fails call after call (the first calls of a run all failed, or too
+    large a share of the recent ones), or nothing listens at its address: every further
+    call would most likely fail too, so none is made and the run stops.
+
+    ``failed_call`` is the error of the call that raised this, when that call was made and
+    failed itself (None: the call was not made).
+    """
+
+    def __init__(self, message: str, failed_call: ProviderError | None = None) -> None:
+        super().__init__(message)
+        self.failed_call = failed_call
+
+
 class RetryableProviderError(ProviderError):
     """Temporary: a timeout, a connection error, 429, 5xx or "overloaded".
 
@@ -137,3 +155,8 @@ class RetryableProviderError(ProviderError):
         super().__init__(message)
         self.retry_after = retry_after
         self.rate_limited = rate_limited
+
+
+class ProviderUnreachableError(RetryableProviderError):
+    """Nothing answers at the provider's address (connection refused, unknown host): worth
+    retrying once the provider has answered in this run, not before."""

@@ -6,9 +6,11 @@ and footers) is learnt once from the channel's posts; a comment is analysed with
 post's text as context. Messages go through the analyser concurrently (bounded by a
 semaphore) and are saved in batches, one transaction per batch, so an interrupted run
 keeps what it saved and a re-run continues. A message that fails is recorded in
-``processing_failures`` and never stops the run; a later success clears its record.
+``processing_failures`` and never stops the run; a later success clears its record â
+unless the provider itself is failing (the call runner's breaker): then the messages in
+flight finish, what they answered is saved, and the run stops ``failed``.
 Every run is a run (stage ``process``) with counters processed / noise / failed / skipped;
-its report also breaks the noise down by kind (advertising, greetings, one-liners, …).
+its report also breaks the noise down by kind (advertising, greetings, one-liners, â¦).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 import structlog
 
 from tg_parser.clock import utcnow
-from tg_parser.errors import ConfigError, ProviderAuthError, ProviderError
+from tg_parser.errors import ConfigError, ProviderAuthError, ProviderError, ProviderFailingError
 from tg_parser.llm import Analyser, Analysis, CallEstimate, ChannelContext, MessageInput
 from tg_parser.models import OnProgress, ProcessedDocument, Progress, document_id
 from tg_parser.registry import resolve_channel
@@ -235,6 +237,7 @@ class _Worker:
     progress: _Counter
     semaphore: asyncio.Semaphore = field(init=False)
     noise_reasons: Counter[str] = field(default_factory=Counter)
+    stop: ProviderFailingError | None = None  # the provider is failing: end the run
 
     def __post_init__(self) -> None:
         self.semaphore = asyncio.Semaphore(self.options.concurrency)
@@ -258,7 +261,8 @@ class _Worker:
                     group.create_task(self.one(_input(row, context, posts), row)) for row in rows
                 ]
                 for next_done in asyncio.as_completed(tasks):
-                    done.append(await next_done)
+                    if (result := await next_done) is not None:
+                        done.append(result)
                     if len(done) >= self.options.batch_size or time.monotonic() > saved_at + 1:
                         await self.save(done)
                         done, saved_at = [], time.monotonic()
@@ -268,6 +272,8 @@ class _Worker:
         except BaseExceptionGroup as errors:
             raise _first_error(errors) from None
         await self.save(done)
+        if self.stop is not None:
+            raise self.stop
 
     async def save(self, results: list[StoredDocument | Failure]) -> None:
         """Store documents, failures and the model calls made for them in one transaction."""
@@ -285,19 +291,30 @@ class _Worker:
         await self.run.checkpoint(every=1.0)
         self.progress.advance(len(results))
 
-    async def one(self, item: MessageInput, row: Row) -> StoredDocument | Failure:
+    async def one(self, item: MessageInput, row: Row) -> StoredDocument | Failure | None:
         """The message's document, or its failure. A failure never stops the run, except
-        one that every other message would hit too (a bad key, a wrong setting)."""
+        one that every other message would hit too (a bad key, a wrong setting) or a
+        provider that is failing (its breaker tripped: the run stops after this window, and
+        a message whose call was not made gets None, not a failure)."""
         async with self.semaphore:
+            if self.stop is not None:
+                return None
             try:
                 analysis = await self.analyser.analyse(item)
                 return _stored(row, analysis, self.analyser)
             except (ProviderAuthError, ConfigError):
                 raise
+            except ProviderFailingError as stop:
+                self.stop = self.stop or stop
+                return _failure(item, stop.failed_call) if stop.failed_call else None
             except Exception as exc:
-                failure = Failure(item.source_ref, type(exc).__name__, _failure_message(exc))
-                log.warning("message_failed", source_ref=item.source_ref, error=failure.error_class)
-                return failure
+                return _failure(item, exc)
+
+
+def _failure(item: MessageInput, exc: Exception) -> Failure:
+    failure = Failure(item.source_ref, type(exc).__name__, _failure_message(exc))
+    log.warning("message_failed", source_ref=item.source_ref, error=failure.error_class)
+    return failure
 
 
 def _first_error(errors: BaseExceptionGroup) -> BaseException:

@@ -25,6 +25,7 @@ from tg_parser.errors import (
     ProviderError,
     ProviderOutputError,
     ProviderRequestError,
+    ProviderUnreachableError,
     RetryableProviderError,
 )
 from tg_parser.llm.anthropic import AnthropicClient
@@ -313,18 +314,18 @@ async def test_a_timeout_is_retryable(wire: Wire) -> None:
 
 
 UNREACHABLE = {
-    "openai": "^Cannot reach OpenAI",
-    "anthropic": "^Could not reach Anthropic",
-    "gemini": "^Could not reach Gemini",
+    "openai": "^Cannot connect to OpenAI at {url}",
+    "anthropic": "^Cannot connect to Anthropic at {url}",
+    "gemini": "^Cannot connect to Gemini at {url}",
     "ollama": (
-        r"^The Ollama server at {url} does not answer \(start it with `ollama serve`, "
-        r"or set LLM_BASE_URL\)$"
+        r"^Cannot connect to the Ollama server at {url} \(connection refused\): start it with "
+        r"`ollama serve` or set OLLAMA_BASE_URL$"
     ),
 }
 
 
 @pytest.mark.parametrize("name", PROVIDERS)
-async def test_an_unreachable_server_is_retryable(name: str) -> None:
+async def test_an_unreachable_server_says_how_to_reach_it(name: str) -> None:
     setup = SETUP[name]
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -332,7 +333,7 @@ async def test_an_unreachable_server_is_retryable(name: str) -> None:
     client = setup.client(setup.model, setup.key, url, 2.0)
     says = UNREACHABLE[VENDOR[name]].format(url=re.escape(url))
     try:
-        with pytest.raises(RetryableProviderError, match=says) as caught:
+        with pytest.raises(ProviderUnreachableError, match=says) as caught:
             await client.complete(REQUEST)
     finally:
         await client.aclose()

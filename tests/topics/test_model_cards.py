@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 from typer.testing import CliRunner
 
 from tg_parser.cli.app import app
@@ -343,6 +344,25 @@ async def test_a_failing_model_leaves_offline_cards_and_the_next_build_writes_th
     with model_server(monkeypatch) as server:
         report = await build(db)
     assert report.counters["cards_model"] == len(server.calls) == TOPICS
+
+
+async def test_once_the_model_keeps_failing_the_remaining_cards_are_offline_without_calls(
+    db: Database, channel: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RETRY_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("LLM_FAIL_FAST_CALLS", "2")
+    failing = model_server(monkeypatch, fault_rate=1.0, fault_kinds=("500",))
+    with failing as server, capture_logs() as logs:
+        report = await build(db, concurrency=1)
+    assert len(server.requests) == 2, "the third card is not asked for"
+    counters = report.counters
+    assert counters["cards_offline_fallback"] == TOPICS and counters["llm_calls"] == 2
+    said = [event for event in logs if event["event"] == "topic_cards_offline"]
+    assert len(said) == 1 and said[0]["log_level"] == "warning"
+    assert said[0]["reason"].startswith("The first 2 model calls all failed")
+    assert "OpenAI server error (500" in said[0]["reason"]
+    [run] = [r for r in await list_runs(db, stage="topics") if r.id == report.run_id]
+    assert run.status == "succeeded"
 
 
 @pytest.mark.parametrize(

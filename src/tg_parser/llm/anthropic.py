@@ -25,9 +25,17 @@ from tg_parser.errors import (
     ProviderError,
     ProviderOutputError,
     ProviderRequestError,
+    ProviderUnreachableError,
     RetryableProviderError,
 )
-from tg_parser.llm.client import Completion, CompletionRequest, Usage, one_line
+from tg_parser.llm.client import (
+    Completion,
+    CompletionRequest,
+    Usage,
+    masked_errors,
+    one_line,
+    unreachable,
+)
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"  # explicit: the SDK would read ANTHROPIC_BASE_URL
 
@@ -60,9 +68,11 @@ class AnthropicClient:
             "max_tokens": max_output_tokens,
             "tool_choice": "tool",
         }
+        self.base_url = base_url or DEFAULT_BASE_URL
+        self._api_key = api_key
         self._sdk = anthropic.AsyncAnthropic(
             api_key=api_key,
-            base_url=base_url or DEFAULT_BASE_URL,
+            base_url=self.base_url,
             timeout=timeout,
             max_retries=0,
         )
@@ -82,8 +92,12 @@ class AnthropicClient:
         )
 
     async def complete(self, request: CompletionRequest) -> Completion:
+        with masked_errors(self._api_key):
+            return _completion(await self._message(request), request.schema_name)
+
+    async def _message(self, request: CompletionRequest) -> Message:
         try:
-            message = await self._sdk.messages.create(
+            return await self._sdk.messages.create(
                 model=self.model,
                 max_tokens=min(request.max_output_tokens, self.max_output_tokens),
                 system=request.instructions,
@@ -92,12 +106,11 @@ class AnthropicClient:
                 tool_choice={"type": "tool", "name": request.schema_name},
             )
         except anthropic.AnthropicError as exc:
-            raise _provider_error(exc) from exc
+            raise _provider_error(exc, self.base_url) from exc
         except json.JSONDecodeError as exc:  # a 200 whose JSON body is cut off
             raise RetryableProviderError(
                 "Anthropic sent an unreadable (truncated) response: retrying may help"
             ) from exc
-        return _completion(message, request.schema_name)
 
     async def aclose(self) -> None:
         await self._sdk.close()
@@ -127,13 +140,19 @@ def _usage(message: Message) -> Usage:
     )
 
 
-def _provider_error(exc: anthropic.AnthropicError) -> ProviderError:
+def _provider_error(exc: anthropic.AnthropicError, base_url: str) -> ProviderError:
     """The ``ProviderError`` for an SDK failure, with a one-line message to act on."""
     if isinstance(exc, anthropic.APIStatusError):
         return _status_error(exc)
     if isinstance(exc, anthropic.APITimeoutError):
         return RetryableProviderError(
             "Anthropic did not answer in time: retrying (raise LLM_TIMEOUT if it keeps happening)"
+        )
+    refused = unreachable(exc)
+    if isinstance(exc, anthropic.APIConnectionError) and refused:
+        return ProviderUnreachableError(
+            f"Cannot connect to Anthropic at {base_url} ({refused}): "
+            "check LLM_BASE_URL and the network"
         )
     if isinstance(exc, anthropic.APIConnectionError):
         return RetryableProviderError(

@@ -6,6 +6,11 @@
 ``RETRY_BACKOFF_MAX``) plus up to ``RETRY_JITTER`` seconds — or what ``Retry-After`` said.
 Other failures (a bad key, a refused request) are raised at once. Every attempt, failed or
 not, becomes a ``CallRecord`` in ``calls``, for the caller to store with its results.
+
+How each call ended, after its retries, goes to the ``FailureBreaker``: once it trips, the
+call that tripped it and every later one raise ``ProviderFailingError`` (logged once as
+``model_calls_stopped``), and no request is sent. A refused connection is not retried
+before the provider has answered once in the run: nothing listens there.
 """
 
 from __future__ import annotations
@@ -16,15 +21,25 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+import structlog
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from tg_parser.clock import utcnow
 from tg_parser.config import Settings
-from tg_parser.errors import ProviderError, RetryableProviderError
+from tg_parser.errors import (
+    ProviderAuthError,
+    ProviderError,
+    ProviderFailingError,
+    ProviderUnreachableError,
+    RetryableProviderError,
+)
+from tg_parser.llm.breaker import FailureBreaker
 from tg_parser.llm.client import Completion, CompletionRequest, ModelClient, Usage
 from tg_parser.llm.limiter import AdaptiveLimiter, RateCaps
 from tg_parser.llm.prompts import Prompt
 from tg_parser.models import CallRecord
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -68,16 +83,31 @@ class CallRunner:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     limiter: AdaptiveLimiter = field(default_factory=lambda: AdaptiveLimiter(16))
     caps: RateCaps = field(default_factory=lambda: RateCaps(None, None))
+    breaker: FailureBreaker = field(default_factory=FailureBreaker)
     sleep: Sleep = asyncio.sleep
     calls: list[CallRecord] = field(default_factory=list)
 
     async def call(
         self, request: CompletionRequest, prompt: Prompt, *, source_ref: str | None = None
     ) -> Completion:
-        """The completion, or the last error after the allowed attempts."""
+        """The completion, or the last error after the allowed attempts (or the breaker's)."""
+        self.breaker.check()
+        try:
+            completion = await self._retried(request, prompt, source_ref)
+        except (ProviderAuthError, ProviderFailingError):
+            raise
+        except ProviderError as exc:
+            self._count_failure(exc)
+            raise
+        self.breaker.succeeded()
+        return completion
+
+    async def _retried(
+        self, request: CompletionRequest, prompt: Prompt, source_ref: str | None
+    ) -> Completion:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.policy.max_attempts),
-            retry=retry_if_exception(lambda e: isinstance(e, ProviderError) and e.retryable),
+            retry=retry_if_exception(self._worth_retrying),
             wait=self._wait,
             reraise=True,
             sleep=self.sleep,
@@ -93,6 +123,22 @@ class CallRunner:
             raise
         raise AssertionError("unreachable: tenacity either returns or raises")
 
+    def _worth_retrying(self, error: BaseException) -> bool:
+        """Retryable errors are, except a refused connection before any answer."""
+        if not isinstance(error, ProviderError) or not error.retryable:
+            return False
+        return self.breaker.answered or not isinstance(error, ProviderUnreachableError)
+
+    def _count_failure(self, error: ProviderError) -> None:
+        """Tell the breaker; once it is tripped, the call's error becomes its stop."""
+        tripped_before = self.breaker.reason is not None
+        if not self.breaker.failed(error):
+            return
+        reason = self.breaker.reason or str(error)
+        if not tripped_before:
+            log.warning("model_calls_stopped", provider=self.client.provider, reason=reason)
+        raise ProviderFailingError(reason, failed_call=error) from error
+
     def drain(self) -> list[CallRecord]:
         """The calls recorded since the last drain (to store with a batch of results)."""
         records, self.calls = self.calls, []
@@ -102,6 +148,7 @@ class CallRunner:
         self, request: CompletionRequest, prompt: Prompt, source_ref: str | None
     ) -> Completion:
         async with self.limiter.slot():
+            self.breaker.check()  # it may have tripped while this call waited for its turn
             started = time.perf_counter()
             try:
                 completion = await self.client.complete(request)

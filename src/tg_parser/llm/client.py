@@ -6,15 +6,36 @@ per provider implements it (``llm/openai.py``, ``llm/anthropic.py``, ``llm/gemin
 ``llm/ollama.py``), each the only importer of its SDK. Clients never retry (their SDK's
 own retries are switched off): they translate every failure into the ``ProviderError``
 tree, and ``llm/calls.py`` retries, limits and records around them.
+
+A provider's text can carry secrets: a server or proxy may echo the key or the request's
+headers in its error body. Every client raises its errors inside ``masked_errors(key)``,
+so what is kept or printed of them (call records, failures, runs, logs, the CLI's line)
+has the configured key, credential headers, bearer tokens, key-like strings, ``key=``
+query values and passwords in URLs replaced by ``***``.
 """
 
 from __future__ import annotations
 
 import re
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-_KEY_LIKE = re.compile(r"\bsk-[\w*.-]+")
+from tg_parser.errors import ProviderError
+
+MASK = "***"
+# "authorization: Bearer …", '"x-api-key": "…"', "x-goog-api-key=…" — the name is kept
+_CREDENTIAL_HEADER = re.compile(
+    r"(?i)\b((?:proxy-)?authorization|x-api-key|x-goog-api-key|api-key)"
+    r"([\"']?\s*[:=]\s*[\"']?)(?:(bearer|basic)\s+)?[^\s\"',;&}]+"
+)
+_BEARER = re.compile(r"(?i)\b(bearer)\s+(?!\*\*\*)[^\s\"',;}]+")
+# OpenAI (sk-, sk-proj-, sk-ant- …), Groq (gsk_), xAI (xai-), Google (AIza…)
+_KEY_LIKE = re.compile(r"\b(?:sk-|gsk_|xai-)[\w.-]{6,}|\bAIza[\w-]{20,}")
+_KEY_QUERY = re.compile(r"(?i)([?&](?:key|api_key|access_token)=)[^&\s\"']+")
+_URL_PASSWORD = re.compile(r"(\w://)[^/\s:@]+:[^/\s@]*@")
 
 
 @dataclass(frozen=True)
@@ -58,10 +79,50 @@ class ModelClient(Protocol):
     async def aclose(self) -> None: ...
 
 
-def one_line(text: str, *, secret: str = "", limit: int = 300) -> str:
-    """A provider's message on one short line for ours, with ``secret`` and anything that
-    looks like an API key masked."""
-    flat = _KEY_LIKE.sub("sk-…", " ".join(text.split()))
-    if secret:
-        flat = flat.replace(secret, "***")
+def mask(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """``text`` with the ``secrets`` and anything that looks like a credential masked."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, MASK)
+    text = _CREDENTIAL_HEADER.sub(_masked_header, text)
+    text = _BEARER.sub(rf"\1 {MASK}", text)
+    text = _KEY_LIKE.sub(MASK, text)
+    text = _KEY_QUERY.sub(rf"\1{MASK}", text)
+    return _URL_PASSWORD.sub(rf"\1{MASK}@", text)
+
+
+def _masked_header(found: re.Match[str]) -> str:
+    name, separator, scheme = found.group(1), found.group(2), found.group(3)
+    return f"{name}{separator}{scheme + ' ' if scheme else ''}{MASK}"
+
+
+def one_line(text: str, *, secrets: tuple[str, ...] = (), limit: int = 300) -> str:
+    """A provider's message on one short line for ours, credentials masked (see ``mask``)."""
+    flat = mask(" ".join(text.split()), secrets)
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+@contextmanager
+def masked_errors(*secrets: str) -> Iterator[None]:
+    """Mask the ``secrets`` (and credential-like text) in a ``ProviderError`` raised inside."""
+    try:
+        yield
+    except ProviderError as exc:
+        exc.message = mask(exc.message, secrets)
+        exc.args = (exc.message,)
+        raise
+
+
+def unreachable(exc: BaseException) -> str | None:
+    """Why nothing answers, when a connection error was refused or its host is unknown."""
+    chain: list[BaseException] = []
+    link: BaseException | None = exc
+    while link is not None and link not in chain:
+        chain.append(link)
+        link = link.__cause__ or link.__context__
+    for error in chain:
+        if isinstance(error, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(error, socket.gaierror):
+            return "unknown host"
+    return None

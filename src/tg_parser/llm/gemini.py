@@ -28,11 +28,20 @@ from tg_parser.errors import (
     ProviderError,
     ProviderOutputError,
     ProviderRequestError,
+    ProviderUnreachableError,
     RetryableProviderError,
 )
-from tg_parser.llm.client import Completion, CompletionRequest, Usage, one_line
+from tg_parser.llm.client import (
+    Completion,
+    CompletionRequest,
+    Usage,
+    masked_errors,
+    one_line,
+    unreachable,
+)
 
 API_VERSION = "v1beta"
+DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"  # the SDK's, for messages
 KEY_HINT = "check GEMINI_API_KEY"
 _ANSWERED = (types.FinishReason.STOP, types.FinishReason.FINISH_REASON_UNSPECIFIED)
 # what the SDK lets through: the API's errors, our transport's, and a body cut off mid-JSON
@@ -66,6 +75,7 @@ class GeminiClient:
             "max_output_tokens": max_output_tokens,
             "response_mime_type": "application/json",
         }
+        self.base_url = base_url or DEFAULT_BASE_URL
         self._api_key = api_key
         self._http = httpx.AsyncClient(timeout=timeout)
         options = types.HttpOptions(
@@ -94,13 +104,14 @@ class GeminiClient:
         )
 
     async def complete(self, request: CompletionRequest) -> Completion:
-        try:
-            response = await self._sdk.aio.models.generate_content(
-                model=self.model, contents=request.input, config=self._config(request)
-            )
-        except _FAILURES as exc:
-            raise self._failure(exc) from exc
-        return self._completion(response)
+        with masked_errors(self._api_key):
+            try:
+                response = await self._sdk.aio.models.generate_content(
+                    model=self.model, contents=request.input, config=self._config(request)
+                )
+            except _FAILURES as exc:
+                raise self._failure(exc) from exc
+            return self._completion(response)
 
     async def aclose(self) -> None:
         await self._sdk.aio.aclose()
@@ -144,11 +155,17 @@ class GeminiClient:
 
     def _failure(self, exc: Exception) -> ProviderError:
         if isinstance(exc, genai_errors.APIError):
-            return _api_failure(exc, self._api_key)
+            return _api_failure(exc)
         if isinstance(exc, httpx.TimeoutException):
             return RetryableProviderError(
                 f"Gemini did not answer within {self.timeout:g}s (raise LLM_TIMEOUT if it "
                 "keeps happening)"
+            )
+        refused = unreachable(exc)
+        if isinstance(exc, httpx.ConnectError) and refused:
+            return ProviderUnreachableError(
+                f"Cannot connect to Gemini at {self.base_url} ({refused}): "
+                "check LLM_BASE_URL and the network"
             )
         if isinstance(exc, httpx.TransportError):
             return RetryableProviderError(
@@ -157,10 +174,10 @@ class GeminiClient:
         return RetryableProviderError("Gemini's answer was cut off mid-JSON (will retry)")
 
 
-def _api_failure(exc: genai_errors.APIError, api_key: str) -> ProviderError:
+def _api_failure(exc: genai_errors.APIError) -> ProviderError:
     code = exc.code
     label = f"{code} {exc.status or ''}".strip()
-    message = one_line(exc.message or "", secret=api_key) or "no message"
+    message = one_line(exc.message or "") or "no message"
     if code in (401, 403) or _key_invalid(exc.details):
         return ProviderAuthError(f"Gemini rejected the API key ({label}): {KEY_HINT}")
     if code == 429:

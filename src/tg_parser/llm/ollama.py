@@ -1,8 +1,10 @@
 """A local model through Ollama's HTTP API: one ``POST /api/chat`` per completion.
 
-No SDK and no key: ``httpx`` talks to the server at ``base_url`` (``LLM_BASE_URL``, default
-``http://127.0.0.1:11434``). The answer follows the schema through ``format``; ``stream`` is
-off, so the whole answer comes back in one JSON object with its token counts.
+No SDK: ``httpx`` talks to the server at ``base_url`` (``OLLAMA_BASE_URL``, else
+``LLM_BASE_URL``, default ``http://127.0.0.1:11434``), with ``OLLAMA_API_KEY`` as a bearer
+token when the server asks for one (ollama.com, a proxy). The answer follows the schema
+through ``format``; ``stream`` is off, so the whole answer comes back in one JSON object
+with its token counts.
 """
 
 from __future__ import annotations
@@ -19,9 +21,17 @@ from tg_parser.errors import (
     ProviderError,
     ProviderOutputError,
     ProviderRequestError,
+    ProviderUnreachableError,
     RetryableProviderError,
 )
-from tg_parser.llm.client import Completion, CompletionRequest, Usage, one_line
+from tg_parser.llm.client import (
+    Completion,
+    CompletionRequest,
+    Usage,
+    masked_errors,
+    one_line,
+    unreachable,
+)
 
 DEFAULT_BASE_URL = "http://127.0.0.1:11434"
 CHAT_PATH = "/api/chat"
@@ -39,31 +49,37 @@ class OllamaClient:
         base_url: str | None = None,
         timeout: float = 60.0,
         max_output_tokens: int = 4096,
+        api_key: str = "",
     ) -> None:
         self.model = model
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.timeout = timeout
         self.max_output_tokens = max_output_tokens
         self.parameters: dict[str, Any] = {"temperature": 0, "num_predict": max_output_tokens}
-        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout)
+        self._api_key = api_key
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
+        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, headers=headers)
 
     @classmethod
     def from_settings(cls, settings: Settings, model: str) -> OllamaClient:
+        key = settings.ollama_api_key
         return cls(
             model=model,
-            base_url=settings.llm_base_url,
+            base_url=settings.ollama_base_url or settings.llm_base_url,
             timeout=settings.llm_timeout,
             max_output_tokens=settings.llm_max_output_tokens,
+            api_key=key.get_secret_value() if key else "",
         )
 
     async def complete(self, request: CompletionRequest) -> Completion:
-        try:
-            response = await self._http.post(CHAT_PATH, json=self._body(request))
-        except httpx.TransportError as exc:
-            raise self._transport_failure(exc) from exc
-        if response.status_code != 200:
-            raise self._status_failure(response)
-        return self._completion(_json_body(response))
+        with masked_errors(self._api_key):
+            try:
+                response = await self._http.post(CHAT_PATH, json=self._body(request))
+            except httpx.TransportError as exc:
+                raise self._transport_failure(exc) from exc
+            if response.status_code != 200:
+                raise self._status_failure(response)
+            return self._completion(_json_body(response))
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -97,10 +113,16 @@ class OllamaClient:
         return Completion(text=text, usage=usage, model=body.get("model") or self.model)
 
     def _transport_failure(self, exc: httpx.TransportError) -> ProviderError:
+        refused = unreachable(exc)
+        if isinstance(exc, httpx.ConnectError) and refused:
+            return ProviderUnreachableError(
+                f"Cannot connect to the Ollama server at {self.base_url} ({refused}): "
+                "start it with `ollama serve` or set OLLAMA_BASE_URL"
+            )
         if isinstance(exc, httpx.ConnectError):
             return RetryableProviderError(
                 f"The Ollama server at {self.base_url} does not answer (start it with "
-                "`ollama serve`, or set LLM_BASE_URL)"
+                "`ollama serve`, or set OLLAMA_BASE_URL)"
             )
         if isinstance(exc, httpx.TimeoutException):
             return RetryableProviderError(

@@ -35,9 +35,17 @@ from tg_parser.errors import (
     ProviderError,
     ProviderOutputError,
     ProviderRequestError,
+    ProviderUnreachableError,
     RetryableProviderError,
 )
-from tg_parser.llm.client import Completion, CompletionRequest, Usage, one_line
+from tg_parser.llm.client import (
+    Completion,
+    CompletionRequest,
+    Usage,
+    masked_errors,
+    one_line,
+    unreachable,
+)
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 LOCAL_SERVER_KEY = "not-needed"  # OpenAI-compatible local servers ignore the key
@@ -110,8 +118,10 @@ class OpenAIClient:
         self.reasoning_effort = reasoning_effort if self.responses_api else None
         self.verbosity = verbosity if model.startswith("gpt-5") else None  # GPT-5 only
         self.parameters = self._parameters()
+        self.base_url = base_url or DEFAULT_BASE_URL
+        self._api_key = "" if api_key == LOCAL_SERVER_KEY else api_key  # masked in errors
         self._sdk = openai.AsyncOpenAI(
-            api_key=api_key, base_url=base_url or DEFAULT_BASE_URL, timeout=timeout, max_retries=0
+            api_key=api_key, base_url=self.base_url, timeout=timeout, max_retries=0
         )
 
     @classmethod
@@ -150,12 +160,13 @@ class OpenAIClient:
         return parameters
 
     async def complete(self, request: CompletionRequest) -> Completion:
-        try:
-            if self.responses_api:
-                return answer_of_response(await self._create_response(request))
-            return answer_of_chat(await self._create_chat_completion(request))
-        except (openai.OpenAIError, json.JSONDecodeError) as exc:
-            raise provider_error(exc, self.timeout) from exc
+        with masked_errors(self._api_key):
+            try:
+                if self.responses_api:
+                    return answer_of_response(await self._create_response(request))
+                return answer_of_chat(await self._create_chat_completion(request))
+            except (openai.OpenAIError, json.JSONDecodeError) as exc:
+                raise provider_error(exc, self.timeout, self.base_url) from exc
 
     def _output_limit(self, request: CompletionRequest) -> int:
         """The request's token limit, capped by the client's (at least 16,000 for GPT-5)."""
@@ -291,13 +302,19 @@ def answer_of_chat(completion: ChatCompletion) -> Completion:
     )
 
 
-def provider_error(exc: Exception, timeout: float) -> ProviderError:
-    """The ``ProviderError`` for an exception the SDK raised (one line, never the key)."""
+def provider_error(exc: Exception, timeout: float, base_url: str) -> ProviderError:
+    """The ``ProviderError`` for an exception the SDK raised, on one line."""
     if isinstance(exc, openai.APIStatusError):
         return status_error(exc)
     if isinstance(exc, openai.APITimeoutError):
         return RetryableProviderError(
             f"OpenAI did not answer within {timeout:g} s: raise LLM_TIMEOUT if this persists"
+        )
+    refused = unreachable(exc)
+    if isinstance(exc, openai.APIConnectionError) and refused:
+        return ProviderUnreachableError(
+            f"Cannot connect to OpenAI at {base_url} ({refused}): "
+            "check LLM_BASE_URL and the network"
         )
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc

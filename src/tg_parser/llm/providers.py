@@ -3,9 +3,9 @@
 ``LLM_PROVIDER`` (or ``--provider``) names the provider; ``auto`` takes the first of OpenAI,
 Anthropic and Gemini whose key is set, and with none processes offline, telling the user
 so once. A provider's model analyses through a ``ModelAnalyser`` over a ``CallRunner``
-(retries, limiter, caps from the settings) over the provider's ``ModelClient``; each client
-module imports its SDK, so only the chosen one is ever loaded. ``offline`` is the
-``OfflineAnalyser``.
+(retries, limiter, caps and the failure breaker from the settings) over the provider's
+``ModelClient``; each client module imports its SDK, so only the chosen one is ever loaded.
+``offline`` is the ``OfflineAnalyser``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from tg_parser.config import Settings
 from tg_parser.errors import ConfigError
 from tg_parser.llm.analysis import BatchOptions, ModelAnalyser
 from tg_parser.llm.base import Analyser
+from tg_parser.llm.breaker import FailureBreaker
 from tg_parser.llm.calls import CallRunner, RetryPolicy
 from tg_parser.llm.client import ModelClient
 from tg_parser.llm.limiter import AdaptiveLimiter, RateCaps
@@ -110,6 +111,7 @@ def choose_analyser(settings: Settings, request: ModelRequest | None = None) -> 
         policy=RetryPolicy.from_settings(settings),
         limiter=AdaptiveLimiter(request.concurrency or settings.llm_concurrency),
         caps=RateCaps(settings.llm_requests_per_minute, settings.llm_tokens_per_minute),
+        breaker=FailureBreaker.from_settings(settings),
     )
     analyser = ModelAnalyser(
         runner,

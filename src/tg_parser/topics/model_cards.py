@@ -13,7 +13,9 @@ A card is reused by the next build without a call while its ``input_hash`` — p
 model, prompt id, output language, the topic's type and its anchors' refs and texts — is
 unchanged, so a build with no new messages calls nothing. A topic whose call still fails
 after the runner's retries, or whose answer is unusable, gets the offline card (source
-``offline_fallback``); a bad key or setting stops the build at once.
+``offline_fallback``); a bad key or setting stops the build at once. Once the runner's
+breaker trips (the model keeps failing), no more calls are made: the remaining cards are
+offline too, and a warning ``topic_cards_offline`` says why, once.
 """
 
 from __future__ import annotations
@@ -35,7 +37,12 @@ from pydantic import (
 )
 
 from tg_parser.config import Settings
-from tg_parser.errors import ProviderAuthError, ProviderError, ProviderOutputError
+from tg_parser.errors import (
+    ProviderAuthError,
+    ProviderError,
+    ProviderFailingError,
+    ProviderOutputError,
+)
 from tg_parser.llm import AnalyserChoice, CallRunner, CompletionRequest, defuse, load_prompt
 from tg_parser.models import CallRecord, OnProgress, Progress, TopicCard, topic_id
 from tg_parser.text import distinct_phrases
@@ -112,6 +119,7 @@ class ModelCardWriter:
         self.repair = load_prompt("topic-card-repair")
         self.max_output_tokens = max_output_tokens
         self.output_language = output_language
+        self.stopped = False  # the model keeps failing: the rest of the cards are offline
 
     @classmethod
     def of(cls, choice: AnalyserChoice, settings: Settings) -> ModelCardWriter | None:
@@ -200,10 +208,21 @@ class ModelCardWriter:
         except ProviderAuthError:
             raise
         except ProviderError as exc:
-            ref = corpus.items[draft.anchors[0][0]].ref
-            log.warning("topic_card_offline", anchor_ref=ref, error=type(exc).__name__)
+            self._warn(corpus.items[draft.anchors[0][0]].ref, exc)
             fallback = {"provider": "offline", "model_error": type(exc).__name__}
             return WrittenCard(draft, offline, None, fallback, "offline_fallback")
+
+    def _warn(self, ref: str, exc: ProviderError) -> None:
+        """One warning per failed card; once the breaker stops the calls, one in all."""
+        if not isinstance(exc, ProviderFailingError):
+            log.warning("topic_card_offline", anchor_ref=ref, error=type(exc).__name__)
+        elif not self.stopped:
+            self.stopped = True
+            log.warning(
+                "topic_cards_offline",
+                reason=str(exc),
+                remaining="written offline, without calling the model",
+            )
 
     async def write(
         self,

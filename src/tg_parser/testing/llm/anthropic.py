@@ -63,15 +63,17 @@ class AnthropicDialect:
     def success(self, call: ModelCall, answer: str, usage: TokenCount) -> Reply:
         return Reply(200, _message(call, answer, usage), {"request-id": _request_id()})
 
-    def error(self, fault: Fault, retry_after: float | None = None) -> Reply:
-        status, kind, message = ERRORS[fault]
+    def error(
+        self, fault: Fault, retry_after: float | None = None, message: str | None = None
+    ) -> Reply:
+        status, kind, usual = ERRORS[fault]
         request_id = _request_id()
         headers = {"request-id": request_id}
         if retry_after is not None:
             headers["retry-after"] = f"{retry_after:g}"
         body = {
             "type": "error",
-            "error": {"type": kind, "message": message},
+            "error": {"type": kind, "message": message or usual},
             "request_id": request_id,
         }
         return Reply(status, body, headers)

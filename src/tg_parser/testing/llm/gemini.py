@@ -95,14 +95,16 @@ class GeminiDialect:
             body["candidates"] = [self._candidate(answer)]
         return Reply(200, body)
 
-    def error(self, fault: Fault, retry_after: float | None = None) -> Reply:
+    def error(
+        self, fault: Fault, retry_after: float | None = None, message: str | None = None
+    ) -> Reply:
         if fault == "401":
             status, message = _AUTH_ERRORS[self.auth_status]
             details = _key_info() if self.auth_status == 400 else None
             return Reply(self.auth_status, _error(self.auth_status, status, message, details))
-        code, status, message = _ERRORS[fault]
+        code, status, usual = _ERRORS[fault]
         details = _quota_details(retry_after) if code == 429 else None
-        return Reply(code, _error(code, status, message, details))
+        return Reply(code, _error(code, status, message or usual, details))
 
     def garbage(self, call: ModelCall) -> Reply:
         return Reply(200, b'{"candidates": [{"content": {"parts": [{"text": "{\\"summ', raw=True)

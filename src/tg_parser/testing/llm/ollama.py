@@ -66,10 +66,12 @@ class OllamaDialect:
             },
         )
 
-    def error(self, fault: Fault, retry_after: float | None = None) -> Reply:
-        status, message = _ERRORS[fault]
+    def error(
+        self, fault: Fault, retry_after: float | None = None, message: str | None = None
+    ) -> Reply:
+        status, usual = _ERRORS[fault]
         headers = {"Retry-After": f"{retry_after:g}"} if status == 429 and retry_after else {}
-        return Reply(status, {"error": message}, headers)
+        return Reply(status, {"error": message or usual}, headers)
 
     def garbage(self, call: ModelCall) -> Reply:
         return Reply(200, b'{"model": "' + call.model.encode() + b'", "message": {"ro', raw=True)

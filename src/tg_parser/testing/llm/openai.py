@@ -95,9 +95,12 @@ class OpenAIDialect:
             return Reply(200, response_body(call, answer, usage, self.ending))
         return Reply(200, chat_body(call, answer, usage, self.ending))
 
-    def error(self, fault: Fault, retry_after: float | None = None) -> Reply:
-        status, message, kind, param, code = ERRORS[fault]
-        body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
+    def error(
+        self, fault: Fault, retry_after: float | None = None, message: str | None = None
+    ) -> Reply:
+        status, usual, kind, param, code = ERRORS[fault]
+        text = message or usual
+        body = {"error": {"message": text, "type": kind, "param": param, "code": code}}
         headers = {"x-request-id": f"req_{uuid.uuid4().hex}"}
         if retry_after is not None:
             headers["retry-after"] = str(math.ceil(retry_after))

@@ -30,7 +30,11 @@ from typing import Any, Literal, Protocol
 # timeout: the answer stalls for ``timeout_delay``; garbage: a 200 whose body is cut off
 # mid-JSON; invalid: a well-formed answer whose model output is not JSON of the schema
 # 402: a billing refusal (served by the Anthropic dialect, as its billing_error)
-Fault = Literal["429", "500", "503", "529", "timeout", "garbage", "invalid", "401", "402", "400"]
+# echo: a 400 whose message repeats the request's key and credential headers, as careless
+# proxies and self-hosted servers do
+Fault = Literal[
+    "429", "500", "503", "529", "timeout", "garbage", "invalid", "401", "402", "400", "echo"
+]
 FAULTS: tuple[Fault, ...] = (
     "429",
     "500",
@@ -42,7 +46,9 @@ FAULTS: tuple[Fault, ...] = (
     "401",
     "402",
     "400",
+    "echo",
 )
+CREDENTIAL_HEADERS = ("authorization", "x-api-key", "x-goog-api-key")
 RANDOM_FAULTS: tuple[Fault, ...] = ("429", "500", "timeout", "garbage")
 
 
@@ -83,8 +89,11 @@ class Dialect(Protocol):
 
     def success(self, call: ModelCall, answer: str, usage: TokenCount) -> Reply: ...
 
-    def error(self, fault: Fault, retry_after: float | None = None) -> Reply:
-        """The provider's error for ``fault`` (a status code: 429, 500, 503, 529, 401, 400)."""
+    def error(
+        self, fault: Fault, retry_after: float | None = None, message: str | None = None
+    ) -> Reply:
+        """The provider's error for ``fault`` (a status code: 429, 500, 503, 529, 401, 400),
+        with ``message`` instead of the provider's usual one when given."""
         ...
 
     def garbage(self, call: ModelCall) -> Reply:
@@ -178,6 +187,8 @@ class FakeModelServer:
             return self.dialect.garbage(call)
         elif fault == "invalid":
             return self.dialect.success(call, '{"summary": "cut', TokenCount(10, 3))
+        elif fault == "echo":
+            return self.dialect.error("400", message=echoed_credentials(headers))
         elif fault is not None:
             after = self.retry_after if fault in ("429", "503", "529") else None
             return self.dialect.error(fault, after)
@@ -265,6 +276,14 @@ def _quiet_disconnect() -> Iterator[None]:
     """A client that gave up (a timeout test) is not an error of the fake."""
     with suppress(BrokenPipeError, ConnectionResetError):
         yield
+
+
+def echoed_credentials(headers: dict[str, str]) -> str:
+    """An error message that gives away the request's key and its credential headers."""
+    sent = {name: headers[name] for name in CREDENTIAL_HEADERS if name in headers}
+    key = next((value.removeprefix("Bearer ") for value in sent.values()), "(none)")
+    listed = "; ".join(f"{name}: {value}" for name, value in sent.items())
+    return f"The key {key} may not use this model (request headers: {listed})"
 
 
 def _json_or_none(raw: bytes) -> Any:
