@@ -55,6 +55,17 @@ class Settings(BaseSettings):
         gt=0,
         description="SQLite: seconds a writer waits for another writer before giving up.",
     )
+    run_heartbeat_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds between the heartbeats a running stage writes on its run.",
+    )
+    run_stale_after_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="A run whose heartbeat is older than this is closed as failed "
+        "(its process is gone, on any host) and its channels can be claimed again.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="WARNING", description="Lowest level of log lines written to stderr."
     )

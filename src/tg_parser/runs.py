@@ -8,14 +8,15 @@ import socket
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Collection
+from contextlib import asynccontextmanager, suppress
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
 
 from tg_parser.clock import utcnow
-from tg_parser.errors import NotFoundError
+from tg_parser.errors import NotFoundError, RunInProgressError, TgParserError
 from tg_parser.models import Run
 from tg_parser.store import Database
 
@@ -51,32 +52,84 @@ class RunTracker:
 
 
 @asynccontextmanager
-async def track_run(db: Database, stage: str, scope: dict[str, Any]) -> AsyncIterator[RunTracker]:
-    """Record a run: ``succeeded`` when the block ends, ``failed``/``cancelled`` when it raises."""
+async def track_run(
+    db: Database, stage: str, scope: dict[str, Any], *, claims: Collection[str] = ()
+) -> AsyncIterator[RunTracker]:
+    """Record a run: ``succeeded`` when the block ends, ``failed``/``cancelled`` when it raises.
+
+    The run claims ``claims`` (channel keys) for its stage before it starts: when another
+    running run of the stage holds one, ``RunInProgressError`` names that run and nothing is
+    recorded. Claims are released when the run ends. While the block runs, a heartbeat is
+    written every ``RUN_HEARTBEAT_SECONDS``, so a run whose process vanished is recognised
+    from any host.
+    """
+    now = utcnow()
     run = Run(
         id=new_run_id(),
         stage=stage,
         scope=scope,
         status="running",
         counters={},
-        started_at=utcnow(),
+        started_at=now,
         host=socket.gethostname(),
         pid=os.getpid(),
+        heartbeat_at=now,
     )
-    await close_interrupted_runs(db, run.host or "")
+    await close_abandoned_runs(db, run.host or "")
     async with db.transaction() as repos:
         await repos.runs.create(run)
+        if held := await repos.runs.claim(run.id, stage, claims, now):
+            raise _in_progress(stage, held)  # rolls the run and its claims back
     tracker = RunTracker(db, run)
     started = time.perf_counter()
     with structlog.contextvars.bound_contextvars(run_id=run.id, stage=stage):
-        try:
-            yield tracker
-        except BaseException as exc:
-            cancelled = isinstance(exc, KeyboardInterrupt | SystemExit | asyncio.CancelledError)
-            status = "cancelled" if cancelled else "failed"
-            await _finish(tracker, status, started, error=str(exc) or type(exc).__name__)
-            raise
+        async with _heartbeat(tracker):
+            try:
+                yield tracker
+            except BaseException as exc:
+                cancelled = isinstance(exc, KeyboardInterrupt | SystemExit | asyncio.CancelledError)
+                status = "cancelled" if cancelled else "failed"
+                await _finish(tracker, status, started, error=str(exc) or type(exc).__name__)
+                raise
         await _finish(tracker, "succeeded", started)
+
+
+def _in_progress(stage: str, held: dict[str, Run]) -> RunInProgressError:
+    subject, holder = sorted(held.items())[0]
+    others = f" (and {len(held) - 1} more channels)" if len(held) > 1 else ""
+    return RunInProgressError(
+        f"run {holder.id} ({stage}) is already working on channel {subject}{others}: "
+        f"started {holder.started_at:%Y-%m-%d %H:%M:%S} UTC on host {holder.host}, "
+        f"pid {holder.pid}; wait for it to finish (`tg-parser runs show {holder.id}`)"
+    )
+
+
+@asynccontextmanager
+async def _heartbeat(tracker: RunTracker) -> AsyncIterator[None]:
+    """Beat in the background while the block runs (stopped before the run is finished)."""
+    beating = asyncio.create_task(_beat(tracker, tracker.db.settings.run_heartbeat_seconds))
+    try:
+        yield
+    finally:
+        beating.cancel()
+        with suppress(asyncio.CancelledError):
+            await beating
+
+
+async def _beat(tracker: RunTracker, every: float) -> None:
+    """Refresh the heartbeat every ``every`` seconds; a failed write is retried next time,
+    a run another process closed as abandoned is left closed."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            async with tracker.db.transaction() as repos:
+                still_running = await repos.runs.beat(tracker.id, utcnow())
+        except TgParserError as exc:
+            log.warning("run_heartbeat_failed", error=exc.message)
+            continue
+        if not still_running:
+            log.error("run_closed_by_another_process")
+            return
 
 
 async def _finish(
@@ -99,18 +152,37 @@ async def _finish(
     log.info("run_finished", status=status, duration_seconds=duration, **counters)
 
 
-async def close_interrupted_runs(db: Database, host: str) -> list[Run]:
-    """Runs on this host whose process is gone (killed, crashed) become ``failed`` with
-    ``interrupted: …``, and their open source attempts are closed. Their committed work
-    stays: the next run continues from it."""
+async def close_abandoned_runs(db: Database, host: str) -> list[Run]:
+    """Runs left ``running`` by a process that is gone become ``failed`` with
+    ``interrupted: …``, their claims are released and their open source attempts closed:
+    those on this host whose process is gone (killed, crashed), and those on any host whose
+    heartbeat is older than ``RUN_STALE_AFTER_SECONDS`` (a stopped container, a reused pid).
+    Their committed work stays: the next run continues from it."""
+    stale_after = timedelta(seconds=db.settings.run_stale_after_seconds)
+    now = utcnow()
+    closed: list[Run] = []
     async with db.transaction() as repos:
-        stale = [run for run in await repos.runs.running_on(host) if not _alive(run.pid)]
-        for run in stale:
-            await repos.runs.mark_interrupted(run, utcnow())
-            await repos.sources.abandon_attempts(run.id)
-    for run in stale:
-        log.warning("run_interrupted", interrupted_run_id=run.id, pid=run.pid)
-    return stale
+        for run in await repos.runs.abandoned(host, now - stale_after):
+            if reason := _why_abandoned(run, host, now - stale_after):
+                await repos.runs.close_abandoned(run, now, reason)
+                await repos.sources.abandon_attempts(run.id)
+                closed.append(run)
+    for run in closed:
+        log.warning("run_interrupted", interrupted_run_id=run.id, host=run.host, pid=run.pid)
+    return closed
+
+
+def _why_abandoned(run: Run, host: str, beaten_before: datetime) -> str | None:
+    """Why the run has no process left (None: it may still be working)."""
+    last_sign = run.heartbeat_at or run.started_at
+    if last_sign < beaten_before:
+        return (
+            f"interrupted: no heartbeat from process {run.pid} on {run.host} since "
+            f"{last_sign:%Y-%m-%d %H:%M:%S} UTC (the heartbeat stopped)"
+        )
+    if run.host == host and not _alive(run.pid):
+        return f"interrupted: process {run.pid} on {run.host} ended without finishing"
+    return None
 
 
 def _alive(pid: int | None) -> bool:
