@@ -8,7 +8,6 @@ some documents and has more to do.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -21,13 +20,13 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine
 
+from channel_export import write_channel_export  # type: ignore[import-not-found]
 from tg_parser.store.tables import processed_documents, raw_messages, runs
 from tg_parser.testing.llm.answers import analysis_answer
 from tg_parser.testing.llm.openai import fake_openai
 from tg_parser.testing.llm.server import FakeModelServer
 
 POSTS = 400
-SUBJECTS = ("autovacuum tuning", "coffee brewing", "marathon training", "tomato seedlings")
 CLI = [sys.executable, "-c", "from tg_parser.cli.app import main; main()"]
 
 
@@ -56,25 +55,6 @@ def env(database_url: str, server: FakeModelServer) -> dict[str, str]:
     )
 
 
-def _channel(path: Path) -> Path:
-    """An export of ``POSTS`` distinct posts, each long enough to go to the model."""
-    messages = [
-        {
-            "id": number,
-            "type": "message",
-            "date": f"2024-03-{1 + number // 24:02d}T{number % 24:02d}:00:00",
-            "date_unixtime": str(1709251200 + number * 3600),
-            "from": "Notes",
-            "from_id": "channel1600000001",
-            "text": f"Post {number}: what we learnt about {SUBJECTS[number % 4]} this week.",
-        }
-        for number in range(1, POSTS + 1)
-    ]
-    export = {"name": "Notes", "type": "public_channel", "id": 1600000001, "messages": messages}
-    path.write_text(json.dumps(export), encoding="utf-8")
-    return path
-
-
 def _count(engine: Engine, table: object) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
@@ -100,7 +80,7 @@ def _interrupt(env: dict[str, str], engine: Engine, sent: signal.Signals, after:
 def test_interrupted_processing_resumes_without_loss_or_repeats(
     env: dict[str, str], engine: Engine, server: FakeModelServer, tmp_path: Path
 ) -> None:
-    export = _channel(tmp_path / "result.json")
+    export = write_channel_export(tmp_path / "result.json", POSTS)
     imported = subprocess.run(
         [*CLI, "import", str(export), "--channel", "notes"], env=env, capture_output=True
     )

@@ -104,9 +104,48 @@ class ProcessReport:
 async def process_messages(
     db: Database, provider: Provider, options: ProcessOptions, progress: Progress | None = None
 ) -> ProcessReport:
-    """Process the pending messages of one channel (or of all); ``dry_run`` only counts them."""
+    """Process the pending messages of one channel (or of all); ``dry_run`` only counts them.
+
+    A run claims its channels before it lists their pending messages, so two runs never
+    process (and pay for) the same message: the second is refused, naming the first."""
     started = time.perf_counter()
     channel = (await get_source(db, options.channel)).channel_key if options.channel else None
+    if options.dry_run:
+        report, by_channel = await _plan(db, provider, options, channel)
+        if isinstance(provider, ModelProvider):
+            report.estimate = await _estimate(db, provider, by_channel)
+    else:
+        claims = await _channels(db, channel)
+        async with track_run(db, STAGE, options.scope(), claims=claims) as run:
+            report, by_channel = await _plan(db, provider, options, channel, claims)
+            in_scope = report.counters["pending"] + report.counters["skipped"]
+            progressed = _Progress(progress, report.counters["pending"])
+            worker = _Worker(db, provider, options, run, progressed)
+            for channel_id, ids in by_channel.items():
+                await worker.channel(channel_id, ids)
+            run.add(skipped=in_scope - run.counters["processed"] - run.counters["failed"])
+            report.run_id, report.counters = run.id, _counters(run)
+    report.duration_seconds = round(time.perf_counter() - started, 3)
+    log.info("process_finished", dry_run=options.dry_run, **report.counters)
+    return report
+
+
+async def _channels(db: Database, channel: str | None) -> list[str]:
+    """The channels a run works on: the one named, else every channel with messages."""
+    if channel is not None:
+        return [channel]
+    async with db.transaction() as repos:
+        return await repos.messages.channels()
+
+
+async def _plan(
+    db: Database,
+    provider: Provider,
+    options: ProcessOptions,
+    channel: str | None,
+    claims: list[str] | None = None,
+) -> tuple[ProcessReport, dict[str, list[int]]]:
+    """The report so far and the pending messages by channel (of the ``claims`` only)."""
     async with db.transaction() as repos:
         failed = await repos.failures.list(stage=STAGE) if options.retry_failed else None
         pending = await repos.documents.pending(
@@ -117,6 +156,8 @@ async def process_messages(
             only=None if failed is None else [f.source_ref for f in failed],
         )
         in_scope = await repos.messages.count(channel)
+    if claims is not None:  # a channel that arrived after the claims is another run's
+        pending = [message for message in pending if message.channel_id in claims]
     by_channel = _by_channel(pending)
     report = ProcessReport(
         provider=provider.name,
@@ -126,18 +167,7 @@ async def process_messages(
         counters={"pending": len(pending), "skipped": in_scope - len(pending)},
         duration_seconds=0.0,
     )
-    if options.dry_run and isinstance(provider, ModelProvider):
-        report.estimate = await _estimate(db, provider, by_channel)
-    if not options.dry_run:
-        async with track_run(db, STAGE, options.scope()) as run:
-            worker = _Worker(db, provider, options, run, _Progress(progress, len(pending)))
-            for channel_id, ids in by_channel.items():
-                await worker.channel(channel_id, ids)
-            run.add(skipped=in_scope - run.counters["processed"] - run.counters["failed"])
-            report.run_id, report.counters = run.id, _counters(run)
-    report.duration_seconds = round(time.perf_counter() - started, 3)
-    log.info("process_finished", dry_run=options.dry_run, **report.counters)
-    return report
+    return report, by_channel
 
 
 async def _estimate(

@@ -8,11 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tg_parser.models import Run, RunStatus
+from tg_parser.store.dialect import upsert_insert
 from tg_parser.store.tables import run_claims, runs
 
 
@@ -104,16 +103,15 @@ class RunRepository:
         wanted = sorted(set(subjects))
         if not wanted:
             return {}
-        values = [{"stage": stage, "subject": s, "run_id": run_id, "claimed_at": now} for s in wanted]
-        dialect_insert = (
-            postgresql_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
-        )
-        statement = dialect_insert(run_claims)
+        values = [
+            {"stage": stage, "subject": s, "run_id": run_id, "claimed_at": now} for s in wanted
+        ]
+        upsert = upsert_insert(self.conn, run_claims)
         finished = select(runs.c.id).where(runs.c.status != "running")
-        statement = statement.on_conflict_do_update(
+        statement = upsert.on_conflict_do_update(
             index_elements=[run_claims.c.stage, run_claims.c.subject],
-            set_={"run_id": statement.excluded.run_id, "claimed_at": statement.excluded.claimed_at},
-            where=run_claims.c.run_id.in_(finished.scalar_subquery()),
+            set_={"run_id": upsert.excluded.run_id, "claimed_at": upsert.excluded.claimed_at},
+            where=run_claims.c.run_id.in_(finished),
         ).returning(run_claims.c.subject)
         taken = set((await self.conn.execute(statement, values)).scalars())
         return await self._holders(stage, [s for s in wanted if s not in taken])
