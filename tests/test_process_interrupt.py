@@ -1,5 +1,6 @@
-"""`tg-parser process` with a model, interrupted for real (Ctrl-C, then `kill -9`) and run
-again: every message ends with exactly one document, nothing lost or processed twice.
+"""`tg-parser process` with a model, interrupted for real (Ctrl-C, `kill -9`, SIGTERM) and
+run again, or run twice at once: every message ends with exactly one document, nothing lost
+or processed twice.
 
 The CLI runs in a subprocess against the loopback OpenAI API (200 ms per call, 16 at a
 time), on a channel of 400 distinct posts; each interruption comes once the run has saved
@@ -60,40 +61,99 @@ def _count(engine: Engine, table: object) -> int:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
-def _interrupt(env: dict[str, str], engine: Engine, sent: signal.Signals, after: int) -> int:
-    """Start `process`, send ``sent`` once ``after`` more documents exist; its exit code."""
+def _interrupt(
+    env: dict[str, str], engine: Engine, sent: signal.Signals, after: int, settle: float = 0.0
+) -> int:
+    """Start `process`, send ``sent`` ``settle`` seconds after ``after`` more documents
+    exist; its exit code."""
     before = _count(engine, processed_documents)
     process = subprocess.Popen(
         [*CLI, "process"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     while process.poll() is None and _count(engine, processed_documents) < before + after:
         time.sleep(0.01)
+    time.sleep(settle)
     assert process.poll() is None, "the run ended before it could be interrupted"
     assert _count(engine, processed_documents) < POSTS
     process.send_signal(sent)
     _, stderr = process.communicate(timeout=60)
-    if sent == signal.SIGINT:
-        assert b"Interrupted; run the command again" in stderr
+    if sent in STOPPED:
+        assert STOPPED[sent] + b"; run the command again" in stderr
     return process.returncode
 
 
-def test_interrupted_processing_resumes_without_loss_or_repeats(
-    env: dict[str, str], engine: Engine, server: FakeModelServer, tmp_path: Path
-) -> None:
+STOPPED = {signal.SIGINT: b"Interrupted", signal.SIGTERM: b"Stopped (SIGTERM)"}
+
+
+def _import(env: dict[str, str], tmp_path: Path) -> None:
     export = write_channel_export(tmp_path / "result.json", POSTS)
     imported = subprocess.run(
         [*CLI, "import", str(export), "--channel", "notes"], env=env, capture_output=True
     )
     assert imported.returncode == 0, imported.stderr
-    assert _interrupt(env, engine, signal.SIGINT, after=1) == 130
-    assert _interrupt(env, engine, signal.SIGKILL, after=1) == -signal.SIGKILL
+
+
+def _finish(env: dict[str, str], engine: Engine, server: FakeModelServer) -> int:
+    """Run `process` to the end; how many model calls were repeated overall."""
     finished = subprocess.run([*CLI, "process"], env=env, capture_output=True, timeout=300)
     assert finished.returncode == 0, finished.stderr
     assert _count(engine, processed_documents) == _count(engine, raw_messages)
     inputs = [call.input for call in server.calls]
-    repeated = len(inputs) - len(set(inputs))
+    return len(inputs) - len(set(inputs))
+
+
+def _statuses(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        statuses = conn.execute(select(runs.c.status).where(runs.c.stage == "process"))
+        return sorted(status for (status,) in statuses)
+
+
+def test_interrupted_processing_resumes_without_loss_or_repeats(
+    env: dict[str, str], engine: Engine, server: FakeModelServer, tmp_path: Path
+) -> None:
+    _import(env, tmp_path)
+    assert _interrupt(env, engine, signal.SIGINT, after=1) == 130
+    assert _interrupt(env, engine, signal.SIGKILL, after=1) == -signal.SIGKILL
+    repeated = _finish(env, engine, server)
     # Ctrl-C repeats the calls in flight; a kill, those and at most a second of answers
     assert repeated <= 16 + 16 + 80, repeated
-    with engine.connect() as conn:
-        statuses = sorted(conn.execute(select(runs.c.status).where(runs.c.stage == "process")))
-    assert [s for (s,) in statuses] == ["cancelled", "failed", "succeeded"], statuses
+    assert _statuses(engine) == ["cancelled", "failed", "succeeded"]
+
+
+@pytest.mark.slow
+def test_sigterm_stops_processing_like_ctrl_c(
+    env: dict[str, str], engine: Engine, server: FakeModelServer, tmp_path: Path
+) -> None:
+    """`docker stop`, systemd and `timeout` send SIGTERM: what was answered is saved, the run
+    is cancelled, the exit code is 143; the next run repeats only the calls in flight."""
+    _import(env, tmp_path)
+    # once the save of the first documents is over, so the signal finds the run at work
+    assert _interrupt(env, engine, signal.SIGTERM, after=1, settle=0.3) == 143
+    # the calls in flight, and answers that came in while it stopped, are asked again
+    assert _finish(env, engine, server) <= 16 + 16
+    assert _statuses(engine) == ["cancelled", "succeeded"]
+
+
+@pytest.mark.slow
+def test_a_second_process_command_is_refused_while_the_first_works(
+    env: dict[str, str], engine: Engine, server: FakeModelServer, tmp_path: Path
+) -> None:
+    _import(env, tmp_path)
+    first = subprocess.Popen(
+        [*CLI, "process"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    while first.poll() is None and _count(engine, processed_documents) == 0:
+        time.sleep(0.01)
+    second = subprocess.run([*CLI, "process"], env=env, capture_output=True, timeout=60)
+    _, first_errors = first.communicate(timeout=120)
+
+    assert first.returncode == 0, first_errors
+    assert second.returncode == 7
+    [line] = second.stderr.decode().splitlines()
+    assert (
+        line.startswith("Error: run ") and "(process) is already working on channel notes" in line
+    )
+    assert _count(engine, processed_documents) == _count(engine, raw_messages) == POSTS
+    inputs = [call.input for call in server.calls]
+    assert len(inputs) == len(set(inputs)) == POSTS  # no call paid twice
+    assert _statuses(engine) == ["succeeded"]

@@ -22,7 +22,7 @@ from tg_parser.cli import (
     topics,
     usage,
 )
-from tg_parser.cli.common import State, err_console
+from tg_parser.cli.common import State, Terminated, err_console
 from tg_parser.config import load_settings
 from tg_parser.errors import TgParserError
 from tg_parser.log import configure_logging
@@ -39,9 +39,10 @@ class RootGroup(TyperGroup):
                 raise
             err_console.print(f"Error: {exc.message}", soft_wrap=True)
             raise typer.Exit(exc.exit_code) from exc
-        except KeyboardInterrupt:
-            err_console.print("Interrupted; run the command again to continue where it stopped.")
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as exc:
+            stopped = "Stopped (SIGTERM)" if isinstance(exc, Terminated) else "Interrupted"
+            err_console.print(f"{stopped}; run the command again to continue where it stopped.")
+            raise typer.Exit(exc.exit_code if isinstance(exc, Terminated) else 130) from None
 
 
 app = typer.Typer(

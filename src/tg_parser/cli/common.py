@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,8 +35,44 @@ def settings_of(ctx: typer.Context) -> Settings:
     return state.settings
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`docker stop`, systemd, `timeout`) stopped the command: handled like Ctrl-C
+    (the work is cancelled, what was done is saved, the run is ``cancelled``), exit 143."""
+
+    exit_code = 128 + signal.SIGTERM
+
+
 def run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
+    """Run ``coro`` in a new event loop; SIGTERM cancels it as Ctrl-C does, and then
+    ``Terminated`` is raised."""
+    sigterm = _Sigterm()
+    try:
+        return asyncio.run(sigterm.cancels(coro))
+    except asyncio.CancelledError:
+        if sigterm.received:
+            raise Terminated from None
+        raise
+
+
+@dataclass
+class _Sigterm:
+    received: bool = False
+
+    async def cancels(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await ``coro``; the first SIGTERM meanwhile cancels it (later ones are ignored,
+        so the work can save what it has)."""
+        loop, task = asyncio.get_running_loop(), asyncio.current_task()
+        assert task is not None
+        loop.add_signal_handler(signal.SIGTERM, self._cancel, task)
+        try:
+            return await coro
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+
+    def _cancel(self, task: asyncio.Task[Any]) -> None:
+        if not self.received:
+            self.received = True
+            task.cancel()
 
 
 PROVIDER_OPTION = typer.Option(
