@@ -139,8 +139,9 @@ def test_a_second_process_command_is_refused_while_the_first_works(
     env: dict[str, str], engine: Engine, server: FakeModelServer, tmp_path: Path
 ) -> None:
     _import(env, tmp_path)
+    slower = env | {"LLM_CONCURRENCY": "4"}  # ~20 s, so the second starts while it works
     first = subprocess.Popen(
-        [*CLI, "process"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [*CLI, "process"], env=slower, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     while first.poll() is None and _count(engine, processed_documents) == 0:
         time.sleep(0.01)
