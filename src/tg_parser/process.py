@@ -32,7 +32,7 @@ from tg_parser.llm import (
 )
 from tg_parser.models import ProcessedDocument, document_id
 from tg_parser.registry import get_source
-from tg_parser.runs import RunTracker, track_run
+from tg_parser.runs import RunTracker, claimable_channels, track_run
 from tg_parser.store import Database, Failure, PendingMessage, Repositories, StoredDocument
 from tg_parser.text import learn_boilerplate
 
@@ -115,7 +115,7 @@ async def process_messages(
         if isinstance(provider, ModelProvider):
             report.estimate = await _estimate(db, provider, by_channel)
     else:
-        claims = await _channels(db, channel)
+        claims = await claimable_channels(db, channel)
         async with track_run(db, STAGE, options.scope(), claims=claims) as run:
             report, by_channel = await _plan(db, provider, options, channel, claims)
             in_scope = report.counters["pending"] + report.counters["skipped"]
@@ -128,14 +128,6 @@ async def process_messages(
     report.duration_seconds = round(time.perf_counter() - started, 3)
     log.info("process_finished", dry_run=options.dry_run, **report.counters)
     return report
-
-
-async def _channels(db: Database, channel: str | None) -> list[str]:
-    """The channels a run works on: the one named, else every channel with messages."""
-    if channel is not None:
-        return [channel]
-    async with db.transaction() as repos:
-        return await repos.messages.channels()
 
 
 async def _plan(

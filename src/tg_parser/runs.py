@@ -18,7 +18,7 @@ import structlog
 from tg_parser.clock import utcnow
 from tg_parser.errors import NotFoundError, RunInProgressError, TgParserError
 from tg_parser.models import Run
-from tg_parser.store import Database
+from tg_parser.store import Database, Repositories
 
 log = structlog.get_logger(__name__)
 
@@ -38,6 +38,16 @@ class RunTracker:
 
     def add(self, **increments: int) -> None:
         self.counters.update(increments)
+
+    @asynccontextmanager
+    async def claimed(self, subjects: Collection[str]) -> AsyncIterator[None]:
+        """Claim more channels for the block (``RunInProgressError`` when another run of the
+        stage holds one); released when the block ends, or with the run when it raises."""
+        async with self.db.transaction() as repos:
+            await _claim(repos, self.run, subjects)
+        yield
+        async with self.db.transaction() as repos:
+            await repos.runs.release(self.id, self.run.stage, subjects)
 
     async def checkpoint(self, *, every: float = 0.0) -> None:
         """Persist the counters so far (visible to `runs show` while the run goes on).
@@ -78,8 +88,7 @@ async def track_run(
     await close_abandoned_runs(db, run.host or "")
     async with db.transaction() as repos:
         await repos.runs.create(run)
-        if held := await repos.runs.claim(run.id, stage, claims, now):
-            raise _in_progress(stage, held)  # rolls the run and its claims back
+        await _claim(repos, run, claims)  # refused: the run and its claims are rolled back
     tracker = RunTracker(db, run)
     started = time.perf_counter()
     with structlog.contextvars.bound_contextvars(run_id=run.id, stage=stage):
@@ -92,6 +101,19 @@ async def track_run(
                 await _finish(tracker, status, started, error=str(exc) or type(exc).__name__)
                 raise
         await _finish(tracker, "succeeded", started)
+
+
+async def _claim(repos: Repositories, run: Run, subjects: Collection[str]) -> None:
+    if held := await repos.runs.claim(run.id, run.stage, subjects, utcnow()):
+        raise _in_progress(run.stage, held)
+
+
+async def claimable_channels(db: Database, channel: str | None) -> list[str]:
+    """The channels a run over ``channel`` claims: that one, else every channel with messages."""
+    if channel is not None:
+        return [channel]
+    async with db.transaction() as repos:
+        return await repos.messages.channels()
 
 
 def _in_progress(stage: str, held: dict[str, Run]) -> RunInProgressError:

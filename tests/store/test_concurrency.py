@@ -1,7 +1,9 @@
 """Concurrent writers never fail with "database is locked" and lose nothing.
 
 (a) 20 asyncio tasks, each in its own transactions, on SQLite and PostgreSQL;
-(b) two OS processes writing to one SQLite file at the same time.
+(b) two OS processes writing to one SQLite file at the same time;
+(c) two transactions recording edits of one message, or saving one document, at once;
+(d) two processes creating the schema of an empty database at once.
 """
 
 from __future__ import annotations
@@ -9,11 +11,15 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+from tg_parser.clock import utcnow
 from tg_parser.config import Settings
-from tg_parser.models import Run
+from tg_parser.models import ProcessedDocument, Run, document_id
 from tg_parser.store.database import Database
+from tg_parser.store.documents import StoredDocument
 
 from .factories import POSTED, collected
 
@@ -99,3 +105,79 @@ async def test_two_processes_write_to_one_sqlite_file(tmp_path: Path) -> None:
     assert sorted(run.status for run in runs) == ["succeeded", "succeeded"]
     assert [run.counters for run in runs] == [{"inserted": batches * 25}] * 2
     assert first is not None and first.high_watermark == batches * 25
+
+
+async def _overlapping(db: Database, first: Any, second: Any) -> Any:
+    """Run ``first(repos)`` in a transaction kept open until ``second(repos)``, in another
+    transaction, has had time to block on it; then commit the first. The second's result."""
+    first_wrote, release = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with db.transaction() as repos:
+            await first(repos)
+            first_wrote.set()
+            await release.wait()
+
+    async def follow() -> Any:
+        await first_wrote.wait()
+        async with db.transaction() as repos:
+            return await second(repos)
+
+    holding, following = asyncio.create_task(hold()), asyncio.create_task(follow())
+    await first_wrote.wait()
+    await asyncio.sleep(0.3)  # the second transaction now waits for the first
+    assert not following.done(), "the second writer did not wait for the first"
+    release.set()
+    await holding
+    return await following
+
+
+async def test_two_writers_record_edits_of_one_message_at_once(db: Database) -> None:
+    edited = POSTED + timedelta(hours=1)
+    async with db.transaction() as repos:
+        await repos.messages.store([collected(7, "first text")])
+
+    result = await _overlapping(
+        db,
+        lambda repos: repos.messages.store([collected(7, "second text", edit_date=edited)]),
+        lambda repos: repos.messages.store(
+            [collected(7, "third text", edit_date=edited + timedelta(minutes=1))]
+        ),
+    )
+
+    assert result.edited == 1
+    async with db.transaction() as repos:
+        history = await repos.messages.history(collected(7).message.source_ref)
+    assert [(row["version"], row["text"]) for row in history] == [
+        (1, "first text"),
+        (2, "second text"),
+        (3, "third text"),
+    ]
+
+
+def _document(text: str) -> StoredDocument:
+    message = collected(7).message
+    document = ProcessedDocument(
+        id=document_id(message.source_ref),
+        source_ref=message.source_ref,
+        source_message_id=message.id,
+        channel_id=message.channel_id,
+        processed_at=utcnow(),
+        text_clean=text,
+    )
+    return StoredDocument(document, False, "hash", "processing:v1.0.0")
+
+
+async def test_two_writers_save_the_document_of_one_message_at_once(db: Database) -> None:
+    async with db.transaction() as repos:
+        await repos.messages.store([collected(7)])
+
+    await _overlapping(
+        db,
+        lambda repos: repos.documents.save([_document("first answer")]),
+        lambda repos: repos.documents.save([_document("second answer")]),
+    )
+
+    async with db.transaction() as repos:
+        stored = await repos.documents.for_channel()
+    assert [s.document.text_clean for s in stored] == ["second answer"]

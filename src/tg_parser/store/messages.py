@@ -84,11 +84,18 @@ class RawMessageRepository:
         return len(inserted.all())
 
     async def _current(self, refs: Any) -> dict[str, dict[str, Any]]:
+        """The stored rows of ``refs``, locked until the transaction ends (PostgreSQL; a
+        SQLite writer holds the whole database), so that a concurrent writer recording an
+        edit of the same message waits and then numbers its version after this one's. Rows
+        are locked in id order, so two writers never deadlock."""
         refs = list(refs)
         if not refs:
             return {}
         rows = await self.conn.execute(
-            select(raw_messages).where(raw_messages.c.source_ref.in_(refs))
+            select(raw_messages)
+            .where(raw_messages.c.source_ref.in_(refs))
+            .order_by(raw_messages.c.id)
+            .with_for_update()
         )
         return {row["source_ref"]: dict(row) for row in rows.mappings()}
 

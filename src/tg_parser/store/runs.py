@@ -116,6 +116,15 @@ class RunRepository:
         taken = set((await self.conn.execute(statement, values)).scalars())
         return await self._holders(stage, [s for s in wanted if s not in taken])
 
+    async def release(self, run_id: str, stage: str, subjects: Collection[str]) -> None:
+        await self.conn.execute(
+            delete(run_claims).where(
+                run_claims.c.run_id == run_id,
+                run_claims.c.stage == stage,
+                run_claims.c.subject.in_(list(subjects)),
+            )
+        )
+
     async def _holders(self, stage: str, subjects: builtins.list[str]) -> dict[str, Run]:
         if not subjects:
             return {}
