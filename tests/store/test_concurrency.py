@@ -11,13 +11,20 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
 from tg_parser.clock import utcnow
 from tg_parser.config import Settings
 from tg_parser.models import ProcessedDocument, Run, document_id
+from tg_parser.store import migrate
 from tg_parser.store.database import Database
 from tg_parser.store.documents import StoredDocument
 
@@ -27,6 +34,7 @@ TASKS = 20
 ROUNDS = 5
 PER_BATCH = 10
 WRITER = Path(__file__).with_name("writer.py")
+OPENER = Path(__file__).with_name("opener.py")
 
 
 async def _writer(db: Database, number: int) -> None:
@@ -181,3 +189,43 @@ async def test_two_writers_save_the_document_of_one_message_at_once(db: Database
     async with db.transaction() as repos:
         stored = await repos.documents.for_channel()
     assert [s.document.text_clean for s in stored] == ["second answer"]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database without any schema (on PostgreSQL created for this test and dropped)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
+        return
+    server = make_url(request.getfixturevalue("postgres_url"))
+    name = f"tgp_empty_{uuid.uuid4().hex[:10]}"
+    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.slow
+def test_processes_opening_an_empty_database_at_once_all_get_its_schema(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """Each finds no schema and creates it: one does, the others wait and find it done."""
+    ready = tmp_path / "ready"
+    ready.mkdir()
+    openers = [
+        subprocess.Popen(
+            [sys.executable, str(OPENER), empty_database_url, str(ready), "3", str(number)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for number in range(3)
+    ]
+    outputs = [opener.communicate(timeout=120) for opener in openers]
+    for opener, (stdout, stderr) in zip(openers, outputs, strict=True):
+        assert opener.returncode == 0, stderr
+        assert stdout.split() == [migrate.head_revision()]
