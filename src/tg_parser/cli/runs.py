@@ -6,6 +6,7 @@ import typer
 
 from tg_parser.cli.common import JSON_OPTION, print_json, print_table, settings_of, with_database
 from tg_parser.cli.usage import print_usage
+from tg_parser.clock import utcnow
 from tg_parser.llm import PriceTable
 from tg_parser.models import Run, RunStatus
 from tg_parser.runs import get_run, list_runs
@@ -71,9 +72,18 @@ def _row(run: Run) -> list[object]:
     return [
         run.id,
         run.stage,
-        run.status,
+        _status(run),
         run.started_at,
         run.duration_seconds,
         counters,
         run.error,
     ]
+
+
+def _status(run: Run) -> str:
+    """The status; a running run's says when it last gave a sign of life (its heartbeat),
+    so a run whose process is gone stands out before a later run closes it."""
+    if run.status != "running":
+        return run.status
+    seconds = int((utcnow() - (run.heartbeat_at or run.started_at)).total_seconds())
+    return f"running (heartbeat {seconds}s ago)"
