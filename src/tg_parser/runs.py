@@ -9,7 +9,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Collection
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -92,14 +92,14 @@ async def track_run(
     tracker = RunTracker(db, run)
     started = time.perf_counter()
     with structlog.contextvars.bound_contextvars(run_id=run.id, stage=stage):
-        async with _heartbeat(tracker):
-            try:
+        try:
+            async with _heartbeat(tracker):
                 yield tracker
-            except BaseException as exc:
-                cancelled = isinstance(exc, KeyboardInterrupt | SystemExit | asyncio.CancelledError)
-                status = "cancelled" if cancelled else "failed"
-                await _finish(tracker, status, started, error=str(exc) or type(exc).__name__)
-                raise
+        except BaseException as exc:
+            cancelled = isinstance(exc, KeyboardInterrupt | SystemExit | asyncio.CancelledError)
+            status = "cancelled" if cancelled else "failed"
+            await _finish(tracker, status, started, error=str(exc) or type(exc).__name__)
+            raise
         await _finish(tracker, "succeeded", started)
 
 
@@ -134,8 +134,9 @@ async def _heartbeat(tracker: RunTracker) -> AsyncIterator[None]:
         yield
     finally:
         beating.cancel()
-        with suppress(asyncio.CancelledError):
-            await beating
+        await asyncio.wait([beating])  # a cancellation of this task still goes through
+        if not beating.cancelled():
+            beating.result()  # an unexpected error of the heartbeat is not swallowed
 
 
 async def _beat(tracker: RunTracker, every: float) -> None:
