@@ -35,6 +35,7 @@ PRIVATE_PREFIXES = (
     "GOOGLE_",
     "RETRY_",
     "OUTPUT_LANGUAGE",
+    "RUN_",
 )
 
 

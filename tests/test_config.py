@@ -48,3 +48,14 @@ def test_a_bad_value_in_dotenv_is_a_config_error(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("DB_PORT=five-four-three-two\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"^DB_PORT: .*fix it in the environment or \.env"):
         load_settings()
+
+
+def test_runs_go_stale_only_after_several_missed_heartbeats(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RUN_HEARTBEAT_SECONDS", "60")
+    monkeypatch.setenv("RUN_STALE_AFTER_SECONDS", "90")
+    with pytest.raises(ConfigError, match=r"RUN_STALE_AFTER_SECONDS: .*more than twice"):
+        load_settings()
+    monkeypatch.setenv("RUN_STALE_AFTER_SECONDS", "300")
+    assert load_settings().run_stale_after_seconds == 300

@@ -8,13 +8,16 @@ import re
 import socket
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 
 from tg_parser.clock import utcnow
-from tg_parser.errors import NotFoundError
+from tg_parser.config import Settings
+from tg_parser.errors import NotFoundError, RunInProgressError
 from tg_parser.models import Run
-from tg_parser.runs import get_run, new_run_id, track_run
+from tg_parser.runs import get_run, list_runs, new_run_id, track_run
 from tg_parser.store.database import Database
 
 SCOPE = {"path": "result.json"}
@@ -121,15 +124,18 @@ async def test_checkpoint_with_every_skips_writes_that_come_too_soon(db: Databas
         assert (await get_run(db, run.id)).counters == {"inserted": 2}
 
 
-async def _run_of_process(db: Database, pid: int, host: str) -> Run:
-    """A run left ``running`` by the process ``pid`` on ``host``, with an open attempt."""
+async def _run_of_process(
+    db: Database, pid: int, host: str, *, started: timedelta = timedelta(0)
+) -> Run:
+    """A run left ``running`` by the process ``pid`` on ``host`` ``started`` ago (no
+    heartbeat since), with an open attempt."""
     run = Run(
         id=new_run_id(),
         stage="ingest",
         scope={},
         status="running",
         counters={"posts_inserted": 40},
-        started_at=utcnow(),
+        started_at=utcnow() - started,
         host=host,
         pid=pid,
     )
@@ -175,3 +181,77 @@ async def test_a_run_records_its_host_and_process(db: Database) -> None:
         pass
     stored = await get_run(db, run.id)
     assert (stored.host, stored.pid) == (socket.gethostname(), os.getpid())
+
+
+async def test_a_run_whose_heartbeat_stopped_is_closed_whatever_its_host(db: Database) -> None:
+    """A stopped container (another hostname) or a pid reused on this host leaves a run
+    whose heartbeat is old: it is closed; a run that beat recently is left alone."""
+    host = socket.gethostname()
+    stale = timedelta(seconds=db.settings.run_stale_after_seconds + 60)
+    gone_container = await _run_of_process(db, 1, "old-container", started=stale)
+    reused_pid = await _run_of_process(db, os.getpid(), host, started=stale)
+    recent = await _run_of_process(db, 1, "another-host")
+
+    async with track_run(db, "import", SCOPE):
+        pass
+
+    for run in (gone_container, reused_pid):
+        closed = await get_run(db, run.id)
+        assert closed.status == "failed"
+        assert closed.finished_at is not None
+        assert closed.error is not None
+        assert closed.error.startswith(f"interrupted: no heartbeat from process {run.pid} on ")
+        assert closed.error.endswith("(the heartbeat stopped)")
+    assert (await get_run(db, recent.id)).status == "running"
+
+
+@pytest.fixture
+async def fast_beating_db(database_url: str) -> AsyncIterator[Database]:
+    database = await Database.open(Settings(database_url=database_url, run_heartbeat_seconds=0.05))
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+async def test_a_running_stage_refreshes_its_heartbeat(fast_beating_db: Database) -> None:
+    db = fast_beating_db
+    async with track_run(db, "process", {}) as run:
+        first = (await get_run(db, run.id)).heartbeat_at
+        await asyncio.sleep(0.3)
+        later = (await get_run(db, run.id)).heartbeat_at
+    assert first is not None and later is not None
+    assert later - first >= timedelta(seconds=0.1)
+
+
+async def test_a_claimed_channel_refuses_a_second_run_of_the_stage(db: Database) -> None:
+    async with track_run(db, "process", {}, claims=["notes", "garden"]) as first:
+        with pytest.raises(RunInProgressError) as refused:
+            async with track_run(db, "process", {}, claims=["zoo", "notes"]):
+                pytest.fail("the second run started")
+        async with track_run(db, "import", {}, claims=["notes"]):
+            pass  # another stage on the channel is other work
+        async with track_run(db, "process", {}, claims=["zoo"]):
+            pass  # another channel is free
+    async with track_run(db, "process", {}, claims=["notes"]):
+        pass  # released when the first ended
+
+    message = refused.value.message
+    assert f"run {first.id} (process) is already working on channel notes" in message
+    assert f"on host {socket.gethostname()}, pid {os.getpid()}" in message
+    assert f"`tg-parser runs show {first.id}`" in message
+    runs = await list_runs(db, stage="process")
+    assert len(runs) == 3  # the refused run left nothing behind
+    assert {run.status for run in runs} == {"succeeded"}
+
+
+async def test_the_claims_of_an_abandoned_run_are_taken_over(db: Database) -> None:
+    stale = timedelta(seconds=db.settings.run_stale_after_seconds + 60)
+    abandoned = await _run_of_process(db, 1, "old-container", started=stale)
+    async with db.transaction() as repos:
+        assert await repos.runs.claim(abandoned.id, "ingest", ["durov"], utcnow()) == {}
+
+    async with track_run(db, "ingest", {}, claims=["durov"]):
+        pass
+
+    assert (await get_run(db, abandoned.id)).status == "failed"

@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tg_parser.errors import ConfigError
@@ -55,6 +62,27 @@ class Settings(BaseSettings):
         gt=0,
         description="SQLite: seconds a writer waits for another writer before giving up.",
     )
+    run_heartbeat_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds between the heartbeats a running stage writes on its run.",
+    )
+    run_stale_after_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="A run whose heartbeat is older than this is closed as failed "
+        "(its process is gone, on any host) and its channels can be claimed again.",
+    )
+
+    @field_validator("run_stale_after_seconds")
+    @classmethod
+    def _stale_after_several_heartbeats(cls, value: float, info: ValidationInfo) -> float:
+        """A run that beats on time must never look stale (a missed beat is tolerated)."""
+        heartbeat = info.data.get("run_heartbeat_seconds")
+        if heartbeat is not None and value <= 2 * heartbeat:
+            raise ValueError(f"must be more than twice RUN_HEARTBEAT_SECONDS ({heartbeat:g})")
+        return value
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="WARNING", description="Lowest level of log lines written to stderr."
     )

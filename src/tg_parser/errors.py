@@ -12,6 +12,7 @@ says what is wrong and what to do. Each class knows its CLI exit code and HTTP s
     ├── NotFoundError              exit 3, HTTP 404   an unknown source, run or topic
     ├── StorageError               exit 4, HTTP 503   the database cannot be reached or used
     │   └── SchemaOutdatedError    exit 4, HTTP 503   the database needs `tg-parser db upgrade`
+    ├── RunInProgressError         exit 7, HTTP 409   another run is doing this work right now
     ├── SourceError                exit 5, HTTP 502   collecting from Telegram failed
     │   ├── SourceUnavailableError exit 5, HTTP 502   permanent: no access, no such channel,
     │   │                                             no public preview, not authorised
@@ -71,6 +72,13 @@ class StorageError(TgParserError):
 
 class SchemaOutdatedError(StorageError):
     pass
+
+
+class RunInProgressError(TgParserError):
+    """Another run of the same stage holds the channel (its claim); this one did nothing."""
+
+    exit_code = 7
+    http_status = 409
 
 
 class SessionBusyError(ConfigError):

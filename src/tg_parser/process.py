@@ -30,7 +30,7 @@ from tg_parser.errors import ConfigError, ProviderAuthError, ProviderError, Prov
 from tg_parser.llm import Analyser, Analysis, CallEstimate, ChannelContext, MessageInput
 from tg_parser.models import OnProgress, ProcessedDocument, Progress, document_id
 from tg_parser.registry import resolve_channel
-from tg_parser.runs import RunTracker, track_run
+from tg_parser.runs import RunTracker, claimable_channels, track_run
 from tg_parser.store import Database, Failure, PendingMessage, Repositories, StoredDocument
 from tg_parser.text import learn_boilerplate
 
@@ -104,9 +104,40 @@ class ProcessReport:
 async def process_messages(
     db: Database, analyser: Analyser, options: ProcessOptions, progress: OnProgress | None = None
 ) -> ProcessReport:
-    """Process the pending messages of one channel (or of all); ``dry_run`` only counts them."""
+    """Process the pending messages of one channel (or of all); ``dry_run`` only counts them.
+
+    A run claims its channels before it lists their pending messages, so two runs never
+    process (and pay for) the same message: the second is refused, naming the first."""
     started = time.perf_counter()
     channel = await resolve_channel(db, options.channel)
+    if options.dry_run:
+        report, by_channel = await _plan(db, analyser, options, channel)
+        report.estimate = await _estimate(db, analyser, by_channel)
+    else:
+        claims = await claimable_channels(db, channel)
+        async with track_run(db, STAGE, options.scope(), claims=claims) as run:
+            report, by_channel = await _plan(db, analyser, options, channel, claims)
+            pending = report.counters["pending"]
+            in_scope = pending + report.counters["skipped"]
+            worker = _Worker(db, analyser, options, run, _Counter(progress, pending))
+            for channel_id, ids in by_channel.items():
+                await worker.channel(channel_id, ids)
+            run.add(skipped=in_scope - run.counters["processed"] - run.counters["failed"])
+            report.run_id, report.counters = run.id, _counters(run)
+            report.noise_reasons |= worker.noise_reasons
+    report.duration_seconds = round(time.perf_counter() - started, 3)
+    log.info("process_finished", dry_run=options.dry_run, **report.counters)
+    return report
+
+
+async def _plan(
+    db: Database,
+    analyser: Analyser,
+    options: ProcessOptions,
+    channel: str | None,
+    claims: list[str] | None = None,
+) -> tuple[ProcessReport, dict[str, list[int]]]:
+    """The report so far and the pending messages by channel (of the ``claims`` only)."""
     async with db.transaction() as repos:
         failed = await repos.failures.list(stage=STAGE) if options.retry_failed else None
         pending = await repos.documents.pending(
@@ -117,6 +148,8 @@ async def process_messages(
             only=None if failed is None else [f.source_ref for f in failed],
         )
         in_scope = await repos.messages.count(channel)
+    if claims is not None:  # a channel that arrived after the claims is another run's
+        pending = [message for message in pending if message.channel_id in claims]
     by_channel = _by_channel(pending)
     report = ProcessReport(
         provider=analyser.provider,
@@ -126,19 +159,7 @@ async def process_messages(
         counters={"pending": len(pending), "skipped": in_scope - len(pending)},
         duration_seconds=0.0,
     )
-    if options.dry_run:
-        report.estimate = await _estimate(db, analyser, by_channel)
-    if not options.dry_run:
-        async with track_run(db, STAGE, options.scope()) as run:
-            worker = _Worker(db, analyser, options, run, _Counter(progress, len(pending)))
-            for channel_id, ids in by_channel.items():
-                await worker.channel(channel_id, ids)
-            run.add(skipped=in_scope - run.counters["processed"] - run.counters["failed"])
-            report.run_id, report.counters = run.id, _counters(run)
-            report.noise_reasons |= worker.noise_reasons
-    report.duration_seconds = round(time.perf_counter() - started, 3)
-    log.info("process_finished", dry_run=options.dry_run, **report.counters)
-    return report
+    return report, by_channel
 
 
 async def _estimate(

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from tg_parser.cli.app import app
+from tg_parser.clock import utcnow
 from tg_parser.config import Settings
+from tg_parser.models import Run
 from tg_parser.runs import track_run
 from tg_parser.store.database import Database
 
@@ -115,6 +118,7 @@ def test_show_json_has_every_field(cli_env: str) -> None:
         "duration_seconds",
         "host",
         "pid",
+        "heartbeat_at",
     }
     assert (run["status"], run["error"]) == ("failed", "truncated JSON at byte 120")
 
@@ -135,3 +139,44 @@ def test_show_unknown_run_exits_3(cli_env: str) -> None:
     assert result.stderr == (
         "Error: no run '20990101T000000-deadbeef': see `tg-parser runs list`\n"
     )
+
+
+def test_list_and_show_tell_a_run_whose_heartbeat_stopped(cli_env: str) -> None:
+    """A run left running on another host shows its last heartbeat; once a later run finds
+    it stale it is failed, saying the heartbeat stopped."""
+    abandoned = Run(
+        id="20260101T000000-0ld0ld00",
+        stage="ingest",
+        scope={},
+        status="running",
+        counters={},
+        started_at=utcnow() - timedelta(hours=2),
+        host="old-container",
+        pid=7,
+        heartbeat_at=utcnow() - timedelta(hours=1),
+    )
+
+    async def on_database(work: Any) -> None:
+        db = await Database.open(Settings(database_url=cli_env))
+        try:
+            await work(db)
+        finally:
+            await db.close()
+
+    async def create(db: Database) -> None:
+        async with db.transaction() as repos:
+            await repos.runs.create(abandoned)
+
+    async def another_run(db: Database) -> None:
+        async with track_run(db, "import", {}):
+            pass
+
+    asyncio.run(on_database(create))
+    assert "running (heartbeat 3600s ago)" in tg("runs", "list").stdout
+    asyncio.run(on_database(another_run))
+
+    shown = json.loads(tg("runs", "show", abandoned.id, "--json").stdout)
+    assert shown["status"] == "failed"
+    assert shown["heartbeat_at"] < shown["finished_at"]
+    assert shown["error"].startswith("interrupted: no heartbeat from process 7 on old-container")
+    assert shown["error"].endswith("(the heartbeat stopped)")

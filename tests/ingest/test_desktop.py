@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from tg_parser.errors import ChatNotFoundError, ExportFormatError, InputError
+from tg_parser.errors import ChatNotFoundError, ExportFormatError, InputError, RunInProgressError
 from tg_parser.ingest.desktop import ImportOptions, import_desktop
+from tg_parser.runs import track_run
 from tg_parser.store.database import Database
 
 EXPORTS = Path(__file__).parents[1] / "data" / "export"
@@ -235,3 +236,12 @@ async def test_a_non_export_fails_the_run_and_stores_nothing(db: Database, tmp_p
     async with db.transaction() as repos:
         assert await repos.sources.list() == []
     assert (await _last_run(db)).status == "failed"
+
+
+async def test_an_import_into_a_channel_another_import_holds_is_refused(db: Database) -> None:
+    async with track_run(db, "import", {}, claims=["garden_notes"]) as other:
+        with pytest.raises(RunInProgressError, match=f"run {other.id} \\(import\\) is already"):
+            await _run(db, CHANNEL, channel="@garden_notes")
+        async with db.transaction() as repos:
+            assert await repos.messages.count() == 0
+    assert (await _run(db, CHANNEL, channel="@garden_notes"))["inserted"] > 0

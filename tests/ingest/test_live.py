@@ -21,6 +21,7 @@ from tg_parser.errors import (
 )
 from tg_parser.ingest.live import IngestOptions, IngestReport, ingest
 from tg_parser.models import OnProgress, Progress, Source
+from tg_parser.runs import track_run
 from tg_parser.sources.telegram import TelegramSource, telethon_error
 from tg_parser.store.database import Database
 from tg_parser.testing import FakeChannel, FakeLiveSources, FakeTelegramClient
@@ -323,3 +324,19 @@ async def test_telethon_flood_wait_defers_and_the_next_run_resumes(db: Database)
     inserted = first.counters["posts_inserted"] + resumed.counters["posts_inserted"]
     async with db.transaction() as repos:
         assert await repos.messages.count("regionality") == inserted == 1761
+
+
+async def test_a_source_another_ingest_is_collecting_is_skipped_naming_it(db: Database) -> None:
+    await add(db, "alpha", "beta")
+    async with track_run(db, "ingest", {}, claims=["alpha"]) as other:
+        report = await run(db, FakeChannel(5))
+
+    outcomes = {r.channel: (r.outcome, r.reason or "") for r in report.sources}
+    assert outcomes["beta"] == ("collected", "")
+    outcome, reason = outcomes["alpha"]
+    assert outcome == "skipped"
+    assert reason.startswith(f"run {other.id} (ingest) is already working on channel alpha")
+    assert await attempts(db, "alpha") == []
+    assert (await source(db, "alpha")).high_watermark is None
+    again = await run(db, FakeChannel(5))  # the claim went with the other run
+    assert again.counters["sources_collected"] == 2

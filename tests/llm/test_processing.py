@@ -1,5 +1,6 @@
 """`process` with a model provider, end to end against the loopback OpenAI API: documents,
-skips, repeats, repair, faults, a bad key, cost records, dry-run estimates, --retry-failed."""
+skips, repeats, repair, faults, a bad key, cost records, dry-run estimates, --retry-failed,
+two runs at once."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from channel_export import write_channel_export  # type: ignore[import-not-found]
 from tg_parser.cli.app import app
 from tg_parser.config import Settings
+from tg_parser.errors import RunInProgressError
 from tg_parser.ingest.desktop import ImportOptions, import_desktop
 from tg_parser.llm.analysis import ModelAnalyser
 from tg_parser.llm.analysis_wire import render_input
@@ -417,3 +420,31 @@ async def test_a_message_the_batch_answer_leaves_out_is_sent_alone(
     singles = [c for c in model_env.calls if c.schema_name == "message_analysis"]
     batches = [c for c in model_env.calls if c.schema_name == "message_analysis_batch"]
     assert len(batches) >= 8 and len(singles) >= len(batches) - 1 + 4
+
+
+async def test_two_runs_at_once_process_each_message_once(
+    db: Database, model_env: FakeModelServer, database_url: str, tmp_path: Path
+) -> None:
+    """Two runs, each with its own connections, start together: one does the work, the
+    other is refused naming it; no message is paid for twice."""
+    posts = 60
+    await import_desktop(db, ImportOptions(path=write_channel_export(tmp_path / "r.json", posts)))
+    model_env.latency = 0.05
+    databases = [await Database.open(Settings(database_url=database_url)) for _ in range(2)]
+    try:
+        outcomes = await asyncio.gather(
+            *(_process(database, concurrency=4) for database in databases),
+            return_exceptions=True,
+        )
+    finally:
+        for database in databases:
+            await database.close()
+
+    refused = [o for o in outcomes if isinstance(o, RunInProgressError)]
+    reports = [o for o in outcomes if not isinstance(o, BaseException)]
+    assert len(refused) == 1 and len(reports) == 1, outcomes
+    assert reports[0].counters["processed"] == posts
+    assert f"run {reports[0].run_id} (process) is already working on channel" in str(refused[0])
+    assert await _count(db, processed_documents) == posts
+    inputs = [call.input for call in model_env.calls]
+    assert len(inputs) == len(set(inputs)) == posts

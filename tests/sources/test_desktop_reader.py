@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from channel_export import write_channel_export  # type: ignore[import-not-found]
 from tg_parser.errors import ChatNotFoundError, ExportFormatError, InputError
 from tg_parser.sources.desktop import ExportFile, list_chats
 from tg_parser.sources.desktop_messages import (
@@ -20,6 +25,7 @@ from tg_parser.sources.desktop_messages import (
     read_message,
     timezone,
 )
+from tg_parser.sources.desktop_reader import WORKER_MIN_BYTES
 
 EXPORTS = Path(__file__).parents[1] / "data" / "export"
 TRANTOR = EXPORTS / "zh_public_channel_trantor_library_924msgs.json"
@@ -297,3 +303,53 @@ def test_flattening_keeps_every_part_and_every_url(text: Any) -> None:
         position = found + len(piece)
         if isinstance(part, dict) and "href" in part:
             assert part["href"] in flat
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended meanwhile
+        if int(fields[1]) == pid:
+            children.add(int(stat.parent.name))
+    return children
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+def test_the_reader_process_ends_when_the_import_is_killed(tmp_path: Path) -> None:
+    """`kill -9` of an import of a large export (read in a worker process) leaves no
+    process of it behind: not the worker, not multiprocessing's helper."""
+    export = write_channel_export(tmp_path / "result.json", 40_000, padding=360)
+    assert export.stat().st_size >= WORKER_MIN_BYTES
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite'}")
+    command = [sys.executable, "-c", "from tg_parser.cli.app import main; main()"]
+    importing = subprocess.Popen(
+        [*command, "import", str(export), "--channel", "notes"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while len(children := _children(importing.pid)) < 2 and time.monotonic() < deadline:
+        assert importing.poll() is None, "the import ended before it could be killed"
+        time.sleep(0.05)
+    assert len(children) >= 2, "no worker process started"
+    time.sleep(0.5)  # the worker is reading
+    importing.kill()
+    importing.wait()
+
+    deadline = time.monotonic() + 5
+    while (left := {pid for pid in children if _running(pid)}) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not left, f"processes {sorted(left)} outlived the killed import"

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tg_parser.contracts import validate
+from tg_parser.errors import RunInProgressError
 from tg_parser.llm.offline import OfflineAnalyser
 from tg_parser.process import ProcessOptions, process_messages
-from tg_parser.runs import list_runs
+from tg_parser.runs import list_runs, track_run
 from tg_parser.store.database import Database
 from tg_parser.store.documents import StoredDocument
 from tg_parser.testing import WordEmbedder
@@ -134,3 +137,16 @@ async def test_a_target_gets_a_card_and_bundle_refreshed_by_builds(
     await targets.remove_target(db, target.id)
     assert await targets.list_targets(db) == []
     assert view.topic_id not in {t.card.id for t in await list_topics(db)}
+
+
+async def test_a_build_of_a_channel_another_build_holds_is_refused(
+    db: Database, embedder: WordEmbedder
+) -> None:
+    await load_sample(db)
+    async with track_run(db, "topics", {}, claims=[CHANNEL]) as other:
+        with pytest.raises(RunInProgressError, match=f"run {other.id} \\(topics\\)"):
+            await build_topics(db, embedder, TopicOptions())
+        with pytest.raises(RunInProgressError, match=f"working on channel {CHANNEL}"):
+            await build_topics(db, embedder, TopicOptions(channel=CHANNEL))
+    assert await list_topics(db) == []
+    assert [run.id for run in await list_runs(db, stage="topics")] == [other.id]

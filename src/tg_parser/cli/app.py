@@ -26,7 +26,7 @@ from tg_parser.cli import (
     topics,
     usage,
 )
-from tg_parser.cli.common import State, err_console
+from tg_parser.cli.common import State, Terminated, err_console
 from tg_parser.errors import TgParserError
 
 
@@ -41,9 +41,10 @@ class RootGroup(TyperGroup):
                 raise
             err_console.print(f"Error: {exc.message}", soft_wrap=True)
             raise typer.Exit(exc.exit_code) from exc
-        except KeyboardInterrupt:
-            err_console.print("Interrupted; run the command again to continue where it stopped.")
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as exc:
+            stopped = "Stopped (SIGTERM)" if isinstance(exc, Terminated) else "Interrupted"
+            err_console.print(f"{stopped}; run the command again to continue where it stopped.")
+            raise typer.Exit(exc.exit_code if isinstance(exc, Terminated) else 130) from None
 
 
 app = typer.Typer(

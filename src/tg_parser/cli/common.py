@@ -8,6 +8,7 @@ once (a test keeps SQLAlchemy, Alembic, the model SDKs, Telethon and numpy out o
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,8 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    import asyncio
+
     from tg_parser.config import Settings
     from tg_parser.store import Database
 
@@ -51,10 +54,48 @@ def settings_of(ctx: typer.Context) -> Settings:
     return state.settings
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`docker stop`, systemd, `timeout`) stopped the command: handled like Ctrl-C
+    (the work is cancelled, what was done is saved, the run is ``cancelled``), exit 143."""
+
+    exit_code = 128 + signal.SIGTERM
+
+
 def run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` in a new event loop; SIGTERM cancels it as Ctrl-C does, and then
+    ``Terminated`` is raised."""
     import asyncio
 
-    return asyncio.run(coro)
+    sigterm = _Sigterm()
+    try:
+        return asyncio.run(sigterm.cancels(coro))
+    except asyncio.CancelledError:
+        if sigterm.received:
+            raise Terminated from None
+        raise
+
+
+@dataclass
+class _Sigterm:
+    received: bool = False
+
+    async def cancels(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await ``coro``; the first SIGTERM meanwhile cancels it (later ones are ignored,
+        so the work can save what it has)."""
+        import asyncio
+
+        loop, task = asyncio.get_running_loop(), asyncio.current_task()
+        assert task is not None
+        loop.add_signal_handler(signal.SIGTERM, self._cancel, task)
+        try:
+            return await coro
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+
+    def _cancel(self, task: asyncio.Task[Any]) -> None:
+        if not self.received:
+            self.received = True
+            task.cancel()
 
 
 PROVIDER_OPTION = typer.Option(

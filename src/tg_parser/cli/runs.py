@@ -81,9 +81,20 @@ def _row(run: Run) -> list[object]:
     return [
         run.id,
         run.stage,
-        run.status,
+        _status(run),
         run.started_at,
         run.duration_seconds,
         counters,
         run.error,
     ]
+
+
+def _status(run: Run) -> str:
+    """The status; a running run's says when it last gave a sign of life (its heartbeat),
+    so a run whose process is gone stands out before a later run closes it."""
+    if run.status != "running":
+        return run.status
+    from tg_parser.clock import utcnow
+
+    seconds = int((utcnow() - (run.heartbeat_at or run.started_at)).total_seconds())
+    return f"running (heartbeat {seconds}s ago)"

@@ -79,7 +79,7 @@ async def import_desktop(
             options.batch_size,
             worker_min_bytes=options.worker_min_bytes,
         )
-        async with _attempt(db, source, run):
+        async with run.claimed([source.channel_key]), _attempt(db, source, run):
             async for batch in batches:
                 run.add(**batch.counts)
                 own_links.add(batch.posts)

@@ -28,7 +28,7 @@ import structlog
 from tg_parser import registry
 from tg_parser.clock import utcnow
 from tg_parser.config import Settings
-from tg_parser.errors import InputError
+from tg_parser.errors import InputError, RunInProgressError
 from tg_parser.ingest.attempt import SourceCollection, SourceReport, with_zeros
 from tg_parser.models import OnProgress, Source, SourceVia
 from tg_parser.runs import RunTracker, track_run
@@ -131,9 +131,7 @@ async def _visit(
     progress: OnProgress | None,
 ) -> SourceReport:
     source, named = selected
-    report = _not_now(source, named) or await SourceCollection(db, source, run, progress).attempt(
-        pool.get(source.via), _window(source, options)
-    )
+    report = _not_now(source, named) or await _collect(db, pool, source, options, run, progress)
     log.info(
         "ingest_source_finished",
         channel=source.channel_key,
@@ -142,6 +140,24 @@ async def _visit(
         **report.counters,
     )
     return report
+
+
+async def _collect(
+    db: Database,
+    pool: _LiveSources,
+    source: Source,
+    options: IngestOptions,
+    run: RunTracker,
+    progress: OnProgress | None,
+) -> SourceReport:
+    """One attempt at the source, claimed for this run; a source another ingest is
+    collecting right now is skipped, saying which run has it."""
+    try:
+        async with run.claimed([source.channel_key]):
+            collection = SourceCollection(db, source, run, progress)
+            return await collection.attempt(pool.get(source.via), _window(source, options))
+    except RunInProgressError as busy:
+        return SourceReport(source.channel_key, "skipped", busy.message)
 
 
 def _not_now(source: Source, named: bool) -> SourceReport | None:

@@ -86,6 +86,7 @@ class Run(BaseModel):
     duration_seconds: float | None = None
     host: str | None = None  # where the run's process runs (to tell an interrupted run)
     pid: int | None = None
+    heartbeat_at: AwareDatetime | None = None  # refreshed while the process works on it
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import multiprocessing.connection
+import os
 import queue
+import threading
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -99,12 +102,28 @@ async def read_batches(
 
 def _produce(reader: tuple[Path, ExportChat, str, str | None], size: int, channel: Any) -> None:
     """The worker: every batch, then None; or the error that stopped it."""
+    _exit_with_parent()
     try:
         for batch in BatchReader(*reader).batches(size):
             channel.put(batch)
         channel.put(None)
     except Exception as exc:
         channel.put(exc)
+
+
+def _exit_with_parent() -> None:
+    """End the worker when its parent process ends, however it ends: killed with -9 the
+    parent cannot stop the worker, which would wait forever on the full queue, holding the
+    file, its memory and multiprocessing's resource tracker (alive while anyone holds its
+    pipe). A thread waits on the parent's sentinel, which becomes ready when it is gone."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_when_ended, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_when_ended(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
 
 
 def _receive(channel: Any, worker: Any) -> Any:

@@ -59,13 +59,17 @@ class Repositories:
 
 
 class Database:
-    def __init__(self, engine: AsyncEngine) -> None:
+    """The engine, and the settings it was opened with (stages read their run settings
+    from here)."""
+
+    def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
         self.engine = engine
+        self.settings = settings
 
     @classmethod
     async def open(cls, settings: Settings, *, check_schema: bool = True) -> Database:
         """Connect; with ``check_schema``, create a fresh schema or insist on the newest."""
-        db = cls(create_engine(settings))
+        db = cls(create_engine(settings), settings)
         if not check_schema:
             return db
         try:

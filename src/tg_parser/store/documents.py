@@ -6,10 +6,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tg_parser.models import ProcessedDocument
+from tg_parser.store.dialect import upsert_insert
 from tg_parser.store.tables import processed_documents, raw_messages
 
 
@@ -33,29 +34,20 @@ class DocumentRepository:
         self.conn = conn
 
     async def save(self, stored: Sequence[StoredDocument]) -> None:
-        """Insert or replace the documents (by source_ref)."""
+        """Insert the documents, or replace the one stored for the same source_ref: one
+        atomic upsert, so a writer that stored the document meanwhile is overwritten, not
+        a unique-key error."""
         if not stored:
             return
-        refs = [s.document.source_ref for s in stored]
-        await self.conn.execute(
-            delete(processed_documents).where(processed_documents.c.source_ref.in_(refs))
+        statement = upsert_insert(self.conn, processed_documents)
+        replaced = ("id", "channel_id", "input_hash", "noise", "pipeline_version")
+        statement = statement.on_conflict_do_update(
+            index_elements=[processed_documents.c.source_ref],
+            set_={
+                name: statement.excluded[name] for name in (*replaced, "processed_at", "document")
+            },
         )
-        await self.conn.execute(
-            processed_documents.insert(),
-            [
-                {
-                    "id": s.document.id,
-                    "source_ref": s.document.source_ref,
-                    "channel_id": s.document.channel_id,
-                    "input_hash": s.input_hash,
-                    "noise": s.noise,
-                    "pipeline_version": s.pipeline_version,
-                    "processed_at": s.document.processed_at,
-                    "document": s.document.to_json_dict(),
-                }
-                for s in stored
-            ],
-        )
+        await self.conn.execute(statement, [_row(s) for s in _last_of_each(stored)])
 
     async def for_channel(self, channel_id: str | None = None) -> list[StoredDocument]:
         """Every document (of one channel), ordered by source_ref."""
@@ -111,6 +103,25 @@ class DocumentRepository:
         if conditions:
             query = query.where(and_(*conditions))
         return int((await self.conn.execute(query)).scalar_one())
+
+
+def _row(stored: StoredDocument) -> dict[str, Any]:
+    document = stored.document
+    return {
+        "id": document.id,
+        "source_ref": document.source_ref,
+        "channel_id": document.channel_id,
+        "input_hash": stored.input_hash,
+        "noise": stored.noise,
+        "pipeline_version": stored.pipeline_version,
+        "processed_at": document.processed_at,
+        "document": document.to_json_dict(),
+    }
+
+
+def _last_of_each(stored: Sequence[StoredDocument]) -> list[StoredDocument]:
+    """One document per source_ref, the last given (an upsert may touch a row only once)."""
+    return list({s.document.source_ref: s for s in stored}.values())
 
 
 def _stored(row: Any) -> StoredDocument:

@@ -9,12 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tg_parser.clock import utcnow
 from tg_parser.models import CollectedMessage, MessageType
+from tg_parser.store.dialect import upsert_insert
 from tg_parser.store.tables import raw_message_versions, raw_messages
 
 
@@ -76,11 +75,8 @@ class RawMessageRepository:
     async def _insert_new(self, rows: list[dict[str, Any]]) -> int:
         """Insert the rows; one another writer stored meanwhile (same source_ref) is left
         to it, not an error. Returns how many were inserted."""
-        dialect_insert = (
-            postgresql_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
-        )
         statement = (
-            dialect_insert(raw_messages)
+            upsert_insert(self.conn, raw_messages)
             .on_conflict_do_nothing(index_elements=[raw_messages.c.source_ref])
             .returning(raw_messages.c.id)
         )
@@ -88,11 +84,18 @@ class RawMessageRepository:
         return len(inserted.all())
 
     async def _current(self, refs: Any) -> dict[str, dict[str, Any]]:
+        """The stored rows of ``refs``, locked until the transaction ends (PostgreSQL; a
+        SQLite writer holds the whole database), so that a concurrent writer recording an
+        edit of the same message waits and then numbers its version after this one's. Rows
+        are locked in id order, so two writers never deadlock."""
         refs = list(refs)
         if not refs:
             return {}
         rows = await self.conn.execute(
-            select(raw_messages).where(raw_messages.c.source_ref.in_(refs))
+            select(raw_messages)
+            .where(raw_messages.c.source_ref.in_(refs))
+            .order_by(raw_messages.c.id)
+            .with_for_update()
         )
         return {row["source_ref"]: dict(row) for row in rows.mappings()}
 
@@ -154,6 +157,11 @@ class RawMessageRepository:
         if channel_id is not None:
             query = query.where(raw_messages.c.channel_id == channel_id)
         return int((await self.conn.execute(query)).scalar_one())
+
+    async def channels(self) -> list[str]:
+        """Every channel with stored messages, sorted."""
+        query = select(raw_messages.c.channel_id).distinct().order_by(raw_messages.c.channel_id)
+        return list((await self.conn.execute(query)).scalars())
 
     async def posts_with_text(
         self, channel_id: str, texts: Collection[str], start: datetime, end: datetime

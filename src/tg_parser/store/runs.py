@@ -1,16 +1,18 @@
-"""Run records: one row per execution of a stage."""
+"""Run records (one row per execution of a stage) and the claims runs hold on their work."""
 
 from __future__ import annotations
 
 import builtins
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tg_parser.models import Run, RunStatus
-from tg_parser.store.tables import runs
+from tg_parser.store.dialect import upsert_insert
+from tg_parser.store.tables import run_claims, runs
 
 
 class RunRepository:
@@ -23,6 +25,16 @@ class RunRepository:
     async def save_counters(self, run_id: str, counters: dict[str, Any]) -> None:
         await self.conn.execute(update(runs).where(runs.c.id == run_id).values(counters=counters))
 
+    async def beat(self, run_id: str, now: datetime) -> bool:
+        """Refresh the run's heartbeat; False when the run is no longer ``running`` (another
+        process closed it as stale)."""
+        result = await self.conn.execute(
+            update(runs)
+            .where(runs.c.id == run_id, runs.c.status == "running")
+            .values(heartbeat_at=now)
+        )
+        return bool(result.rowcount)
+
     async def finish(
         self,
         run_id: str,
@@ -33,6 +45,7 @@ class RunRepository:
         duration_seconds: float,
         error: str | None = None,
     ) -> None:
+        """Close the run and release its claims."""
         await self.conn.execute(
             update(runs)
             .where(runs.c.id == run_id)
@@ -44,6 +57,7 @@ class RunRepository:
                 error=error,
             )
         )
+        await self.conn.execute(delete(run_claims).where(run_claims.c.run_id == run_id))
 
     async def get(self, run_id: str) -> Run | None:
         row = (await self.conn.execute(select(runs).where(runs.c.id == run_id))).mappings().first()
@@ -57,25 +71,75 @@ class RunRepository:
             query = query.where(runs.c.stage == stage)
         if status:
             query = query.where(runs.c.status == status)
-        return [
-            Run.model_validate(dict(row)) for row in (await self.conn.execute(query)).mappings()
-        ]
+        return await self._runs(query)
 
-    async def running_on(self, host: str) -> builtins.list[Run]:
-        """Runs still marked ``running`` that a process on ``host`` executes."""
-        query = select(runs).where(runs.c.status == "running", runs.c.host == host)
-        return [
-            Run.model_validate(dict(row)) for row in (await self.conn.execute(query)).mappings()
-        ]
+    async def abandoned(self, host: str, beaten_before: datetime) -> builtins.list[Run]:
+        """Runs still ``running`` that may have no process left: those on ``host`` (the
+        caller checks their pid) and those, on any host, whose last heartbeat (or start,
+        before the first) is older than ``beaten_before``."""
+        last_sign = func.coalesce(runs.c.heartbeat_at, runs.c.started_at)
+        query = select(runs).where(
+            runs.c.status == "running", or_(runs.c.host == host, last_sign < beaten_before)
+        )
+        return await self._runs(query)
 
-    async def mark_interrupted(self, run: Run, finished_at: datetime) -> None:
-        """A run whose process ended without finishing it: failed, saying so."""
+    async def close_abandoned(self, run: Run, finished_at: datetime, error: str) -> None:
+        """A run whose process ended without finishing it: failed, saying why; its claims
+        are released."""
         await self.conn.execute(
             update(runs)
             .where(runs.c.id == run.id, runs.c.status == "running")
-            .values(
-                status="failed",
-                finished_at=finished_at,
-                error=f"interrupted: process {run.pid} on {run.host} ended without finishing",
+            .values(status="failed", finished_at=finished_at, error=error)
+        )
+        await self.conn.execute(delete(run_claims).where(run_claims.c.run_id == run.id))
+
+    async def claim(
+        self, run_id: str, stage: str, subjects: Collection[str], now: datetime
+    ) -> dict[str, Run]:
+        """Claim ``subjects`` (channels) of ``stage`` for the run: a claim no other running
+        run holds is taken. Returns the subjects other running runs hold, with their run
+        (then the caller rolls the transaction back). Claims are inserted in sorted order,
+        so two runs claiming overlapping sets never deadlock on PostgreSQL."""
+        wanted = sorted(set(subjects))
+        if not wanted:
+            return {}
+        values = [
+            {"stage": stage, "subject": s, "run_id": run_id, "claimed_at": now} for s in wanted
+        ]
+        upsert = upsert_insert(self.conn, run_claims)
+        finished = select(runs.c.id).where(runs.c.status != "running")
+        statement = upsert.on_conflict_do_update(
+            index_elements=[run_claims.c.stage, run_claims.c.subject],
+            set_={"run_id": upsert.excluded.run_id, "claimed_at": upsert.excluded.claimed_at},
+            where=run_claims.c.run_id.in_(finished),
+        ).returning(run_claims.c.subject)
+        taken = set((await self.conn.execute(statement, values)).scalars())
+        return await self._holders(stage, [s for s in wanted if s not in taken])
+
+    async def release(self, run_id: str, stage: str, subjects: Collection[str]) -> None:
+        await self.conn.execute(
+            delete(run_claims).where(
+                run_claims.c.run_id == run_id,
+                run_claims.c.stage == stage,
+                run_claims.c.subject.in_(list(subjects)),
             )
         )
+
+    async def _holders(self, stage: str, subjects: builtins.list[str]) -> dict[str, Run]:
+        if not subjects:
+            return {}
+        query = (
+            select(run_claims.c.subject, runs)
+            .join(runs, runs.c.id == run_claims.c.run_id)
+            .where(run_claims.c.stage == stage, run_claims.c.subject.in_(subjects))
+        )
+        rows = (await self.conn.execute(query)).mappings()
+        return {
+            row["subject"]: Run.model_validate({k: v for k, v in row.items() if k != "subject"})
+            for row in rows
+        }
+
+    async def _runs(self, query: Any) -> builtins.list[Run]:
+        return [
+            Run.model_validate(dict(row)) for row in (await self.conn.execute(query)).mappings()
+        ]

@@ -229,7 +229,17 @@ runs = Table(
     Column("duration_seconds", Float),
     Column("host", String(255)),
     Column("pid", Integer),
+    Column("heartbeat_at", Timestamp),
     Index(None, "started_at"),
+)
+
+run_claims = Table(
+    "run_claims",
+    metadata,
+    Column("stage", String(32), primary_key=True),
+    Column("subject", String(128), primary_key=True),
+    Column("run_id", ForeignKey("runs.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("claimed_at", Timestamp, nullable=False),
 )
 
 llm_calls = Table(

@@ -14,7 +14,7 @@ from tg_parser.clock import utcnow
 from tg_parser.embed import Embedder
 from tg_parser.models import OnProgress, Progress, TopicCard
 from tg_parser.registry import resolve_channel
-from tg_parser.runs import RunTracker, track_run
+from tg_parser.runs import RunTracker, claimable_channels, track_run
 from tg_parser.store import Database, StoredTopic
 from tg_parser.topics.cards import WrittenCard, scope_out, write_text
 from tg_parser.topics.corpus import Corpus, Item
@@ -52,7 +52,9 @@ async def build_topics(
     """Build (or incrementally refresh) the topics of one channel or of every channel;
     ``cards`` writes the cards with a model (None: the offline writer)."""
     options = options.model_copy(update={"channel": await resolve_channel(db, options.channel)})
-    async with track_run(db, "topics", {"channel": options.channel or "*"}) as run:
+    scope = {"channel": options.channel or "*"}
+    claims = await claimable_channels(db, options.channel)  # one build per channel at a time
+    async with track_run(db, "topics", scope, claims=claims) as run:
         async with db.transaction() as repos:
             stored = await repos.documents.for_channel()
             existing = await repos.topics.current()
