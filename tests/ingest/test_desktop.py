@@ -159,6 +159,38 @@ async def test_comments_need_the_channel_posts_first(db: Database) -> None:
     assert (await _last_run(db)).status == "failed"
 
 
+async def test_nul_characters_are_dropped_so_both_backends_hold_the_same_data(
+    db: Database, tmp_path: Path
+) -> None:
+    """PostgreSQL cannot store NUL in text or JSON; they are dropped on both backends, and a
+    group's copy of a post still finds the post."""
+    channel, group = tmp_path / "channel.json", tmp_path / "group.json"
+    channel.write_text(
+        CHANNEL.read_text()
+        .replace("Tomatoes:", "Tomatoes:\\u0000")
+        .replace('"name": "Garden Notes"', '"name": "Garden\\u0000 Notes"')
+    )
+    group.write_text(
+        GROUP.read_text()
+        .replace("Tomatoes:", "Tomatoes:\\u0000")
+        .replace('"Six weeks', '"Six\\u0000 weeks')
+        .replace('"from": "Alice"', '"from": "Al\\u0000ice", "n\\u0000te": ["x\\u0000"]')
+    )
+    posts = await _run(db, channel, channel="@garden_notes")
+    comments = await _run(db, group, comments_for="@garden_notes")
+    assert (posts["inserted"], comments["comments"], comments["thread_roots"]) == (4, 5, 3)
+    async with db.transaction() as repos:
+        post = await repos.messages.get("tg:garden_notes:post:2")
+        comment = await repos.messages.get("tg:garden_notes:comment:11")
+        source = await repos.sources.get("garden_notes")
+    assert post is not None and comment is not None and source is not None
+    assert post["text"] == "Tomatoes: start seeds indoors six weeks before the last frost."
+    assert post["raw_payload"]["text_entities"][0]["text"] == post["text"]
+    assert comment["text"] == "Six weeks worked for me too."
+    assert (comment["raw_payload"]["from"], comment["raw_payload"]["nte"]) == ("Alice", ["x"])
+    assert source.title == "Garden Notes"
+
+
 async def test_full_account_export_imports_the_chosen_chat(db: Database) -> None:
     account = EXPORTS / "full_account_3chats.json"
     counters = await _run(db, account, chat="test")

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import orjson
+
 from tg_parser.errors import ExportFormatError, InputError
 from tg_parser.models import (
     CollectedMessage,
@@ -44,6 +46,8 @@ _CONSUMED = frozenset(
     {"id", "type", "date", "date_unixtime", "edited", "edited_unixtime", "text"}
     | {"text_entities", "photo", "file", *MEDIA_FIELDS}
 )
+# the largest id a database column holds (BIGINT)
+MAX_MESSAGE_ID = 2**63 - 1
 # what survives when a payload is over the size cap
 KEY_FIELDS: tuple[str, ...] = ("from", "from_id", "author", "forwarded_from")
 KEY_FIELDS += ("forwarded_from_id", "reply_to_message_id", "edited", "media")
@@ -106,9 +110,13 @@ def message_kind(item: dict[str, Any], path: Path) -> str:
 
 
 def read_message(item: dict[str, Any], zone: tzinfo, path: Path) -> ExportMessage:
+    """The message, with NUL characters removed from its text and payload (PostgreSQL
+    cannot store them, and both backends must hold the same data)."""
     message_id = item.get("id")
     if not isinstance(message_id, int) or isinstance(message_id, bool):
         raise _damaged(path, item, "no numeric 'id'")
+    if not 0 <= message_id <= MAX_MESSAGE_ID:
+        raise _damaged(path, item, f"an 'id' out of range (0 to {MAX_MESSAGE_ID})")
     date = _date(item, "date", zone, path)
     if date is None:
         raise _damaged(path, item, "no 'date'")
@@ -117,9 +125,28 @@ def read_message(item: dict[str, Any], zone: tzinfo, path: Path) -> ExportMessag
         id=message_id,
         date=date,
         edit_date=edit_date,
-        text=flatten_text(item.get("text")),
-        payload=_payload(item, edit_date),
+        text=without_nul(flatten_text(item.get("text"))),
+        payload=without_nul(_payload(item, edit_date)),
     )
+
+
+def without_nul(value: Any) -> Any:
+    """``value`` with NUL characters removed from every string in it, keys included.
+
+    Almost no message has one, and orjson finds that out far faster than a walk."""
+    if b"\\u0000" not in orjson.dumps(value, default=str):
+        return value
+    return _strip_nul(value)
+
+
+def _strip_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_strip_nul(part) for part in value]
+    if isinstance(value, dict):
+        return {_strip_nul(key): _strip_nul(part) for key, part in value.items()}
+    return value
 
 
 def flatten_text(text: Any) -> str:
@@ -144,14 +171,18 @@ def _part_text(part: Any) -> str:
 def _date(item: dict[str, Any], field: str, zone: tzinfo, path: Path) -> datetime | None:
     """``<field>_unixtime`` as UTC, else the local ``<field>`` string read in ``zone``."""
     unix, local = item.get(f"{field}_unixtime"), item.get(field)
+    if unix is None and local is None:
+        return None
     try:
-        if unix is not None:
-            return datetime.fromtimestamp(int(unix), UTC)
-        if local is None:
-            return None
-        value = datetime.fromisoformat(str(local))
-    except (ValueError, OverflowError, OSError):
+        return _utc_date(unix, local, zone)
+    except (TypeError, ValueError, OverflowError, OSError):
         raise _damaged(path, item, f"an unreadable {field!r} ({unix or local!r})") from None
+
+
+def _utc_date(unix: Any, local: Any, zone: tzinfo) -> datetime:
+    if unix is not None:
+        return datetime.fromtimestamp(int(unix), UTC)
+    value = datetime.fromisoformat(str(local))
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
     return value.astimezone(UTC)
