@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import traceback
 from typing import Any
 
 import typer
@@ -29,14 +31,16 @@ from tg_parser.log import configure_logging
 
 
 class RootGroup(TyperGroup):
-    """Turns tg-parser errors into one actionable line (tracebacks only with --debug)."""
+    """Turns tg-parser errors into one actionable line and the class's exit code; --debug
+    shows the traceback above that line and keeps the exit code, so scripts see the same
+    outcome either way."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except TgParserError as exc:
             if _debug:
-                raise
+                traceback.print_exc(file=sys.stderr)
             err_console.print(f"Error: {exc.message}", soft_wrap=True)
             raise typer.Exit(exc.exit_code) from exc
         except KeyboardInterrupt:
