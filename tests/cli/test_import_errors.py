@@ -68,6 +68,18 @@ CASES = {
         _export(_message(date_unixtime=None, date="0001-01-01T00:00:00+05:00")),
         "message 5 has an unreadable 'date'",
     ),
+    "a date after year 9998": (
+        _export(_message(date_unixtime="253402300799")),
+        "message 5 has an unreadable 'date'",
+    ),
+    "a reply id that is a string": (
+        _export(_message(reply_to_message_id="3")),
+        "message 5 has a 'reply_to_message_id' that is not a whole number",
+    ),
+    "a forwarded_from_id that is a list": (
+        _export(_message(forwarded_from_id=["channel1"])),
+        "message 5 has a 'forwarded_from_id' that is not a string",
+    ),
     "an id that is a string": (_export(_message(id="5")), "has no numeric 'id'"),
     "an empty file": (b"", "is not valid JSON near byte 0"),
     "a JSON array": (b"[]", "is not a Telegram Desktop export"),
@@ -117,6 +129,37 @@ def test_listing_the_chats_of_a_crafted_export_is_one_line(tmp_path: Path, case:
         assert result.exit_code == 0, result.output
     else:
         assert_one_line_error(result, 2, message)
+
+
+GROUP_CASES = {
+    "a copy of a post dated at the end of time": (
+        {"id": 10, "date_unixtime": "253402300799"},
+        "message 10 has an unreadable 'date'",
+    ),
+    "a copy of a post with a forwarded_from_id that is a list": (
+        {"id": 10, "forwarded_from_id": ["channel1500000001"]},
+        "message 10 has a 'forwarded_from_id' that is not a string",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", GROUP_CASES)
+def test_a_malformed_discussion_group_is_one_line_and_stores_no_comment(
+    cli_env: str, tmp_path: Path, case: str
+) -> None:
+    changes, message = GROUP_CASES[case]
+    channel = runner.invoke(app, ["import", str(EXPORTS / "discussion_channel.json")])
+    assert channel.exit_code == 0, channel.output
+    group = json.loads((EXPORTS / "discussion_group.json").read_text())
+    next(m for m in group["messages"] if m["id"] == changes["id"]).update(changes)
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(group))
+
+    result = runner.invoke(app, ["import", str(path), "--comments-for", "-1001500000001"])
+
+    assert_one_line_error(result, 2, message)
+    status = json.loads(runner.invoke(app, ["status", "--json"]).stdout)
+    assert status["messages"]["comments"] == 0
 
 
 def test_a_folder_without_result_json_is_one_line(cli_env: str, tmp_path: Path) -> None:

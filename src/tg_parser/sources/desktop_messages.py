@@ -48,6 +48,16 @@ _CONSUMED = frozenset(
 )
 # the largest id a database column holds (BIGINT)
 MAX_MESSAGE_ID = 2**63 - 1
+# dates outside these are refused: none is real, and date arithmetic near the ends of
+# Python's calendar overflows
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+# fields the importer relies on, with the type Telegram writes them in
+FIELD_TYPES: dict[str, tuple[type, str]] = {
+    "reply_to_message_id": (int, "a whole number"),
+    "forwarded_from_id": (str, "a string"),
+    "forwarded_from": (str, "a string"),
+}
 # what survives when a payload is over the size cap
 KEY_FIELDS: tuple[str, ...] = ("from", "from_id", "author", "forwarded_from")
 KEY_FIELDS += ("forwarded_from_id", "reply_to_message_id", "edited", "media")
@@ -117,6 +127,7 @@ def read_message(item: dict[str, Any], zone: tzinfo, path: Path) -> ExportMessag
         raise _damaged(path, item, "no numeric 'id'")
     if not 0 <= message_id <= MAX_MESSAGE_ID:
         raise _damaged(path, item, f"an 'id' out of range (0 to {MAX_MESSAGE_ID})")
+    _check_field_types(item, path)
     date = _date(item, "date", zone, path)
     if date is None:
         raise _damaged(path, item, "no 'date'")
@@ -168,6 +179,13 @@ def _part_text(part: Any) -> str:
     return text
 
 
+def _check_field_types(item: dict[str, Any], path: Path) -> None:
+    for field, (kind, described) in FIELD_TYPES.items():
+        value = item.get(field)
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+            raise _damaged(path, item, f"a {field!r} that is not {described}")
+
+
 def _date(item: dict[str, Any], field: str, zone: tzinfo, path: Path) -> datetime | None:
     """``<field>_unixtime`` as UTC, else the local ``<field>`` string read in ``zone``."""
     unix, local = item.get(f"{field}_unixtime"), item.get(field)
@@ -181,10 +199,13 @@ def _date(item: dict[str, Any], field: str, zone: tzinfo, path: Path) -> datetim
 
 def _utc_date(unix: Any, local: Any, zone: tzinfo) -> datetime:
     if unix is not None:
-        return datetime.fromtimestamp(int(unix), UTC)
-    value = datetime.fromisoformat(str(local))
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone)
+        value = datetime.fromtimestamp(int(unix), UTC)
+    else:
+        value = datetime.fromisoformat(str(local))
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=zone)
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("out of range")
     return value.astimezone(UTC)
 
 
