@@ -167,6 +167,11 @@ def test_a_folder_without_result_json_is_one_line(cli_env: str, tmp_path: Path) 
     assert_one_line_error(result, 2, f"{tmp_path / 'result.json'} does not exist")
 
 
+def test_a_device_is_not_taken_for_a_missing_file(cli_env: str) -> None:
+    result = runner.invoke(app, ["import", "/dev/null"])
+    assert_one_line_error(result, 2, "/dev/null is not a regular file: give a result.json")
+
+
 # the CLI in a child whose address space is capped: a runaway parser fails there with a
 # MemoryError instead of taking the machine
 CAPPED_CLI = (

@@ -76,7 +76,8 @@ class ExportFile:
         if path.is_dir():
             path = path / RESULT_FILE
         if not path.is_file():
-            raise InputError(f"{path} does not exist: give a result.json or the export's folder")
+            problem = "is not a regular file" if path.exists() else "does not exist"
+            raise InputError(f"{path} {problem}: give a result.json or the export's folder")
         return cls(path)
 
     @property
