@@ -297,3 +297,21 @@ def test_flattening_keeps_every_part_and_every_url(text: Any) -> None:
         position = found + len(piece)
         if isinstance(part, dict) and "href" in part:
             assert part["href"] in flat
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"text": "a\ud800b"}, "surrogates not allowed"),
+        ({"text": "ok", "views": 2**70}, "64-bit"),
+    ],
+)
+def test_a_value_no_database_can_hold_is_a_damaged_export(
+    fields: dict[str, Any], problem: str
+) -> None:
+    """What ijson's pure-Python backend lets through (its C backend refuses it earlier)."""
+    item = {"id": 7, "type": "message", "date_unixtime": "1704067200"} | fields
+    with pytest.raises(
+        ExportFormatError, match=f"message 7 has a value that cannot be stored.*{problem}"
+    ):
+        read_message(item, UTC_ZONE, Path("result.json"))

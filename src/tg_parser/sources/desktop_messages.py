@@ -122,23 +122,35 @@ def message_kind(item: dict[str, Any], path: Path) -> str:
 def read_message(item: dict[str, Any], zone: tzinfo, path: Path) -> ExportMessage:
     """The message, with NUL characters removed from its text and payload (PostgreSQL
     cannot store them, and both backends must hold the same data)."""
-    message_id = item.get("id")
-    if not isinstance(message_id, int) or isinstance(message_id, bool):
-        raise _damaged(path, item, "no numeric 'id'")
-    if not 0 <= message_id <= MAX_MESSAGE_ID:
-        raise _damaged(path, item, f"an 'id' out of range (0 to {MAX_MESSAGE_ID})")
+    message_id = _message_id(item, path)
     _check_field_types(item, path)
     date = _date(item, "date", zone, path)
     if date is None:
         raise _damaged(path, item, "no 'date'")
     edit_date = _date(item, "edited", zone, path)
-    return ExportMessage(
-        id=message_id,
-        date=date,
-        edit_date=edit_date,
-        text=without_nul(flatten_text(item.get("text"))),
-        payload=without_nul(_payload(item, edit_date)),
-    )
+    text, payload = _content(item, edit_date, path)
+    return ExportMessage(id=message_id, date=date, edit_date=edit_date, text=text, payload=payload)
+
+
+def _message_id(item: dict[str, Any], path: Path) -> int:
+    message_id = item.get("id")
+    if not isinstance(message_id, int) or isinstance(message_id, bool):
+        raise _damaged(path, item, "no numeric 'id'")
+    if not 0 <= message_id <= MAX_MESSAGE_ID:
+        raise _damaged(path, item, f"an 'id' out of range (0 to {MAX_MESSAGE_ID})")
+    return message_id
+
+
+def _content(
+    item: dict[str, Any], edit_date: datetime | None, path: Path
+) -> tuple[str, dict[str, Any]]:
+    """Text and payload; a value no JSON column can hold (a lone surrogate, which the
+    pure-Python ijson backend lets through, or an integer beyond 64 bits) is damage."""
+    try:
+        text = without_nul(flatten_text(item.get("text")))
+        return text, without_nul(_payload(item, edit_date))
+    except orjson.JSONEncodeError as exc:
+        raise _damaged(path, item, f"a value that cannot be stored ({exc})") from None
 
 
 def without_nul(value: Any) -> Any:
