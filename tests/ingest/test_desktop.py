@@ -251,3 +251,26 @@ async def test_a_non_export_fails_the_run_and_stores_nothing(db: Database, tmp_p
     async with db.transaction() as repos:
         assert await repos.sources.list() == []
     assert (await _last_run(db)).status == "failed"
+
+
+@READERS
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested deeper than 20 levels"),
+        (b'"h\xed\xa0\x80i"', "is not valid UTF-8"),
+    ],
+    ids=["deep", "surrogate"],
+)
+async def test_a_crafted_export_fails_alike_in_the_worker_and_stores_nothing(
+    db: Database, tmp_path: Path, reader: dict[str, int], text: bytes, problem: str
+) -> None:
+    path = tmp_path / "result.json"
+    message = b'{"id": 5, "type": "message", "date_unixtime": "1704067200", "text": TEXT}'
+    head = b'{"name": "Crafted", "type": "public_channel", "id": 123, "messages": ['
+    path.write_bytes(head + message.replace(b"TEXT", text) + b"]}")
+    with pytest.raises(ExportFormatError, match=problem):
+        await _run(db, path, **reader)
+    async with db.transaction() as repos:
+        assert await repos.messages.count() == 0
+    assert (await _last_run(db)).status == "failed"
