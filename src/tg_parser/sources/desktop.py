@@ -195,8 +195,8 @@ class ExportFile:
             ) from exc
         except UnicodeDecodeError as exc:
             raise ExportFormatError(
-                f"{self.path} is not valid UTF-8 near byte {handle.tell()} ({exc.reason}, "
-                "e.g. a lone surrogate): export it again"
+                f"{self.path} is not valid UTF-8 near byte {handle.tell()} ({exc.reason}: a "
+                "damaged character or a lone surrogate); export it again"
             ) from None
 
     def _nesting_checked(

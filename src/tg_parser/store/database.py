@@ -141,8 +141,9 @@ class Database:
             if not damaged_sqlite_file(exc):
                 raise
             raise StorageError(
-                f"the SQLite file of {self.describe()} is damaged ({_first_line(exc)}) — "
-                "restore it from a backup or point DB_PATH / DATABASE_URL elsewhere"
+                f"the SQLite database {self.engine.url.database} is damaged "
+                f"({_first_line(exc)}) — restore it from a backup or point DB_PATH / "
+                "DATABASE_URL elsewhere"
             ) from exc
 
 
