@@ -99,3 +99,16 @@ async def test_a_sound_sqlite_file_opens(tmp_path: Path) -> None:
     async with engine.connect() as conn:
         assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
     await engine.dispose()
+
+
+async def test_a_sqlite_path_under_the_home_folder_is_expanded(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("DB_PATH", "~/kb.sqlite")
+    engine = create_engine(load_settings())
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    await engine.dispose()
+    assert (tmp_path / "kb.sqlite").stat().st_size > 0
+    assert not Path("~").exists()

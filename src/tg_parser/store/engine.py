@@ -78,8 +78,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
     url = _parsed(database_url(settings))
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
+            path = Path(url.database).expanduser()
             setting = "DATABASE_URL" if settings.database_url else "DB_PATH"
-            check_sqlite_file(Path(url.database).expanduser(), setting, settings.db_busy_timeout)
+            check_sqlite_file(path, setting, settings.db_busy_timeout)
+            url = url.set(database=str(path))
         return _sqlite_engine(url, settings.db_busy_timeout)
     return create_async_engine(
         url,
