@@ -176,6 +176,38 @@ async def test_comments_need_the_channel_posts_first(db: Database) -> None:
     assert (await _last_run(db)).status == "failed"
 
 
+async def test_nul_characters_are_dropped_so_both_backends_hold_the_same_data(
+    db: Database, tmp_path: Path
+) -> None:
+    """PostgreSQL cannot store NUL in text or JSON; they are dropped on both backends, and a
+    group's copy of a post still finds the post."""
+    channel, group = tmp_path / "channel.json", tmp_path / "group.json"
+    channel.write_text(
+        CHANNEL.read_text()
+        .replace("Tomatoes:", "Tomatoes:\\u0000")
+        .replace('"name": "Garden Notes"', '"name": "Garden\\u0000 Notes"')
+    )
+    group.write_text(
+        GROUP.read_text()
+        .replace("Tomatoes:", "Tomatoes:\\u0000")
+        .replace('"Six weeks', '"Six\\u0000 weeks')
+        .replace('"from": "Alice"', '"from": "Al\\u0000ice", "n\\u0000te": ["x\\u0000"]')
+    )
+    posts = await _run(db, channel, channel="@garden_notes")
+    comments = await _run(db, group, comments_for="@garden_notes")
+    assert (posts["inserted"], comments["comments"], comments["thread_roots"]) == (4, 5, 3)
+    async with db.transaction() as repos:
+        post = await repos.messages.get("tg:garden_notes:post:2")
+        comment = await repos.messages.get("tg:garden_notes:comment:11")
+        source = await repos.sources.get("garden_notes")
+    assert post is not None and comment is not None and source is not None
+    assert post["text"] == "Tomatoes: start seeds indoors six weeks before the last frost."
+    assert post["raw_payload"]["text_entities"][0]["text"] == post["text"]
+    assert comment["text"] == "Six weeks worked for me too."
+    assert (comment["raw_payload"]["from"], comment["raw_payload"]["nte"]) == ("Alice", ["x"])
+    assert source.title == "Garden Notes"
+
+
 async def test_full_account_export_imports_the_chosen_chat(db: Database) -> None:
     account = EXPORTS / "full_account_3chats.json"
     counters = await _run(db, account, chat="test")
@@ -245,3 +277,26 @@ async def test_an_import_into_a_channel_another_import_holds_is_refused(db: Data
         async with db.transaction() as repos:
             assert await repos.messages.count() == 0
     assert (await _run(db, CHANNEL, channel="@garden_notes"))["inserted"] > 0
+
+
+@READERS
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested deeper than 20 levels"),
+        (b'"h\xed\xa0\x80i"', "is not valid UTF-8"),
+    ],
+    ids=["deep", "surrogate"],
+)
+async def test_a_crafted_export_fails_alike_in_the_worker_and_stores_nothing(
+    db: Database, tmp_path: Path, reader: dict[str, int], text: bytes, problem: str
+) -> None:
+    path = tmp_path / "result.json"
+    message = b'{"id": 5, "type": "message", "date_unixtime": "1704067200", "text": TEXT}'
+    head = b'{"name": "Crafted", "type": "public_channel", "id": 123, "messages": ['
+    path.write_bytes(head + message.replace(b"TEXT", text) + b"]}")
+    with pytest.raises(ExportFormatError, match=problem):
+        await _run(db, path, **reader)
+    async with db.transaction() as repos:
+        assert await repos.messages.count() == 0
+    assert (await _last_run(db)).status == "failed"

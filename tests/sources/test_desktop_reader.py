@@ -353,3 +353,21 @@ def test_the_reader_process_ends_when_the_import_is_killed(tmp_path: Path) -> No
     while (left := {pid for pid in children if _running(pid)}) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not left, f"processes {sorted(left)} outlived the killed import"
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"text": "a\ud800b"}, "surrogates not allowed"),
+        ({"text": "ok", "views": 2**70}, "64-bit"),
+    ],
+)
+def test_a_value_no_database_can_hold_is_a_damaged_export(
+    fields: dict[str, Any], problem: str
+) -> None:
+    """What ijson's pure-Python backend lets through (its C backend refuses it earlier)."""
+    item = {"id": 7, "type": "message", "date_unixtime": "1704067200"} | fields
+    with pytest.raises(
+        ExportFormatError, match=f"message 7 has a value that cannot be stored.*{problem}"
+    ):
+        read_message(item, UTC_ZONE, Path("result.json"))

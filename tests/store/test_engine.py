@@ -1,12 +1,16 @@
-"""The database URL built from DATABASE_URL or the DB_* settings."""
+"""The database URL built from DATABASE_URL or the DB_* settings, and the settings that
+cannot work refused in one line."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
-from tg_parser.config import load_settings
-from tg_parser.store.engine import database_url
+from tg_parser.config import Settings, load_settings
+from tg_parser.errors import ConfigError, StorageError
+from tg_parser.store.engine import create_engine, database_url
 
 
 def test_default_is_a_sqlite_file_in_the_working_directory() -> None:
@@ -62,3 +66,49 @@ def test_database_url_overrides_db_variables_and_gets_the_async_driver(
     monkeypatch.setenv("DB_HOST", "ignored.example")
     monkeypatch.setenv("DATABASE_URL", given)
     assert database_url(load_settings()) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "problem"),
+    [
+        ("garbage", "DATABASE_URL: not a database URL"),
+        ("mysql://kb:secret@db/kb", "DATABASE_URL: mysql is not supported"),
+        ("http://db/kb", "DATABASE_URL: http is not supported"),
+    ],
+)
+def test_a_database_url_of_no_supported_database_is_a_config_error(
+    monkeypatch: pytest.MonkeyPatch, given: str, problem: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", given)
+    with pytest.raises(ConfigError, match=problem) as error:
+        database_url(load_settings())
+    assert "secret" not in error.value.message
+
+
+def test_a_sqlite_file_in_a_missing_folder_is_refused_and_the_folder_not_made(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(db_path=tmp_path / "missing" / "kb.sqlite")
+    with pytest.raises(StorageError, match=r"DB_PATH: folder .* does not exist"):
+        create_engine(settings)
+    assert not (tmp_path / "missing").exists()
+
+
+async def test_a_sound_sqlite_file_opens(tmp_path: Path) -> None:
+    engine = create_engine(Settings(db_path=tmp_path / "kb.sqlite"))
+    async with engine.connect() as conn:
+        assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+    await engine.dispose()
+
+
+async def test_a_sqlite_path_under_the_home_folder_is_expanded(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("DB_PATH", "~/kb.sqlite")
+    engine = create_engine(load_settings())
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    await engine.dispose()
+    assert (tmp_path / "kb.sqlite").stat().st_size > 0
+    assert not Path("~").exists()

@@ -6,6 +6,8 @@ at once; settings are read when a command first needs them."""
 
 from __future__ import annotations
 
+import sys
+import traceback
 from typing import Any
 
 import typer
@@ -31,14 +33,16 @@ from tg_parser.errors import TgParserError
 
 
 class RootGroup(TyperGroup):
-    """Turns tg-parser errors into one actionable line (tracebacks only with --debug)."""
+    """Turns tg-parser errors into one actionable line and the class's exit code; --debug
+    shows the traceback above that line and keeps the exit code, so scripts see the same
+    outcome either way."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except TgParserError as exc:
             if _debug:
-                raise
+                traceback.print_exc(file=sys.stderr)
             err_console.print(f"Error: {exc.message}", soft_wrap=True)
             raise typer.Exit(exc.exit_code) from exc
         except KeyboardInterrupt as exc:

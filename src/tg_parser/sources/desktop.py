@@ -4,6 +4,13 @@ The file is never loaded whole: ijson (its C backend when installed) streams one
 at a time, so memory stays flat however large the export. A single-chat export is an
 object with ``name``/``type``/``id``/``messages``; a full-account export holds its chats
 under ``chats.list`` (and ``left_chats.list``).
+
+Nesting is checked while streaming: the parser keeps the path to every open array or
+object, so a crafted file of nothing but ``[[[[…`` would take memory growing with the
+square of its depth (gigabytes for a few hundred kilobytes) and, once built, overflow the
+stack of whatever walks it. Telegram's own exports nest about ten levels at most
+(full-account export → chat → message → reactions → recent reactors), so anything deeper
+than ``MAX_NESTING`` is refused before it is built.
 """
 
 from __future__ import annotations
@@ -19,10 +26,17 @@ import ijson
 
 from tg_parser.errors import ChatNotFoundError, ExportFormatError, InputError
 from tg_parser.models import numeric_channel_key
+from tg_parser.sources.desktop_messages import without_nul
 
 RESULT_FILE = "result.json"
 SECTIONS = ("chats", "left_chats")
+MAX_NESTING = 20
+# bytes per read: the parser sees a whole read before the nesting check does, so a read
+# can add at most this many levels; it bounds the memory a crafted file can take
+READ_BYTES = 1024
 _CHAT_FIELDS = ("id", "name", "type")
+_OPENING = frozenset({"start_map", "start_array"})
+_CLOSING = frozenset({"end_map", "end_array"})
 
 
 @dataclass(frozen=True)
@@ -62,7 +76,8 @@ class ExportFile:
         if path.is_dir():
             path = path / RESULT_FILE
         if not path.is_file():
-            raise InputError(f"{path} does not exist: give a result.json or the export's folder")
+            problem = "is not a regular file" if path.exists() else "does not exist"
+            raise InputError(f"{path} {problem}: give a result.json or the export's folder")
         return cls(path)
 
     @property
@@ -81,6 +96,10 @@ class ExportFile:
 
     def choose(self, wanted: str | None) -> ExportChat:
         chats = self.chats()
+        if not chats:
+            raise InputError(
+                f"{self.path} holds no chats: export at least one chat from Telegram Desktop"
+            )
         if wanted is None:
             if len(chats) != 1:
                 raise InputError(
@@ -100,11 +119,10 @@ class ExportFile:
     def messages(self, chat: ExportChat) -> Iterator[dict[str, Any]]:
         """The chat's message objects, one at a time, in file order."""
         with self._reading() as handle:
-            events: Any = handle
+            events = self._events(handle)
             if chat.section:
-                events = _chat_events(ijson.parse(handle, use_float=True), chat)
-            items = ijson.items(events, chat.messages_prefix, use_float=True)
-            for item in self._guarded(handle, items):
+                events = _chat_events(events, chat)
+            for item in ijson.items(events, chat.messages_prefix):
                 if not isinstance(item, dict):
                     raise self._damaged(handle, "a message that is not an object")
                 yield item
@@ -112,7 +130,7 @@ class ExportFile:
     def _scan(self) -> Iterator[tuple[str, ExportChat]]:
         """Yield ("single", chat) for a single-chat export, else ("chat", chat) per chat."""
         with self._reading() as handle:
-            events = self._guarded(handle, ijson.parse(handle, use_float=True))
+            events = self._events(handle)
             top: dict[str, Any] = {}
             current: dict[str, Any] = {}
             counts = dict.fromkeys(SECTIONS, 0)
@@ -152,7 +170,7 @@ class ExportFile:
         name, kind = fields.get("name"), fields.get("type")
         return ExportChat(
             id=chat_id,
-            name=str(name) if name is not None else None,
+            name=without_nul(str(name)) if name is not None else None,
             type=str(kind) if kind is not None else None,
             section=section,
             index=index,
@@ -164,14 +182,37 @@ class ExportFile:
             self._handle = handle
             yield handle
 
-    def _guarded(self, handle: IO[bytes], items: Iterator[Any]) -> Iterator[Any]:
+    def _events(self, handle: IO[bytes]) -> Iterator[tuple[str, str, Any]]:
+        """ijson's parse events of the file; unreadable or too deeply nested JSON is an
+        ExportFormatError."""
+        events = ijson.parse(handle, buf_size=READ_BYTES, use_float=True)
         try:
-            yield from items
+            yield from self._nesting_checked(handle, events)
         except ijson.JSONError as exc:
             raise ExportFormatError(
                 f"{self.path} is not valid JSON near byte {handle.tell()}: {_first_line(exc)}; "
                 "export it again"
             ) from exc
+        except UnicodeDecodeError as exc:
+            raise ExportFormatError(
+                f"{self.path} is not valid UTF-8 near byte {handle.tell()} ({exc.reason}: a "
+                "damaged character or a lone surrogate); export it again"
+            ) from None
+
+    def _nesting_checked(
+        self, handle: IO[bytes], events: Iterator[tuple[str, str, Any]]
+    ) -> Iterator[tuple[str, str, Any]]:
+        depth = 0
+        for event in events:
+            if event[1] in _OPENING:
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise self._damaged(
+                        handle, f"arrays or objects nested deeper than {MAX_NESTING} levels"
+                    )
+            elif event[1] in _CLOSING:
+                depth -= 1
+            yield event
 
     def _not_export(self) -> ExportFormatError:
         return ExportFormatError(

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import orjson
+
 from tg_parser.errors import ExportFormatError, InputError
 from tg_parser.models import (
     CollectedMessage,
@@ -44,6 +46,18 @@ _CONSUMED = frozenset(
     {"id", "type", "date", "date_unixtime", "edited", "edited_unixtime", "text"}
     | {"text_entities", "photo", "file", *MEDIA_FIELDS}
 )
+# the largest id a database column holds (BIGINT)
+MAX_MESSAGE_ID = 2**63 - 1
+# dates outside these are refused: none is real, and date arithmetic near the ends of
+# Python's calendar overflows
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+# fields the importer relies on, with the type Telegram writes them in
+FIELD_TYPES: dict[str, tuple[type, str]] = {
+    "reply_to_message_id": (int, "a whole number"),
+    "forwarded_from_id": (str, "a string"),
+    "forwarded_from": (str, "a string"),
+}
 # what survives when a payload is over the size cap
 KEY_FIELDS: tuple[str, ...] = ("from", "from_id", "author", "forwarded_from")
 KEY_FIELDS += ("forwarded_from_id", "reply_to_message_id", "edited", "media")
@@ -106,20 +120,56 @@ def message_kind(item: dict[str, Any], path: Path) -> str:
 
 
 def read_message(item: dict[str, Any], zone: tzinfo, path: Path) -> ExportMessage:
-    message_id = item.get("id")
-    if not isinstance(message_id, int) or isinstance(message_id, bool):
-        raise _damaged(path, item, "no numeric 'id'")
+    """The message, with NUL characters removed from its text and payload (PostgreSQL
+    cannot store them, and both backends must hold the same data)."""
+    message_id = _message_id(item, path)
+    _check_field_types(item, path)
     date = _date(item, "date", zone, path)
     if date is None:
         raise _damaged(path, item, "no 'date'")
     edit_date = _date(item, "edited", zone, path)
-    return ExportMessage(
-        id=message_id,
-        date=date,
-        edit_date=edit_date,
-        text=flatten_text(item.get("text")),
-        payload=_payload(item, edit_date),
-    )
+    text, payload = _content(item, edit_date, path)
+    return ExportMessage(id=message_id, date=date, edit_date=edit_date, text=text, payload=payload)
+
+
+def _message_id(item: dict[str, Any], path: Path) -> int:
+    message_id = item.get("id")
+    if not isinstance(message_id, int) or isinstance(message_id, bool):
+        raise _damaged(path, item, "no numeric 'id'")
+    if not 0 <= message_id <= MAX_MESSAGE_ID:
+        raise _damaged(path, item, f"an 'id' out of range (0 to {MAX_MESSAGE_ID})")
+    return message_id
+
+
+def _content(
+    item: dict[str, Any], edit_date: datetime | None, path: Path
+) -> tuple[str, dict[str, Any]]:
+    """Text and payload; a value no JSON column can hold (a lone surrogate, which the
+    pure-Python ijson backend lets through, or an integer beyond 64 bits) is damage."""
+    try:
+        text = without_nul(flatten_text(item.get("text")))
+        return text, without_nul(_payload(item, edit_date))
+    except orjson.JSONEncodeError as exc:
+        raise _damaged(path, item, f"a value that cannot be stored ({exc})") from None
+
+
+def without_nul(value: Any) -> Any:
+    """``value`` with NUL characters removed from every string in it, keys included.
+
+    Almost no message has one, and orjson finds that out far faster than a walk."""
+    if b"\\u0000" not in orjson.dumps(value, default=str):
+        return value
+    return _strip_nul(value)
+
+
+def _strip_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_strip_nul(part) for part in value]
+    if isinstance(value, dict):
+        return {_strip_nul(key): _strip_nul(part) for key, part in value.items()}
+    return value
 
 
 def flatten_text(text: Any) -> str:
@@ -141,19 +191,33 @@ def _part_text(part: Any) -> str:
     return text
 
 
+def _check_field_types(item: dict[str, Any], path: Path) -> None:
+    for field, (kind, described) in FIELD_TYPES.items():
+        value = item.get(field)
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+            raise _damaged(path, item, f"a {field!r} that is not {described}")
+
+
 def _date(item: dict[str, Any], field: str, zone: tzinfo, path: Path) -> datetime | None:
     """``<field>_unixtime`` as UTC, else the local ``<field>`` string read in ``zone``."""
     unix, local = item.get(f"{field}_unixtime"), item.get(field)
+    if unix is None and local is None:
+        return None
     try:
-        if unix is not None:
-            return datetime.fromtimestamp(int(unix), UTC)
-        if local is None:
-            return None
-        value = datetime.fromisoformat(str(local))
-    except (ValueError, OverflowError, OSError):
+        return _utc_date(unix, local, zone)
+    except (TypeError, ValueError, OverflowError, OSError):
         raise _damaged(path, item, f"an unreadable {field!r} ({unix or local!r})") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone)
+
+
+def _utc_date(unix: Any, local: Any, zone: tzinfo) -> datetime:
+    if unix is not None:
+        value = datetime.fromtimestamp(int(unix), UTC)
+    else:
+        value = datetime.fromisoformat(str(local))
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=zone)
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("out of range")
     return value.astimezone(UTC)
 
 

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from alembic.util import CommandError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tg_parser.config import Settings
@@ -16,7 +16,7 @@ from tg_parser.store import migrate
 from tg_parser.store.cursors import CommentCursorRepository
 from tg_parser.store.documents import DocumentRepository
 from tg_parser.store.embeddings import EmbeddingRepository
-from tg_parser.store.engine import create_engine
+from tg_parser.store.engine import create_engine, damaged_sqlite_file
 from tg_parser.store.failures import FailureRepository
 from tg_parser.store.knowledge import KnowledgeRepository
 from tg_parser.store.llm_calls import LLMCallRepository
@@ -140,6 +140,14 @@ class Database:
             raise StorageError(
                 f"cannot migrate the database at {self.describe()}: {_first_line(exc)} "
                 "(`tg-parser db current` shows its revision and the newest one known)"
+            ) from exc
+        except DatabaseError as exc:
+            if not damaged_sqlite_file(exc):
+                raise
+            raise StorageError(
+                f"the SQLite database {self.engine.url.database} is damaged "
+                f"({_first_line(exc)}) — restore it from a backup or point DB_PATH / "
+                "DATABASE_URL elsewhere"
             ) from exc
 
 

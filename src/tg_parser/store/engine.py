@@ -4,20 +4,44 @@ SQLite runs in WAL mode with a busy timeout and foreign keys on, and every trans
 starts with ``BEGIN IMMEDIATE`` so that concurrent writers queue on the busy timeout
 instead of failing with "database is locked" when a reader upgrades to a writer.
 PostgreSQL runs through psycopg 3 with the pool settings from ``Settings``.
+
+A setting that cannot work fails here, in one line naming the setting: a URL of no
+supported database is a ConfigError; a SQLite path that is a folder, lies in a missing
+folder, cannot be created, or holds something other than a sound SQLite database is a
+StorageError. The SQLite file is opened once with the sqlite3 module before the async
+driver sees it, so these are caught before any connection pool or worker thread exists.
 """
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import orjson
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from tg_parser.config import Settings
+from tg_parser.errors import ConfigError, StorageError
+
+SUPPORTED_URLS = "use sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/NAME"
+# SQLite's error name -> what is wrong with the file, and what to do
+_SQLITE_FILE_PROBLEMS = {
+    "SQLITE_NOTADB": (
+        "is not a SQLite database",
+        "point {setting} at a tg-parser database or at a file that does not exist yet",
+    ),
+    "SQLITE_CORRUPT": ("is damaged", "restore it from a backup or point {setting} elsewhere"),
+}
+_CANNOT_OPEN = (
+    "cannot be opened or created",
+    "check the permissions of the file and its folder, or point {setting} elsewhere",
+)
 
 
 def database_url(settings: Settings) -> str:
@@ -37,21 +61,27 @@ def database_url(settings: Settings) -> str:
 
 
 def async_url(url: str) -> str:
-    """Map a plain database URL onto the async driver tg-parser uses for it."""
+    """Map a plain database URL onto the async driver tg-parser uses for it; any other
+    database is a ConfigError (the URL itself is never repeated: it may hold a password)."""
     scheme, sep, rest = url.partition("://")
     if not sep:
-        return url
+        raise ConfigError(f"DATABASE_URL: not a database URL — {SUPPORTED_URLS}")
     base = scheme.split("+", 1)[0]
     if base == "sqlite":
         return f"sqlite+aiosqlite://{rest}"
     if base in ("postgresql", "postgres"):
         return f"postgresql+psycopg://{rest}"
-    return url
+    raise ConfigError(f"DATABASE_URL: {base} is not supported — {SUPPORTED_URLS}")
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
-    url = make_url(database_url(settings))
+    url = _parsed(database_url(settings))
     if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            path = Path(url.database).expanduser()
+            setting = "DATABASE_URL" if settings.database_url else "DB_PATH"
+            check_sqlite_file(path, setting, settings.db_busy_timeout)
+            url = url.set(database=str(path))
         return _sqlite_engine(url, settings.db_busy_timeout)
     return create_async_engine(
         url,
@@ -69,9 +99,47 @@ def json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def check_sqlite_file(path: Path, setting: str, busy_timeout: float) -> None:
+    """Refuse a path SQLite cannot use, saying which setting to change and how."""
+    if path.is_dir():
+        raise StorageError(
+            f"{setting}: {path} is a folder — point {setting} at a database file such as "
+            f"{path / Settings.model_fields['db_path'].default.name}"
+        )
+    if not path.parent.is_dir():
+        raise StorageError(
+            f"{setting}: folder {path.parent} does not exist — create it or point {setting} "
+            "elsewhere"
+        )
+    try:
+        with closing(sqlite3.connect(path, timeout=busy_timeout)) as connection:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as exc:
+        problem, remedy = _SQLITE_FILE_PROBLEMS.get(
+            getattr(exc, "sqlite_errorname", ""), _CANNOT_OPEN
+        )
+        raise StorageError(
+            f"{setting}: {path} {problem} ({exc}) — {remedy.format(setting=setting)}"
+        ) from None
+
+
+def damaged_sqlite_file(error: BaseException) -> bool:
+    """Whether a database error says the SQLite file is damaged or not a database at all."""
+    name = getattr(getattr(error, "orig", None), "sqlite_errorname", "")
+    return name in _SQLITE_FILE_PROBLEMS
+
+
+def _parsed(url: str) -> URL:
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError):
+        raise ConfigError(
+            "DATABASE_URL: cannot be read as a URL (is the port a number, and are special "
+            f"characters in the password percent-encoded?) — {SUPPORTED_URLS}"
+        ) from None
+
+
 def _sqlite_engine(url: Any, busy_timeout: float) -> AsyncEngine:
-    if url.database and url.database != ":memory:":
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
         url, connect_args={"timeout": busy_timeout}, json_serializer=json_text
     )
