@@ -26,8 +26,15 @@ def collected(*options: str) -> set[str]:
 
 def test_subprocess_kill_tests_are_slow_and_can_be_left_out() -> None:
     assert collected("-m", "slow") == {
+        "test_a_second_process_command_is_refused_while_the_first_works",
         "test_interrupted_processing_resumes_without_loss_or_repeats",
         "test_no_message_is_lost_or_duplicated_across_kills",
+        "test_processes_opening_an_empty_database_at_once_all_get_its_schema",
+        "test_sigterm_stops_processing_like_ctrl_c",
         "test_two_processes_write_to_one_sqlite_file",
     }
-    assert collected("-m", "not slow") == {"test_many_tasks_write_at_once"}
+    assert collected("-m", "not slow") == {  # tasks of one process, not subprocesses
+        "test_many_tasks_write_at_once",
+        "test_two_writers_record_edits_of_one_message_at_once",
+        "test_two_writers_save_the_document_of_one_message_at_once",
+    }
