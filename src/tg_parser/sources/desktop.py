@@ -5,12 +5,14 @@ at a time, so memory stays flat however large the export. A single-chat export i
 object with ``name``/``type``/``id``/``messages``; a full-account export holds its chats
 under ``chats.list`` (and ``left_chats.list``).
 
-Nesting is checked while streaming: the parser keeps the path to every open array or
+Nesting is checked before parsing: the parser keeps the path to every open array or
 object, so a crafted file of nothing but ``[[[[…`` would take memory growing with the
 square of its depth (gigabytes for a few hundred kilobytes) and, once built, overflow the
 stack of whatever walks it. Telegram's own exports nest about ten levels at most
 (full-account export → chat → message → reactions → recent reactors), so anything deeper
-than ``MAX_NESTING`` is refused before it is built.
+than ``MAX_NESTING`` is refused before it is built: the messages are streamed by ijson's C
+parser after a scan of the bytes (``json_depth``), and the chat listing, which walks
+parse events in Python anyway, counts the depth as it goes, reading small pieces.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import ijson
 from tg_parser.errors import ChatNotFoundError, ExportFormatError, InputError
 from tg_parser.models import numeric_channel_key
 from tg_parser.sources.desktop_messages import without_nul
+from tg_parser.sources.json_depth import nests_deeper
 
 RESULT_FILE = "result.json"
 SECTIONS = ("chats", "left_chats")
@@ -119,10 +122,15 @@ class ExportFile:
     def messages(self, chat: ExportChat) -> Iterator[dict[str, Any]]:
         """The chat's message objects, one at a time, in file order."""
         with self._reading() as handle:
-            events = self._events(handle)
             if chat.section:
-                events = _chat_events(events, chat)
-            for item in ijson.items(events, chat.messages_prefix):
+                events = _chat_events(self._events(handle), chat)
+                items = ijson.items(events, chat.messages_prefix)
+            else:
+                self._check_nesting(handle)
+                items = self._guarded(
+                    handle, ijson.items(handle, chat.messages_prefix, use_float=True)
+                )
+            for item in items:
                 if not isinstance(item, dict):
                     raise self._damaged(handle, "a message that is not an object")
                 yield item
@@ -182,12 +190,23 @@ class ExportFile:
             self._handle = handle
             yield handle
 
+    def _check_nesting(self, handle: IO[bytes]) -> None:
+        """Refuse a file nested deeper than ``MAX_NESTING`` (then read it from the start)."""
+        if nests_deeper(handle, MAX_NESTING):
+            raise self._damaged(
+                handle, f"arrays or objects nested deeper than {MAX_NESTING} levels"
+            )
+        handle.seek(0)
+
     def _events(self, handle: IO[bytes]) -> Iterator[tuple[str, str, Any]]:
-        """ijson's parse events of the file; unreadable or too deeply nested JSON is an
-        ExportFormatError."""
+        """ijson's parse events of the file; too deeply nested JSON is an ExportFormatError."""
         events = ijson.parse(handle, buf_size=READ_BYTES, use_float=True)
+        yield from self._guarded(handle, self._nesting_checked(handle, events))
+
+    def _guarded(self, handle: IO[bytes], items: Iterator[Any]) -> Iterator[Any]:
+        """``items``; unreadable JSON or invalid UTF-8 is an ExportFormatError."""
         try:
-            yield from self._nesting_checked(handle, events)
+            yield from items
         except ijson.JSONError as exc:
             raise ExportFormatError(
                 f"{self.path} is not valid JSON near byte {handle.tell()}: {_first_line(exc)}; "
