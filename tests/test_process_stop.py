@@ -35,9 +35,9 @@ class PaidAnalyser:
     model_id = "paid-1"
     prompt_name = "offline-analysis"
     prompt_id = "sha256:" + "cd" * 32
-    parameters: dict[str, Any] = {}
 
     def __init__(self, stop_after: int | None = None) -> None:
+        self.parameters: dict[str, Any] = {}
         self.offline = OfflineAnalyser()
         self.stop_after = stop_after
         self.run: asyncio.Task[Any] | None = None
