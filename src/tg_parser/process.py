@@ -6,8 +6,9 @@ and footers) is learnt once from the channel's posts; a comment is analysed with
 post's text as context. Messages go through the analyser concurrently (bounded by a
 semaphore) and are saved in batches, one transaction per batch, so an interrupted run
 keeps what it saved and a re-run continues; a stopped run (Ctrl-C, SIGTERM) first saves,
-once, every answer it received, so only the calls in flight are asked again. A message that fails is recorded in
-``processing_failures`` and never stops the run; a later success clears its record â
+once, every answer it received, so only the calls in flight are asked again. A message
+that fails is recorded in ``processing_failures`` and never stops the run; a later
+success clears its record â
 unless the provider itself is failing (the call runner's breaker): then the messages in
 flight finish, what they answered is saved, and the run stops ``failed``.
 Every run is a run (stage ``process``) with counters processed / noise / failed / skipped;
