@@ -8,11 +8,11 @@ semaphore) and are saved in batches, one transaction per batch, so an interrupte
 keeps what it saved and a re-run continues; a stopped run (Ctrl-C, SIGTERM) first saves,
 once, every answer it received, so only the calls in flight are asked again. A message
 that fails is recorded in ``processing_failures`` and never stops the run; a later
-success clears its record â
-unless the provider itself is failing (the call runner's breaker): then the messages in
-flight finish, what they answered is saved, and the run stops ``failed``.
+success clears its record — unless the provider itself is failing (the call runner's
+breaker): then the messages in flight finish, what they answered is saved, and the run
+stops ``failed``.
 Every run is a run (stage ``process``) with counters processed / noise / failed / skipped;
-its report also breaks the noise down by kind (advertising, greetings, one-liners, â¦).
+its report also breaks the noise down by kind (advertising, greetings, one-liners, …).
 """
 
 from __future__ import annotations
