@@ -5,12 +5,14 @@ processed (all of them with ``force``). Per channel, the boilerplate (repeated s
 and footers) is learnt once from the channel's posts; a comment is analysed with its
 post's text as context. Messages go through the analyser concurrently (bounded by a
 semaphore) and are saved in batches, one transaction per batch, so an interrupted run
-keeps what it saved and a re-run continues. A message that fails is recorded in
-``processing_failures`` and never stops the run; a later success clears its record â
-unless the provider itself is failing (the call runner's breaker): then the messages in
-flight finish, what they answered is saved, and the run stops ``failed``.
+keeps what it saved and a re-run continues; a stopped run (Ctrl-C, SIGTERM) first saves,
+once, every answer it received, so only the calls in flight are asked again. A message
+that fails is recorded in ``processing_failures`` and never stops the run; a later
+success clears its record — unless the provider itself is failing (the call runner's
+breaker): then the messages in flight finish, what they answered is saved, and the run
+stops ``failed``.
 Every run is a run (stage ``process``) with counters processed / noise / failed / skipped;
-its report also breaks the noise down by kind (advertising, greetings, one-liners, â¦).
+its report also breaks the noise down by kind (advertising, greetings, one-liners, …).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import structlog
 from tg_parser.clock import utcnow
 from tg_parser.errors import ConfigError, ProviderAuthError, ProviderError, ProviderFailingError
 from tg_parser.llm import Analyser, Analysis, CallEstimate, ChannelContext, MessageInput
-from tg_parser.models import OnProgress, ProcessedDocument, Progress, document_id
+from tg_parser.models import CallRecord, OnProgress, ProcessedDocument, Progress, document_id
 from tg_parser.registry import resolve_channel
 from tg_parser.runs import RunTracker, claimable_channels, track_run
 from tg_parser.store import Database, Failure, PendingMessage, Repositories, StoredDocument
@@ -259,6 +261,8 @@ class _Worker:
     semaphore: asyncio.Semaphore = field(init=False)
     noise_reasons: Counter[str] = field(default_factory=Counter)
     stop: ProviderFailingError | None = None  # the provider is failing: end the run
+    answered: list[StoredDocument | Failure] = field(default_factory=list)  # not saved yet
+    saving: asyncio.Task[None] | None = None  # the last save started
 
     def __post_init__(self) -> None:
         self.semaphore = asyncio.Semaphore(self.options.concurrency)
@@ -272,35 +276,46 @@ class _Worker:
     async def window(self, context: ChannelContext, rows: list[Row], posts: dict[Any, str]) -> None:
         """Analyse the rows ``concurrency`` at a time, saving the results as they complete,
         every ``batch_size`` of them or every second (no batch waits for its slowest
-        message, and a kill loses at most a second of answers); when the run is stopped,
-        what was answered is saved first."""
-        done: list[StoredDocument | Failure] = []
-        saved_at = time.monotonic()
+        message, and a kill loses at most a second of answers). When the run is stopped
+        (Ctrl-C, SIGTERM: this task is cancelled) or a message ends it (a bad key), the
+        calls in flight are dropped, but every answer already received is saved, once."""
+        tasks = [asyncio.create_task(self.one(_input(row, context, posts), row)) for row in rows]
         try:
-            async with asyncio.TaskGroup() as group:
-                tasks = [
-                    group.create_task(self.one(_input(row, context, posts), row)) for row in rows
-                ]
-                for next_done in asyncio.as_completed(tasks):
-                    if (result := await next_done) is not None:
-                        done.append(result)
-                    if len(done) >= self.options.batch_size or time.monotonic() > saved_at + 1:
-                        await self.save(done)
-                        done, saved_at = [], time.monotonic()
-        except asyncio.CancelledError:
-            await self.save(done)  # stopped (Ctrl-C): what was answered is kept
-            raise
-        except BaseExceptionGroup as errors:
-            raise _first_error(errors) from None
-        await self.save(done)
+            await self._save_as_answered(tasks)
+        finally:
+            await _drop(tasks)
+            await self._save_rest()
         if self.stop is not None:
             raise self.stop
 
-    async def save(self, results: list[StoredDocument | Failure]) -> None:
+    async def _save_as_answered(self, tasks: list[asyncio.Task[None]]) -> None:
+        saved_at = time.monotonic()
+        for next_done in asyncio.as_completed(tasks):
+            await next_done  # raises the error of a message that ends the run
+            if len(self.answered) >= self.options.batch_size or time.monotonic() > saved_at + 1:
+                await self._save_answered()
+                saved_at = time.monotonic()
+
+    async def _save_answered(self) -> None:
+        """Save the answers received so far, with the calls they cost, in a task of its own:
+        a stop does not cut it halfway (which would lose the calls it took, or count its
+        documents twice); ``_save_rest`` waits for it."""
+        results, self.answered = self.answered, []
+        calls = [replace(call, run_id=self.run.id) for call in self.analyser.drain_calls()]
+        self.saving = asyncio.create_task(self.save(results, calls))
+        await asyncio.shield(self.saving)
+
+    async def _save_rest(self) -> None:
+        """Once the window is over: the save under way ends, then what came in since is saved."""
+        if self.saving is not None:
+            await asyncio.wait([self.saving])
+            self.saving.result()  # a save that failed fails the run
+        await self._save_answered()
+
+    async def save(self, results: list[StoredDocument | Failure], calls: list[CallRecord]) -> None:
         """Store documents, failures and the model calls made for them in one transaction."""
         stored = [result for result in results if isinstance(result, StoredDocument)]
         failures = [result for result in results if isinstance(result, Failure)]
-        calls = [replace(call, run_id=self.run.id) for call in self.analyser.drain_calls()]
         async with self.db.transaction() as repos:
             await repos.documents.save(stored)
             await repos.failures.clear(STAGE, [s.document.source_ref for s in stored])
@@ -312,37 +327,42 @@ class _Worker:
         await self.run.checkpoint(every=1.0)
         self.progress.advance(len(results))
 
-    async def one(self, item: MessageInput, row: Row) -> StoredDocument | Failure | None:
+    async def one(self, item: MessageInput, row: Row) -> None:
+        """Analyse the message and keep its result in ``answered`` the moment it is known
+        (no await in between, so a stop cannot lose it). When the provider is failing (its
+        breaker tripped), a message whose call was not made gets no result."""
+        async with self.semaphore:
+            if self.stop is None and (result := await self._result(item, row)) is not None:
+                self.answered.append(result)
+
+    async def _result(self, item: MessageInput, row: Row) -> StoredDocument | Failure | None:
         """The message's document, or its failure. A failure never stops the run, except
         one that every other message would hit too (a bad key, a wrong setting) or a
-        provider that is failing (its breaker tripped: the run stops after this window, and
-        a message whose call was not made gets None, not a failure)."""
-        async with self.semaphore:
-            if self.stop is not None:
-                return None
-            try:
-                analysis = await self.analyser.analyse(item)
-                return _stored(row, analysis, self.analyser)
-            except (ProviderAuthError, ConfigError):
-                raise
-            except ProviderFailingError as stop:
-                self.stop = self.stop or stop
-                return _failure(item, stop.failed_call) if stop.failed_call else None
-            except Exception as exc:
-                return _failure(item, exc)
+        provider that is failing (the run stops after this window)."""
+        try:
+            analysis = await self.analyser.analyse(item)
+            return _stored(row, analysis, self.analyser)
+        except (ProviderAuthError, ConfigError):
+            raise
+        except ProviderFailingError as stop:
+            self.stop = self.stop or stop
+            return _failure(item, stop.failed_call) if stop.failed_call else None
+        except Exception as exc:
+            return _failure(item, exc)
+
+
+async def _drop(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel the tasks still running (their calls are dropped) and wait for all to end;
+    what they raised was raised by ``window`` already or no longer matters."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _failure(item: MessageInput, exc: Exception) -> Failure:
     failure = Failure(item.source_ref, type(exc).__name__, _failure_message(exc))
     log.warning("message_failed", source_ref=item.source_ref, error=failure.error_class)
     return failure
-
-
-def _first_error(errors: BaseExceptionGroup) -> BaseException:
-    """The error that stopped a task group (not the cancellations it caused)."""
-    real = [e for e in errors.exceptions if not isinstance(e, asyncio.CancelledError)]
-    first = (real or list(errors.exceptions))[0]
-    return _first_error(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 async def _context(repos: Repositories, channel_id: str) -> ChannelContext:

@@ -13,6 +13,7 @@ from tg_parser.errors import (
     ProviderAuthError,
     ProviderError,
     ProviderFailingError,
+    ProviderOutputError,
     ProviderUnreachableError,
     RetryableProviderError,
 )
@@ -142,6 +143,36 @@ async def test_a_refused_connection_after_answers_is_retried_like_any_network_er
     client = PlannedClient(plan)
     assert await _outcomes(_runner(client, attempts=3), 2) == ["ok", "ok"]
     assert client.calls == 3
+
+
+def _rejected(completion: Completion) -> Any:
+    raise ProviderOutputError("the model's answer is not valid analysis JSON")
+
+
+async def test_answers_the_check_rejects_count_as_failed_calls() -> None:
+    client = PlannedClient(lambda n: None)
+    runner = _runner(client)
+    outcomes = []
+    for _ in range(8):
+        try:
+            await runner.call_checked(REQUEST, PROMPT, _rejected)
+        except ProviderError as exc:
+            outcomes.append(type(exc).__name__)
+    assert outcomes == ["ProviderOutputError"] * 4 + ["ProviderFailingError"] * 4
+    assert client.calls == 5, "the first 5 calls all failed: no more are made"
+
+
+async def test_a_refused_connection_after_rejected_answers_is_retried() -> None:
+    """The provider answered (garbage): it is there, so a refused connection is a blip."""
+
+    def plan(n: int) -> Exception | None:
+        return ProviderUnreachableError("Cannot connect") if n == 2 else None
+
+    client = PlannedClient(plan)
+    runner = _runner(client, attempts=3)
+    with pytest.raises(ProviderOutputError):
+        await runner.call_checked(REQUEST, PROMPT, _rejected)
+    assert await _outcomes(runner, 1) == ["ok"] and client.calls == 3
 
 
 async def test_a_bad_key_is_left_to_stop_the_run_itself() -> None:

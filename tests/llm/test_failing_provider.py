@@ -144,6 +144,30 @@ async def test_sporadic_failures_do_not_stop_the_run(
     assert (await _process_run(db)).status == "succeeded"
 
 
+async def test_answers_that_never_fit_the_schema_stop_the_run(
+    db: Database, model_env: FakeModelServer
+) -> None:
+    """Well-formed answers whose content is never analysis JSON, repair call included."""
+    failing(model_env, "invalid")
+    with pytest.raises(ProviderFailingError) as stopped:
+        await _process(db)
+    message = str(stopped.value)
+    assert message.startswith(f"The first {FIRST_CALLS} model calls all failed")
+    assert "the model's answer is not valid analysis JSON" in message
+    assert len(model_env.requests) <= FIRST_CALLS + CONCURRENCY, "not two calls per message"
+    run = await _process_run(db)
+    assert run.status == "failed" and await _model_documents(db) == 0
+
+
+async def test_a_few_answers_that_do_not_fit_do_not_stop_the_run(
+    db: Database, model_env: FakeModelServer
+) -> None:
+    failing(model_env, "invalid", rate=0.1)  # the repair call mostly mends them
+    report = await _process(db)
+    assert report.counters["failed"] < report.counters["processed"] / 20
+    assert (await _process_run(db)).status == "succeeded"
+
+
 def _import_with_the_cli() -> None:
     imported = runner.invoke(app, ["import", str(CHANNEL), "--channel", "@garden_notes"])
     assert imported.exit_code == 0, imported.output

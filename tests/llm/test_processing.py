@@ -24,7 +24,7 @@ from tg_parser.llm.analysis import ModelAnalyser
 from tg_parser.llm.analysis_wire import render_input
 from tg_parser.llm.base import ChannelContext, MessageInput
 from tg_parser.llm.providers import ModelRequest, choose_analyser
-from tg_parser.models import CollectedMessage, RawTelegramMessage, source_ref
+from tg_parser.models import CollectedMessage, RawTelegramMessage, Run, source_ref
 from tg_parser.process import ProcessOptions, process_messages
 from tg_parser.store.database import Database
 from tg_parser.store.tables import llm_calls, processed_documents, processing_failures
@@ -302,14 +302,33 @@ async def test_interrupted_run_continues_without_repeating(
     with pytest.raises(asyncio.CancelledError):
         await task
     saved = set(await _documents(db))
+    stopped = await _last_run(db)
+    assert stopped.status == "cancelled"
+    assert stopped.counters["processed"] == len(saved), "each saved document counted once"
+    assert await _answered(db, stopped.id) <= saved, "every answer received is saved"
     asked_before = len(model_env.calls)
     model_env.latency = 0.0
     report = await _process(db)
     documents = await _documents(db)
     assert saved <= set(documents) and report.counters["failed"] == 0
+    assert not await _answered(db, report.run_id) & saved, "nothing saved is asked again"
     sent_again = {c.input for c in model_env.calls[asked_before:]}
     sent_before = {c.input for c in model_env.calls[:asked_before]}
-    assert len(sent_again & sent_before) <= 2, "only the calls in flight at the cancel repeat"
+    assert len(sent_again & sent_before) <= 2, "only the 2 calls in flight at the stop repeat"
+
+
+async def _last_run(db: Database) -> Run:
+    async with db.transaction() as repos:
+        return (await repos.runs.list(limit=1, stage="process"))[0]
+
+
+async def _answered(db: Database, run_id: str | None) -> set[str]:
+    """The messages whose model calls in the run were answered (as recorded)."""
+    answered = select(llm_calls.c.source_ref).where(
+        llm_calls.c.run_id == run_id, llm_calls.c.status == "ok"
+    )
+    async with db.engine.connect() as conn:
+        return {ref for (ref,) in await conn.execute(answered)}
 
 
 def test_bad_key_stops_the_run_with_one_clear_line(

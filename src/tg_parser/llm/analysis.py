@@ -7,10 +7,12 @@ flag. Messages flagged as noise or too short to say anything keep the full offli
 analysis and skip the model unless ``skip_trivial`` is off; identical texts in one run are
 sent once. The model writes the language, summary, key phrases, named entities and its own
 noise verdict; an answer that does not validate gets one repair call, then the message
-fails. With ``batch_size`` above 1, short messages (up to ``batch_max_chars``) share calls,
-``batch_size`` at a time; one the batch answer leaves out is sent on its own. A message
-longer than ``max_input_chars`` is sent cut (the document keeps its whole clean text and
-records the cut in its metadata); the dry-run estimate counts what would be sent.
+fails (each answer that does not validate counts as a failed call for the breaker, so a
+model that only answers garbage stops the run). With ``batch_size`` above 1, short
+messages (up to ``batch_max_chars``) share calls, ``batch_size`` at a time; one the batch
+answer leaves out is sent on its own. A message longer than ``max_input_chars`` is sent
+cut (the document keeps its whole clean text and records the cut in its metadata); the
+dry-run estimate counts what would be sent.
 
 What is sent and how the answer is checked is ``analysis_wire``: the message is data
 between tags, defused, and the system prompt says never to follow what the data says.
@@ -20,9 +22,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from tg_parser.errors import ProviderOutputError
 from tg_parser.llm.analysis_wire import (
@@ -36,6 +39,7 @@ from tg_parser.llm.analysis_wire import (
     parse_batch,
     render_batch,
     render_input,
+    unreadable,
 )
 from tg_parser.llm.base import Analysis, CallEstimate, MessageInput
 from tg_parser.llm.batcher import MicroBatcher
@@ -49,6 +53,7 @@ from tg_parser.text import extract_entities
 MIN_WORDS = 5  # below this many words a message skips the model
 # a typical answer: summary, key phrases, a few entities (reasoning models spend more)
 ESTIMATED_OUTPUT_TOKENS = 160
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -171,13 +176,14 @@ class ModelAnalyser:
     async def _ask_one(self, message: tuple[MessageInput, str]) -> ModelAnalysis:
         item, sent = message
         user_turn = render_input(item, sent, self.output_language)
-        text = await self._call(self.prompt, user_turn, item.source_ref)
         try:
-            return parse_answer(text)
+            return await self._call(self.prompt, user_turn, item.source_ref, parse_answer)
         except ProviderOutputError as exc:
+            if not unreadable(exc):
+                raise
             repair = self.prompt.then(load_prompt("message-analysis-repair"))
             retry_turn = f"{user_turn}\n<error>{defuse(str(exc))}</error>"
-            return parse_answer(await self._call(repair, retry_turn, item.source_ref))
+            return await self._call(repair, retry_turn, item.source_ref, parse_answer)
 
     async def _ask_batch(
         self, messages: Sequence[tuple[MessageInput, str]]
@@ -185,15 +191,24 @@ class ModelAnalyser:
         if len(messages) == 1:
             return [await self._ask_one(messages[0])]
         user_turn = render_batch(messages, self.output_language)
-        text = await self._call(self.batch_prompt, user_turn, None, batch=True)
+        parse = partial(parse_batch, count=len(messages))
         try:
-            return parse_batch(text, len(messages))
-        except ProviderOutputError:
+            return await self._call(self.batch_prompt, user_turn, None, parse, batch=True)
+        except ProviderOutputError as exc:
+            if not unreadable(exc):
+                raise
             return [None] * len(messages)  # each message gets its own call instead
 
     async def _call(
-        self, prompt: Prompt, user_turn: str, source_ref: str | None, *, batch: bool = False
-    ) -> str:
+        self,
+        prompt: Prompt,
+        user_turn: str,
+        source_ref: str | None,
+        parse: Callable[[str], T],
+        *,
+        batch: bool = False,
+    ) -> T:
+        """The parsed answer; one that does not parse counts as a failed call (breaker)."""
         request = CompletionRequest(
             instructions=prompt.instructions,
             input=user_turn,
@@ -201,8 +216,9 @@ class ModelAnalyser:
             schema=BATCH_SCHEMA if batch else ANALYSIS_SCHEMA,
             max_output_tokens=self.max_output_tokens,
         )
-        completion = await self.runner.call(request, prompt, source_ref=source_ref)
-        return completion.text
+        return await self.runner.call_checked(
+            request, prompt, lambda completion: parse(completion.text), source_ref=source_ref
+        )
 
 
 def _identity(item: MessageInput, text: str) -> str:

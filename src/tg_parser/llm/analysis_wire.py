@@ -153,6 +153,13 @@ def parse_answer(text: str) -> ModelAnalysis:
     return _validated(ModelAnalysis, text)
 
 
+def unreadable(error: ProviderOutputError) -> bool:
+    """Whether ``error`` is an answer that came but is not JSON of the schema (raised by
+    the parsers here, from the parse error), which a repair call may mend — unlike a
+    provider that refused or cut its answer."""
+    return isinstance(error.__cause__, ValueError)
+
+
 def parse_batch(text: str, count: int) -> list[ModelAnalysis | None]:
     """The batch's answers by position (ids 1..count); a missing id is ``None``."""
     answer = _validated(BatchAnswer, text)

@@ -12,8 +12,9 @@ the breaker trips when
 - a connection is refused (or the host unknown) before the provider answered once.
 
 Once tripped, every call raises ``ProviderFailingError`` with one line naming the last
-error, and none is made. A bad key is not counted: it stops a run by itself. Calls that
-were answered count as successes, even when the answer turns out unusable.
+error, and none is made. A bad key is not counted: it stops a run by itself. A call whose
+answer does not fit the schema counts as failed (a provider answering only garbage is
+failing too), though the provider did answer: a refused connection later is retried.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ class FailureBreaker:
     first_calls: int = 20
     window: int = 100
     max_share: float = 0.5
-    answered: bool = False  # some call of the run got an answer
-    failed_first: int = 0  # calls failed before any was answered
+    answered: bool = False  # some call of the run got an answer, usable or not
+    succeeded_once: bool = False  # some call of the run got a usable answer
+    failed_first: int = 0  # calls failed before any succeeded
     recent: deque[bool] = field(init=False)  # the last ``window`` calls: True = failed
     reason: str | None = None  # why it tripped (None: it has not)
 
@@ -53,14 +55,18 @@ class FailureBreaker:
         if self.reason is not None:
             raise ProviderFailingError(self.reason)
 
-    def succeeded(self) -> None:
+    def reached(self) -> None:
+        """The provider answered a call (whether the answer is usable is told next)."""
         self.answered = True
+
+    def succeeded(self) -> None:
+        self.answered = self.succeeded_once = True
         self.recent.append(False)
 
     def failed(self, error: ProviderError) -> bool:
         """Count a failed call; whether the breaker is (now) tripped."""
         self.recent.append(True)
-        if not self.answered:
+        if not self.succeeded_once:
             self.failed_first += 1
         if self.reason is None:
             self.reason = self._trip_reason(error)
@@ -69,7 +75,7 @@ class FailureBreaker:
     def _trip_reason(self, error: ProviderError) -> str | None:
         if isinstance(error, ProviderUnreachableError) and not self.answered:
             return str(error)
-        if not self.answered and 0 < self.first_calls <= self.failed_first:
+        if not self.succeeded_once and 0 < self.first_calls <= self.failed_first:
             return (
                 f"The first {self.failed_first} model calls all failed, so tg-parser stopped "
                 f"calling the model; last error: {error}"

@@ -7,10 +7,11 @@
 Other failures (a bad key, a refused request) are raised at once. Every attempt, failed or
 not, becomes a ``CallRecord`` in ``calls``, for the caller to store with its results.
 
-How each call ended, after its retries, goes to the ``FailureBreaker``: once it trips, the
-call that tripped it and every later one raise ``ProviderFailingError`` (logged once as
-``model_calls_stopped``), and no request is sent. A refused connection is not retried
-before the provider has answered once in the run: nothing listens there.
+How each call ended, after its retries, goes to the ``FailureBreaker`` (with
+``call_checked``, an answer its check rejects as not of the schema ends the call failed):
+once it trips, the call that tripped it and every later one raise ``ProviderFailingError``
+(logged once as ``model_calls_stopped``), and no request is sent. A refused connection is
+not retried before the provider has answered once in the run: nothing listens there.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import structlog
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
@@ -40,6 +42,8 @@ from tg_parser.llm.prompts import Prompt
 from tg_parser.models import CallRecord
 
 log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,10 @@ class RetryPolicy:
         return backoff + random.uniform(0, self.jitter)
 
 
+def _as_is(completion: Completion) -> Completion:
+    return completion
+
+
 def estimate_tokens(text: str) -> int:
     """Tokens of a text, roughly (4 characters each) — for caps and estimates."""
     return max(1, len(text) // 4)
@@ -91,16 +99,31 @@ class CallRunner:
         self, request: CompletionRequest, prompt: Prompt, *, source_ref: str | None = None
     ) -> Completion:
         """The completion, or the last error after the allowed attempts (or the breaker's)."""
+        return await self.call_checked(request, prompt, _as_is, source_ref=source_ref)
+
+    async def call_checked(
+        self,
+        request: CompletionRequest,
+        prompt: Prompt,
+        check: Callable[[Completion], T],
+        *,
+        source_ref: str | None = None,
+    ) -> T:
+        """What ``check`` reads from the completion. An answer it rejects with
+        ``ProviderOutputError`` (not of the schema) counts as a failed call for the breaker:
+        a provider that answers only garbage is failing too."""
         self.breaker.check()
         try:
             completion = await self._retried(request, prompt, source_ref)
+            self.breaker.reached()
+            result = check(completion)
         except (ProviderAuthError, ProviderFailingError):
             raise
         except ProviderError as exc:
             self._count_failure(exc)
             raise
         self.breaker.succeeded()
-        return completion
+        return result
 
     async def _retried(
         self, request: CompletionRequest, prompt: Prompt, source_ref: str | None
