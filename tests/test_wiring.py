@@ -16,7 +16,7 @@ from tg_parser.llm.providers import OFFLINE_CONCURRENCY, OFFLINE_NOTICE
 from tg_parser.process import ProcessOptions
 from tg_parser.store import Database
 from tg_parser.testing.llm.answers import analysis_answer
-from tg_parser.testing.llm.openai import fake_openai
+from tg_parser.testing.llm.openai import fake_openai, openai_environment
 from tg_parser.testing.llm.server import FakeModelServer
 from tg_parser.wiring import wired_stages
 
@@ -39,14 +39,8 @@ def server() -> Iterator[FakeModelServer]:
 
 @pytest.fixture
 def openai_settings(server: FakeModelServer, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    for name, value in {
-        "LLM_PROVIDER": "openai",
-        "LLM_MODEL": "gpt-5-mini",
-        "OPENAI_API_KEY": "sk-test-secret",
-        "LLM_BASE_URL": f"{server.base_url}/v1",
-        "LLM_BATCH_SIZE": "4",
-        "RETRY_MAX_ATTEMPTS": "1",
-    }.items():
+    environment = openai_environment(server, LLM_BATCH_SIZE="4", RETRY_MAX_ATTEMPTS="1")
+    for name, value in environment.items():
         monkeypatch.setenv(name, value)
     return Settings()
 

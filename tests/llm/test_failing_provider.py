@@ -24,7 +24,7 @@ from tg_parser.runs import list_runs
 from tg_parser.store.database import Database
 from tg_parser.store.tables import llm_calls
 from tg_parser.testing.llm.answers import analysis_answer
-from tg_parser.testing.llm.openai import fake_openai
+from tg_parser.testing.llm.openai import fake_openai, openai_environment
 from tg_parser.testing.llm.server import FakeModelServer, Fault, ModelCall
 
 SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sample_channel"
@@ -49,16 +49,8 @@ def server() -> Iterator[FakeModelServer]:
 
 @pytest.fixture
 def model_env(server: FakeModelServer, monkeypatch: pytest.MonkeyPatch) -> FakeModelServer:
-    for name, value in {
-        "LLM_PROVIDER": "openai",
-        "LLM_MODEL": "gpt-5-mini",
-        "OPENAI_API_KEY": "sk-test-secret",
-        "LLM_BASE_URL": f"{server.base_url}/v1",
-        "RETRY_BACKOFF_BASE": "0",
-        "RETRY_JITTER": "0",
-        "RETRY_MAX_ATTEMPTS": str(ATTEMPTS),
-        "LLM_TIMEOUT": "2",
-    }.items():
+    environment = openai_environment(server, RETRY_MAX_ATTEMPTS=str(ATTEMPTS), LLM_TIMEOUT="2")
+    for name, value in environment.items():
         monkeypatch.setenv(name, value)
     return server
 

@@ -29,7 +29,7 @@ from tg_parser.process import ProcessOptions, process_messages
 from tg_parser.store.database import Database
 from tg_parser.store.tables import llm_calls, processed_documents, processing_failures
 from tg_parser.testing.llm.answers import analysis_answer
-from tg_parser.testing.llm.openai import fake_openai
+from tg_parser.testing.llm.openai import fake_openai, openai_environment
 from tg_parser.testing.llm.server import FakeModelServer, ModelCall
 from tg_parser.text import clean_text
 from tg_parser.text.words import head
@@ -49,15 +49,7 @@ def server() -> Iterator[FakeModelServer]:
 
 @pytest.fixture
 def model_env(server: FakeModelServer, monkeypatch: pytest.MonkeyPatch) -> FakeModelServer:
-    for name, value in {
-        "LLM_PROVIDER": "openai",
-        "LLM_MODEL": "gpt-5-mini",
-        "OPENAI_API_KEY": "sk-test-secret",
-        "LLM_BASE_URL": f"{server.base_url}/v1",
-        "RETRY_BACKOFF_BASE": "0",
-        "RETRY_JITTER": "0",
-        "LLM_TIMEOUT": "1",
-    }.items():
+    for name, value in openai_environment(server, LLM_TIMEOUT="1").items():
         monkeypatch.setenv(name, value)
     return server
 

@@ -31,7 +31,7 @@ from tg_parser.store.database import Database
 from tg_parser.store.topics import StoredTopic
 from tg_parser.testing import WordEmbedder
 from tg_parser.testing.llm.answers import analysis_answer
-from tg_parser.testing.llm.openai import fake_openai
+from tg_parser.testing.llm.openai import fake_openai, openai_environment
 from tg_parser.testing.llm.server import FakeModelServer, ModelCall
 from tg_parser.topics.build import TopicsReport, build_topics
 from tg_parser.topics.catalog import list_topics
@@ -143,15 +143,7 @@ def neighbours_of(call: ModelCall) -> list[str]:
 def model_server(monkeypatch: pytest.MonkeyPatch, **options: Any) -> Iterator[FakeModelServer]:
     """The loopback OpenAI API, with the settings pointing at it."""
     with fake_openai(**({"answer": card_answer()} | options)) as server:
-        for name, value in {
-            "LLM_PROVIDER": "openai",
-            "LLM_MODEL": "gpt-5-mini",
-            "OPENAI_API_KEY": "sk-test-secret",
-            "LLM_BASE_URL": f"{server.base_url}/v1",
-            "RETRY_BACKOFF_BASE": "0",
-            "RETRY_JITTER": "0",
-            "LLM_TIMEOUT": "2",
-        }.items():
+        for name, value in openai_environment(server, LLM_TIMEOUT="2").items():
             monkeypatch.setenv(name, value)
         yield server
 

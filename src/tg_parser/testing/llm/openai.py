@@ -118,6 +118,19 @@ def fake_openai(*, ending: Ending = "complete", **options: Any) -> FakeModelServ
     return FakeModelServer(OpenAIDialect(ending), **options)
 
 
+def openai_environment(server: FakeModelServer, **settings: str) -> dict[str, str]:
+    """Environment variables that point tg-parser's OpenAI provider at ``server``, with
+    retries that do not wait; ``settings`` add or override variables (``LLM_TIMEOUT="2"``)."""
+    return {
+        "LLM_PROVIDER": "openai",
+        "LLM_MODEL": "gpt-5-mini",
+        "OPENAI_API_KEY": "sk-test-secret",
+        "LLM_BASE_URL": f"{server.base_url}/v1",
+        "RETRY_BACKOFF_BASE": "0",
+        "RETRY_JITTER": "0",
+    } | settings
+
+
 def parse_responses_request(body: dict[str, Any]) -> OpenAICall:
     text_format = (body.get("text") or {}).get("format") or {}
     return OpenAICall(
