@@ -6,20 +6,19 @@ bounds that at the cost of one more read of the file. Inside strings brackets do
 nest: escaped backslashes and quotes are dropped, after which every quote left opens or
 closes a string; of the rest only quotes and brackets are kept, and two quotes side by
 side are dropped too (which leaves every bracket as inside or outside a string as it was),
-so what is left is short: the brackets outside strings are counted with numpy. Every step
-runs in C and holds one read; the trailing backslashes of a read, which may escape the
-next byte, are carried into the next read.
+so what is left is short: the brackets outside strings, whose running depth
+``itertools.accumulate`` sums. Every step runs in C and holds one read; the trailing
+backslashes of a read, which may escape the next byte, are carried into the next read.
 """
 
 from __future__ import annotations
 
+from itertools import accumulate
 from typing import IO
-
-import numpy as np
 
 READ_BYTES = 1 << 20
 _NOT_MARKS = bytes(b for b in range(256) if b not in b'[]{}"')
-_OPENING = np.frombuffer(b"[{", dtype=np.uint8)
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 
 def nests_deeper(handle: IO[bytes], limit: int, read_bytes: int = READ_BYTES) -> bool:
@@ -51,11 +50,7 @@ def _structure(text: bytes, in_string: bool) -> tuple[bytes, bool]:
     return b"".join(outside), in_string != (len(parts) % 2 == 0)
 
 
-def _depths(brackets_text: bytes, depth: int) -> tuple[int, int]:
+def _depths(brackets: bytes, depth: int) -> tuple[int, int]:
     """The depth after the brackets (entered at ``depth``) and the deepest it reached."""
-    brackets = np.frombuffer(brackets_text, dtype=np.uint8)
-    if not brackets.size:
-        return depth, depth
-    steps = np.where(np.isin(brackets, _OPENING), 1, -1)
-    levels = depth + np.cumsum(steps)
-    return int(levels[-1]), int(levels.max())
+    levels = list(accumulate(map(_STEP.__getitem__, brackets), initial=depth))
+    return levels[-1], max(levels)
