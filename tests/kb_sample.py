@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from tg_parser.config import Settings
 from tg_parser.ingest.desktop import ImportOptions, import_desktop
 from tg_parser.models import (
     Anchor,
@@ -49,6 +50,15 @@ async def build(db: Database) -> None:
     async with db.transaction() as repos:
         await repos.documents.save([_document(row, labels) for row in rows])
     await _save_topics(db, rows, labels)
+
+
+async def build_at(database_url: str) -> None:
+    """``build`` in the database at ``database_url`` (for tests of the CLI, which opens its own)."""
+    db = await Database.open(Settings(database_url=database_url))
+    try:
+        await build(db)
+    finally:
+        await db.close()
 
 
 async def _raw_rows(db: Database) -> list[dict[str, Any]]:

@@ -68,18 +68,10 @@ async def _snapshot(url: str, out: Path) -> tuple[dict[str, int], dict[str, byte
     }
 
 
-async def _sample(url: str) -> None:
-    db = await Database.open(Settings(database_url=url))
-    try:
-        await kb_sample.build(db)
-    finally:
-        await db.close()
-
-
 @pytest.fixture
 def exported(cli_env: str, tmp_path: Path) -> Path:
     """The sample channel, processed and topicised, exported into ``kb``."""
-    asyncio.run(_sample(cli_env))
+    asyncio.run(kb_sample.build_at(cli_env))
     out = tmp_path / "kb"
     assert runner.invoke(app, ["export", "--out", str(out)]).exit_code == 0
     return out

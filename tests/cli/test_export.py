@@ -15,20 +15,14 @@ from typer.testing import CliRunner
 import kb_sample
 from tg_parser.cli.app import app
 from tg_parser.cli.export import date_bound
-from tg_parser.config import Settings
 from tg_parser.errors import InputError
-from tg_parser.store.database import Database
 
 runner = CliRunner()
 
 
 @pytest.fixture
 async def sample(cli_env: str) -> str:
-    db = await Database.open(Settings(database_url=cli_env))
-    try:
-        await kb_sample.build(db)
-    finally:
-        await db.close()
+    await kb_sample.build_at(cli_env)
     return cli_env
 
 

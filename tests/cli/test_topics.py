@@ -10,8 +10,6 @@ from typer.testing import CliRunner
 
 import kb_sample
 from tg_parser.cli.app import app
-from tg_parser.config import Settings
-from tg_parser.store.database import Database
 
 SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sample_channel"
 runner = CliRunner(env={"COLUMNS": "80"})
@@ -26,11 +24,7 @@ def invoke(*args: str) -> str:
 @pytest.fixture
 async def labelled(cli_env: str) -> str:
     """The sample channel with its discussion, topics made from the sample's labels."""
-    db = await Database.open(Settings(database_url=cli_env))
-    try:
-        await kb_sample.build(db)
-    finally:
-        await db.close()
+    await kb_sample.build_at(cli_env)
     return cli_env
 
 

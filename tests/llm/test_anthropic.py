@@ -14,24 +14,13 @@ from tg_parser.errors import (
     ProviderOutputError,
 )
 from tg_parser.llm.anthropic import AnthropicClient
-from tg_parser.llm.client import CompletionRequest
 from tg_parser.testing.llm.anthropic import AnthropicDialect, fake_anthropic
 from tg_parser.testing.llm.server import FakeModelServer, ModelCall, Reply, TokenCount
 
+from .wires import REQUEST, SCHEMA
+
 KEY = "sk-ant-test-secret-key"
 MODEL = "claude-sonnet-5-5"
-SCHEMA = {
-    "type": "object",
-    "properties": {"summary": {"type": "string"}, "topics": {"type": "array"}},
-    "required": ["summary", "topics"],
-}
-REQUEST = CompletionRequest(
-    instructions="Summarise the post as JSON.",
-    input="<post>Привет, мир</post>",
-    schema_name="message_analysis",
-    schema=SCHEMA,
-    max_output_tokens=1000,
-)
 
 
 @pytest.fixture

@@ -17,26 +17,14 @@ from tg_parser.errors import (
     ProviderOutputError,
     ProviderRequestError,
 )
-from tg_parser.llm.client import CompletionRequest
 from tg_parser.llm.gemini import GeminiClient, retry_delay
 from tg_parser.testing.llm.gemini import GeminiDialect, fake_gemini
 from tg_parser.testing.llm.server import FakeModelServer
 
+from .wires import REQUEST
+
 KEY = "AIza-test-secret-key"
 MODEL = "gemini-2.5-flash"
-SCHEMA = {
-    "type": "object",
-    "properties": {"summary": {"type": "string"}, "topics": {"type": "array"}},
-    "required": ["summary", "topics"],
-    "additionalProperties": False,
-}
-REQUEST = CompletionRequest(
-    instructions="Summarise the post as JSON.",
-    input="<post>Привет, мир</post>",
-    schema_name="message_analysis",
-    schema=SCHEMA,
-    max_output_tokens=1000,
-)
 
 
 @pytest.fixture

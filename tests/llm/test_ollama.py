@@ -12,24 +12,13 @@ from tg_parser.config import Settings
 from tg_parser.errors import (
     ProviderRequestError,
 )
-from tg_parser.llm.client import CompletionRequest
 from tg_parser.llm.ollama import DEFAULT_BASE_URL, OllamaClient
 from tg_parser.testing.llm.ollama import OllamaDialect, fake_ollama
 from tg_parser.testing.llm.server import FakeModelServer
 
+from .wires import REQUEST
+
 MODEL = "llama3.1"
-SCHEMA = {
-    "type": "object",
-    "properties": {"summary": {"type": "string"}, "topics": {"type": "array"}},
-    "required": ["summary", "topics"],
-}
-REQUEST = CompletionRequest(
-    instructions="Summarise the post as JSON.",
-    input="<post>Привет, мир</post>",
-    schema_name="message_analysis",
-    schema=SCHEMA,
-    max_output_tokens=1000,
-)
 
 
 @pytest.fixture
