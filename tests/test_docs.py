@@ -86,7 +86,7 @@ def test_setting_is_documented(name: str, field: Any) -> None:
 def shown_default(value: Any) -> str:
     if value is None:
         return "unset"
-    if value == "":
+    if value in ("", []):
         return "empty"
     if isinstance(value, bool):
         return str(value).lower()

@@ -48,6 +48,7 @@ LAYERS: dict[str, int] = {
     "usage": 3,
     # entry points and the fakes shipped for tests
     "cli": 4,
+    "api": 4,
     "__main__": 4,
     "testing": 4,
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     AliasChoices,
@@ -13,7 +13,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from tg_parser.errors import ConfigError
 
@@ -334,6 +334,41 @@ class Settings(BaseSettings):
     embed_threads: int = Field(
         default=2, ge=1, description="CPU threads of the local embedding model."
     )
+
+    # --- HTTP API (`tg-parser serve`) ---
+    api_host: str = Field(
+        default="127.0.0.1",
+        description="Address `serve` binds (a non-loopback address needs an API key).",
+    )
+    api_port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")
+    api_cors_origins: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Origins allowed to call the API from a browser, comma-separated "
+        "(none by default).",
+    )
+    api_max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest request body the API reads (uploads have API_MAX_UPLOAD_BYTES).",
+    )
+    api_max_upload_bytes: int = Field(
+        default=2_147_483_648,
+        ge=1024,
+        description="Largest Telegram Desktop export `POST /api/v1/imports` accepts.",
+    )
+    api_page_size: int = Field(
+        default=50, ge=1, description="Items per page when a request gives no `limit`."
+    )
+    api_max_page_size: int = Field(
+        default=500, ge=1, description="Most items per page; a larger `limit` is capped."
+    )
+
+    @field_validator("api_cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
 
 
 def load_settings() -> Settings:

@@ -13,6 +13,9 @@ says what is wrong and what to do. Each class knows its CLI exit code and HTTP s
     ├── StorageError               exit 4, HTTP 503   the database cannot be reached or used
     │   └── SchemaOutdatedError    exit 4, HTTP 503   the database needs `tg-parser db upgrade`
     ├── RunInProgressError         exit 7, HTTP 409   another run is doing this work right now
+    ├── AuthError                  exit 2, HTTP 401   no API key, or one that is wrong,
+    │   │                                             revoked or expired
+    │   └── ForbiddenError         exit 2, HTTP 403   the key's scope does not allow this
     ├── SourceError                exit 5, HTTP 502   collecting from Telegram failed
     │   ├── SourceUnavailableError exit 5, HTTP 502   permanent: no access, no such channel,
     │   │                                             no public preview, not authorised
@@ -79,6 +82,19 @@ class RunInProgressError(TgParserError):
 
     exit_code = 7
     http_status = 409
+
+
+class AuthError(TgParserError):
+    """The request carries no valid API key (missing, wrong, revoked or expired)."""
+
+    exit_code = 2
+    http_status = 401
+
+
+class ForbiddenError(AuthError):
+    """The key is valid but its scope does not allow the request."""
+
+    http_status = 403
 
 
 class SessionBusyError(ConfigError):

@@ -22,6 +22,7 @@ from tg_parser.cli import (
     process,
     run,
     runs,
+    serve,
     sources,
     status,
     telegram,
@@ -74,6 +75,7 @@ app.command("run")(run.run)
 app.command("ingest")(ingest.ingest)
 app.command("status")(status.status)
 app.command("usage")(usage.usage)
+app.command("serve")(serve.serve)
 
 _debug = False
 

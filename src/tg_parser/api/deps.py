@@ -1,0 +1,24 @@
+"""What routes receive besides their parameters: the database and the settings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from tg_parser.config import Settings
+from tg_parser.store import Database
+
+
+def database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def settings(request: Request) -> Settings:
+    value: Settings = request.app.state.settings
+    return value
+
+
+Db = Annotated[Database, Depends(database)]
+AppSettings = Annotated[Settings, Depends(settings)]

@@ -1,0 +1,34 @@
+"""An API client over the processed sample channel, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+import kb_sample
+from tg_parser.api import create_app
+from tg_parser.config import Settings
+from tg_parser.store import Database
+from tg_parser.testing.api import api_client
+
+
+@pytest.fixture
+async def sample_db(db: Database) -> Database:
+    await kb_sample.build(db)
+    return db
+
+
+@pytest.fixture
+async def client(settings: Settings, sample_db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the API over the sample knowledge base (``kb_sample``)."""
+    async with api_client(create_app(settings)) as http:
+        yield http
+
+
+@pytest.fixture
+async def empty_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the API over an empty database."""
+    async with api_client(create_app(settings)) as http:
+        yield http
