@@ -9,6 +9,8 @@ of the target: a copy that fails or is killed leaves that table as it was.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
@@ -46,14 +48,50 @@ async def stored_rows(
     """The table's rows as the driver returns them, in primary key order, ``batch_size`` at
     a time (``select_list`` replaces the column list, e.g. to cast a column)."""
     columns = select_list or column_list(conn, table)
-    bytewise = conn.dialect.name == "postgresql"
+    postgres = conn.dialect.name == "postgresql"
     query = (
         f"SELECT {columns} FROM {quoted(conn, table.name)} "
-        f"ORDER BY {key_order(conn, table, bytewise=bytewise)}"
+        f"ORDER BY {key_order(conn, table, bytewise=postgres)}"
     )
-    result = await conn.stream(text(query))
+    if postgres:  # psycopg's own server-side cursor: one round trip per batch
+        async with (await _driver(conn)).cursor(name=f"tg_rows_{table.name}") as cursor:
+            await cursor.execute(query)
+            while batch := await cursor.fetchmany(batch_size):
+                yield batch
+        return
+    result = await conn.stream(text(query).execution_options(yield_per=batch_size))
     async for partition in result.partitions(batch_size):
         yield partition
+
+
+async def _driver(conn: AsyncConnection) -> Any:
+    """The driver's own connection under ``conn`` (psycopg's, for COPY and cursors)."""
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None, "a pooled connection always has its driver's connection"
+    return driver
+
+
+async def read_ahead(batches: AsyncIterator[Rows], depth: int = 2) -> AsyncIterator[Rows]:
+    """``batches``, with up to ``depth`` read while the caller works on the current one (the
+    source is read while the target parses what it was sent)."""
+    queue: asyncio.Queue[Rows | None] = asyncio.Queue(maxsize=depth)
+
+    async def fill() -> None:
+        try:
+            async for batch in batches:
+                await queue.put(batch)
+        finally:
+            await queue.put(None)
+
+    reader = asyncio.create_task(fill())
+    try:
+        while (batch := await queue.get()) is not None:
+            yield batch
+        await reader  # its error, if it failed
+    finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
 
 
 async def copy_into(
@@ -76,9 +114,7 @@ async def copy_into(
         await conn.execute(
             text(f"CREATE TEMPORARY TABLE {into} (LIKE {name} INCLUDING DEFAULTS) ON COMMIT DROP")
         )
-    driver = (await conn.get_raw_connection()).driver_connection
-    assert driver is not None, "a pooled connection always has its driver's connection"
-    cursor = driver.cursor()
+    cursor = (await _driver(conn)).cursor()
     written = 0
     async with cursor.copy(f"COPY {into} ({column_list(conn, table)}) FROM STDIN") as copy:
         async for batch in batches:

@@ -11,6 +11,7 @@ in step, so the first row that differs is known as well.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -59,7 +60,7 @@ async def compare_table(
     check = TableCheck(table.name)
     sides = (_encoded(source, table, batch_size), _encoded(target, table, batch_size))
     while True:
-        batches = [await anext(side, None) for side in sides]
+        batches = await asyncio.gather(*(anext(side, None) for side in sides))  # both at once
         if batches[0] is None and batches[1] is None:
             break
         left, right = (batch or [] for batch in batches)
@@ -91,8 +92,7 @@ async def _encoded(conn: AsyncConnection, table: Table, batch_size: int) -> Asyn
     postgres = conn.dialect.name == "postgresql"
     canons = [_canon(column.type, postgres) for column in table.columns]
     keys = [index for index, column in enumerate(table.columns) if column.primary_key]
-    select_list = _select_list(conn, table) if postgres else None
-    async for batch in stored_rows(conn, table, batch_size, select_list):
+    async for batch in stored_rows(conn, table, batch_size, _select_list(conn, table)):
         yield [_encode(row, canons, keys) for row in batch]
 
 
@@ -103,11 +103,17 @@ def _encode(row: Sequence[Any], canons: list[Canon], keys: list[int]) -> tuple[A
 
 
 def _select_list(conn: AsyncConnection, table: Table) -> str:
-    """PostgreSQL's columns, JSON ones as their text (parsed here as SQLite's are)."""
+    """The columns, with bytes as lower-case hex made by the database, and PostgreSQL's
+    JSON as its text (parsed here as SQLite's are)."""
+    postgres = conn.dialect.name == "postgresql"
     names = []
     for column in table.columns:
         name = quoted(conn, column.name)
-        names.append(f"{name}::text" if isinstance(column.type, JSON) else name)
+        if isinstance(column.type, LargeBinary):
+            name = f"encode({name}, 'hex')" if postgres else f"lower(hex({name}))"
+        elif isinstance(column.type, JSON) and postgres:
+            name = f"{name}::text"
+        names.append(name)
     return ", ".join(names)
 
 
@@ -119,7 +125,7 @@ def _canon(column_type: Any, postgres: bool) -> Canon:
     if isinstance(column_type, Boolean):
         return bool
     if isinstance(column_type, LargeBinary):
-        return _hex
+        return _same  # read as hex
     if isinstance(column_type, Float):
         return float
     return _same
@@ -141,10 +147,6 @@ def canonical_json(value: str) -> str:
         return orjson.dumps(orjson.loads(value), option=orjson.OPT_SORT_KEYS).decode()
     except (orjson.JSONDecodeError, TypeError):
         return json.dumps(json.loads(value), sort_keys=True, separators=(",", ":"))
-
-
-def _hex(value: bytes) -> str:
-    return bytes(value).hex()
 
 
 def _same(value: Any) -> Any:

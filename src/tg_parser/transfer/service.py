@@ -168,7 +168,7 @@ async def _copy_table(
     progress: OnProgress | None,
 ) -> int:
     on_batch = _counter("copy", table.name, plan.source_rows, progress)
-    batches = bulk.stored_rows(source, table, options.batch_size)
+    batches = bulk.read_ahead(bulk.stored_rows(source, table, options.batch_size))
     async with ends.target.engine.begin() as target:
         copied = await bulk.copy_into(
             target, table, batches, keep_existing=plan.action == "append", on_batch=on_batch
