@@ -15,7 +15,10 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Table, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tg_parser.errors import StorageError
 
 Rows = Sequence[Sequence[Any]]
 
@@ -54,7 +57,10 @@ async def stored_rows(
         f"ORDER BY {key_order(conn, table, bytewise=postgres)}"
     )
     if postgres:  # psycopg's own server-side cursor: one round trip per batch
-        async with (await _driver(conn)).cursor(name=f"tg_rows_{table.name}") as cursor:
+        async with (
+            driver_errors(conn, f"reading table {table.name}"),
+            (await _driver(conn)).cursor(name=f"tg_rows_{table.name}") as cursor,
+        ):
             await cursor.execute(query)
             while batch := await cursor.fetchmany(batch_size):
                 yield batch
@@ -62,6 +68,18 @@ async def stored_rows(
     result = await conn.stream(text(query).execution_options(yield_per=batch_size))
     async for partition in result.partitions(batch_size):
         yield partition
+
+
+@contextlib.asynccontextmanager
+async def driver_errors(conn: AsyncConnection, doing: str) -> AsyncIterator[None]:
+    """A database error (through SQLAlchemy or straight from the driver) while ``doing``
+    becomes a one-line StorageError."""
+    try:
+        yield
+    except (DBAPIError, conn.dialect.loaded_dbapi.Error) as exc:
+        cause = getattr(exc, "orig", None) or exc
+        first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        raise StorageError(f"{doing} failed: {first}") from exc
 
 
 async def _driver(conn: AsyncConnection) -> Any:
@@ -105,7 +123,19 @@ async def copy_into(
     """COPY ``batches`` into ``table`` inside the connection's transaction; rows whose key is
     already there are skipped with ``keep_existing`` (they go through a temporary table and
     ``INSERT … ON CONFLICT DO NOTHING``), else such a row fails the copy. Returns the rows
-    added; ``on_batch`` hears the size of each batch written."""
+    added; ``on_batch`` hears the size of each batch written. A database error is a
+    StorageError naming the table."""
+    async with driver_errors(conn, f"copying table {table.name}"):
+        return await _copy(conn, table, batches, keep_existing, on_batch)
+
+
+async def _copy(
+    conn: AsyncConnection,
+    table: Table,
+    batches: AsyncIterator[Rows],
+    keep_existing: bool,
+    on_batch: Callable[[int], None],
+) -> int:
     await conn.execute(text("SET LOCAL TIME ZONE 'UTC'"))
     name = quoted(conn, table.name)
     into = name
