@@ -24,11 +24,14 @@ def print_report(report: TransferReport) -> None:
 def _print_tables(report: TransferReport) -> None:
     actions = DRY_ACTIONS if report.dry_run else ACTIONS
     rows = [
-        (plan.table, plan.source_rows, plan.target_rows, actions[plan.action], _copied(plan))
+        (plan.table, plan.source_rows, plan.target_rows, actions[plan.action], _added(plan))
         for plan in report.tables
     ]
-    title = f"{report.source} → {report.target} (schema {report.revision})"
-    print_table(("table", "source rows", "target rows", "action", "rows added"), rows, title)
+    console.print(f"{report.source} → {report.target} (schema {report.revision})")
+    if report.dry_run:
+        print_table(("table", "source rows", "target rows", "action"), [r[:4] for r in rows])
+    else:
+        print_table(("table", "source rows", "target rows", "action", "rows added"), rows)
     schema = "create the schema" if report.create_schema else "use the existing schema"
     to_copy = sum(plan.source_rows for plan in report.tables if plan.action != "skip")
     if report.dry_run:
@@ -46,7 +49,7 @@ def _print_tables(report: TransferReport) -> None:
         )
 
 
-def _copied(plan: TablePlan) -> int | None:
+def _added(plan: TablePlan) -> int | None:
     return None if plan.action == "skip" else plan.copied
 
 
