@@ -129,6 +129,7 @@ def test_a_target_that_is_not_postgresql_is_refused(pipeline_sqlite: Path, tmp_p
 
     assert_one_line_error(result, exit_code=2)
     assert "is not PostgreSQL" in result.stderr
+    assert not (tmp_path / "other.sqlite").exists()
 
 
 def test_backup_copies_the_sqlite_database_while_it_is_open(

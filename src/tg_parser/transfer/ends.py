@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from tg_parser.config import Settings
 from tg_parser.errors import InputError, SchemaOutdatedError, StorageError
 from tg_parser.store import Database, migrate
+from tg_parser.store.engine import database_url
 
 
 @dataclass
@@ -40,14 +41,11 @@ class Ends:
 async def open_ends(settings: Settings, source: str, target: str | None) -> Ends:
     """Open ``source`` (a SQLite file path or URL) and ``target`` (a PostgreSQL URL; None:
     the configured database) with ``settings``' pool and timeouts, and check their schemas."""
-    source_db = await Database.open(_with_url(settings, sqlite_url(source)), check_schema=False)
-    target_db = await Database.open(_target_settings(settings, target), check_schema=False)
+    source_settings = _with_url(settings, sqlite_url(source))
+    target_settings = _postgresql(settings if target is None else _with_url(settings, target))
+    source_db = await Database.open(source_settings, check_schema=False)
+    target_db = await Database.open(target_settings, check_schema=False)
     try:
-        if target_db.backend != "postgresql":
-            raise InputError(
-                f"the target {target_db.describe()} is not PostgreSQL: pass --to "
-                "postgresql://USER:PASSWORD@HOST:PORT/NAME (or set DATABASE_URL to it)"
-            )
         revision = await _source_revision(source_db)
         create = await _target_revision(target_db, revision) is None
         return Ends(source_db, target_db, revision, create)
@@ -86,8 +84,16 @@ def _with_url(settings: Settings, url: str) -> Settings:
     return settings.model_copy(update={"database_url": url})
 
 
-def _target_settings(settings: Settings, target: str | None) -> Settings:
-    return settings if target is None else _with_url(settings, target)
+def _postgresql(settings: Settings) -> Settings:
+    """``settings``, when they name a PostgreSQL database (checked before connecting, so
+    a SQLite path is never created by the check)."""
+    url = database_url(settings)
+    if make_url(url).get_backend_name() != "postgresql":
+        raise InputError(
+            f"the target {plain_url(url)} is not PostgreSQL: pass --to "
+            "postgresql://USER:PASSWORD@HOST:PORT/NAME (or set DATABASE_URL to it)"
+        )
+    return settings
 
 
 async def _source_revision(db: Database) -> str:
