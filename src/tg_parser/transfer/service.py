@@ -91,10 +91,14 @@ async def transfer(
                 )
             await _verify(ends, options, report, progress)
             return report
-        report.tables = await _plan(ends, options, progress)
-        if not options.dry_run:
-            await _copy(ends, options, report, progress)
-            await _verify(ends, options, report, progress)
+        report.tables, checked = await _plan(ends, options, progress)
+        if options.dry_run:
+            return report
+        if all(plan.action == "skip" for plan in report.tables):
+            report.checks = checked  # every table was just verified by the plan
+            return report
+        await _copy(ends, options, report, progress)
+        await _verify(ends, options, report, progress)
         return report
     finally:
         await ends.close()
@@ -102,14 +106,18 @@ async def transfer(
 
 async def _plan(
     ends: Ends, options: TransferOptions, progress: OnProgress | None
-) -> list[TablePlan]:
+) -> tuple[list[TablePlan], list[TableCheck]]:
+    """What to do with each table, and the checks of the tables found already copied."""
     tables = metadata.sorted_tables
     source_counts = await _counts(ends.source, tables)
     target_counts = [0] * len(tables) if ends.create_schema else await _counts(ends.target, tables)
     done = _copied_prefix(source_counts, target_counts)
+    checked: list[TableCheck] = []
+    if not options.append and done:
+        checked = await _checks(ends, tables[:done], options, progress)
     if options.append:
         actions: list[Action] = ["append"] * len(tables)
-    elif done is None or not await _equal(ends, tables[:done], options, progress):
+    elif done is None or not all(check.equal for check in checked):
         raise InputError(
             f"the target {ends.target_name} already holds rows ({_held(tables, target_counts)}) "
             "that are not an interrupted copy of this source: use an empty database, or pass "
@@ -119,12 +127,13 @@ async def _plan(
         skips: list[Action] = ["skip"] * done
         copies: list[Action] = ["copy"] * (len(tables) - done)
         actions = skips + copies
-    return [
+    plans = [
         TablePlan(table.name, rows, held, action)
         for table, rows, held, action in zip(
             tables, source_counts, target_counts, actions, strict=True
         )
     ]
+    return plans, checked
 
 
 def _copied_prefix(source: list[int], target: list[int]) -> int | None:
@@ -184,12 +193,6 @@ async def _verify(
     report.checks = await _checks(ends, metadata.sorted_tables, options, progress)
     report.verify_seconds = time.perf_counter() - started
     log.info("db_migrate_verified", equal=report.first_difference is None)
-
-
-async def _equal(
-    ends: Ends, tables: list[Table], options: TransferOptions, progress: OnProgress | None
-) -> bool:
-    return all(check.equal for check in await _checks(ends, tables, options, progress))
 
 
 async def _checks(
