@@ -8,6 +8,7 @@ with a reason — except under ``CI=true``, where a missing server fails the run
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -55,6 +56,16 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """URL of a fresh PostgreSQL database for this test session (dropped afterwards)."""
+    yield from _throwaway_postgres()
+
+
+@pytest.fixture
+def empty_postgres_url() -> Iterator[str]:
+    """URL of a new PostgreSQL database without any schema, dropped after the test."""
+    yield from _throwaway_postgres()
+
+
+def _throwaway_postgres() -> Iterator[str]:
     admin = make_url(_admin_url())
     name = f"tgp_test_{uuid.uuid4().hex[:10]}"
     try:
@@ -115,3 +126,30 @@ def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """Point the CLI (which reads the environment) at the test database."""
     monkeypatch.setenv("DATABASE_URL", database_url)
     return database_url
+
+
+@pytest.fixture(scope="session")
+def pipeline_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite knowledge base built once per session by the real pipeline (see
+    ``pipeline_sample``); tests take a copy of it with ``pipeline_sqlite``."""
+    from pipeline_sample import build_pipeline_sqlite  # type: ignore[import-not-found]
+
+    folder = tmp_path_factory.mktemp("pipeline")
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith(PRIVATE_PREFIXES):
+                patch.delenv(name)
+        patch.chdir(folder)
+        path: Path = build_pipeline_sqlite(folder)
+    return path
+
+
+@pytest.fixture
+def pipeline_sqlite(pipeline_sqlite_file: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the pipeline-built SQLite database."""
+    copy = tmp_path / "source.sqlite"
+    with sqlite3.connect(pipeline_sqlite_file) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    source.close()
+    target.close()
+    return copy

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -93,3 +94,26 @@ def shown_default(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
+
+
+GUIDE_COMMAND = re.compile(r"^\$ (?:[A-Z_]+=\S+ )*tg-parser (.+)$", re.MULTILINE)
+
+
+def guide_commands() -> list[str]:
+    """The `tg-parser …` command lines of the operations guide's console examples."""
+    return GUIDE_COMMAND.findall((DOCS / "operations.md").read_text(encoding="utf-8"))
+
+
+def test_the_operations_guide_has_commands() -> None:
+    assert len(guide_commands()) >= 5
+
+
+@pytest.mark.parametrize("line", guide_commands())
+def test_operations_guide_commands_parse(line: str) -> None:
+    """Each command line names real commands and options, and parses as written."""
+    words = shlex.split(re.sub(r"\$\([^)]*\)", "X", line))  # $(date +%F) is one word
+    command = typer.main.get_command(app)
+    while words and words[0] in getattr(command, "commands", {}):
+        command = command.commands[words.pop(0)]
+    assert not getattr(command, "commands", None), f"{line!r} names a group, not a command"
+    command.make_context(command.name, words)  # a usage error fails the test

@@ -11,7 +11,8 @@ says what is wrong and what to do. Each class knows its CLI exit code and HTTP s
     │   └── ChatNotFoundError      exit 2, HTTP 404   --chat names no chat in the export
     ├── NotFoundError              exit 3, HTTP 404   an unknown source, run or topic
     ├── StorageError               exit 4, HTTP 503   the database cannot be reached or used
-    │   └── SchemaOutdatedError    exit 4, HTTP 503   the database needs `tg-parser db upgrade`
+    │   ├── SchemaOutdatedError    exit 4, HTTP 503   the database needs `tg-parser db upgrade`
+    │   └── VerificationError      exit 4, HTTP 503   a copied database does not equal its source
     ├── RunInProgressError         exit 7, HTTP 409   another run is doing this work right now
     ├── AuthError                  exit 2, HTTP 401   no API key, or one that is wrong,
     │   │                                             revoked or expired
@@ -75,6 +76,10 @@ class StorageError(TgParserError):
 
 class SchemaOutdatedError(StorageError):
     pass
+
+
+class VerificationError(StorageError):
+    """`db migrate` compared the copy with its source and a table differs."""
 
 
 class RunInProgressError(TgParserError):

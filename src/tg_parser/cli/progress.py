@@ -31,6 +31,9 @@ LABELS = {
     "cards": "Writing cards",
     "topics": "Building topics",
     "export": "Exporting",
+    "copy": "Copying",
+    "verify": "Verifying",
+    "backup": "Backing up",
 }
 MB = 1_000_000
 
