@@ -76,7 +76,9 @@ def test_a_model_call_counts_its_status_tokens_latency_and_error_class() -> None
 
 class _Client:
     provider, model = "fakeai", "fake-runner"
-    parameters: dict[str, Any] = {}
+
+    def __init__(self) -> None:
+        self.parameters: dict[str, Any] = {}
 
     async def complete(self, request: CompletionRequest) -> Completion:
         return Completion('{"ok": true}', Usage(7, 3, 0), self.model)
@@ -162,10 +164,12 @@ async def test_a_run_counts_when_it_ends_and_is_active_meanwhile(db: Database) -
             assert sample("tg_parser_runs_active", stage="export") == 1
         assert (ended(), timed()) == (1, 1)
     assert sample("tg_parser_runs_active", stage="export") == 0
-    with moved("tg_parser_runs_total", stage="export", status="failed") as failed:
-        with pytest.raises(RuntimeError):
-            async with track_run(db, "export", {}):
-                raise RuntimeError("disk full")
+    with (
+        moved("tg_parser_runs_total", stage="export", status="failed") as failed,
+        pytest.raises(RuntimeError),
+    ):
+        async with track_run(db, "export", {}):
+            raise RuntimeError("disk full")
     assert failed() == 1
 
 
@@ -192,7 +196,9 @@ class _FailingAnalyser:
     """Analyses every message but the comments, which fail."""
 
     provider, model_id, prompt_name, prompt_id = "test", "test-1", "test", "sha256:" + "0" * 64
-    parameters: dict[str, Any] = {}
+
+    def __init__(self) -> None:
+        self.parameters: dict[str, Any] = {}
 
     async def analyse(self, item: MessageInput) -> Analysis:
         if item.message_type == "comment":

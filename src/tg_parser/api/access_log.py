@@ -16,6 +16,7 @@ from typing import Any
 
 import structlog
 from starlette.datastructures import MutableHeaders
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tg_parser import metrics
@@ -92,11 +93,19 @@ def route_template(scope: Scope) -> str:
     """The path template of the route that served the request, prefixes included
     (``/api/v1/runs/{run_id}``); ``unrouted`` when the request was answered before routing
     (no route serves the path, or a middleware refused it, e.g. a body over its limit)."""
-    route: Any = scope.get("route")
+    route: Any = scope.get("route") or _plain_route(scope)
     path = getattr(route, "path", None)
     if not isinstance(path, str):
         return UNROUTED
     return _prefix(scope["path"], route) + path
+
+
+def _plain_route(scope: Scope) -> Any:
+    """The app's own route serving the path (``/openapi.json``, ``/docs``), if any: the
+    router names only the API's routes in the scope."""
+    app_routes = getattr(scope.get("app"), "routes", ())
+    plain = (r for r in app_routes if isinstance(getattr(r, "path", None), str))
+    return next((r for r in plain if r.matches(scope)[0] is Match.FULL), None)
 
 
 def _prefix(path: str, route: Any) -> str:
