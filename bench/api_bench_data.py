@@ -31,38 +31,14 @@ from tg_parser.store.messages import content_hash
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 PIPELINE = "processing:v1.0.0"
+# fmt: off
 WORDS = [
-    "postgres",
-    "index",
-    "vacuum",
-    "replica",
-    "latency",
-    "python",
-    "asyncio",
-    "typing",
-    "release",
-    "deploy",
-    "cache",
-    "queue",
-    "worker",
-    "schema",
-    "migration",
-    "backup",
-    "restore",
-    "metrics",
-    "alert",
-    "dashboard",
-    "query",
-    "planner",
-    "kernel",
-    "network",
-    "socket",
-    "timeout",
-    "retry",
-    "budget",
-    "review",
-    "design",
+    "postgres", "index", "vacuum", "replica", "latency", "python", "asyncio", "typing",
+    "release", "deploy", "cache", "queue", "worker", "schema", "migration", "backup",
+    "restore", "metrics", "alert", "dashboard", "query", "planner", "kernel", "network",
+    "socket", "timeout", "retry", "budget", "review", "design",
 ]
+# fmt: on
 
 
 @dataclass
