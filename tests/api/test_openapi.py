@@ -7,6 +7,7 @@ and deterministic: a few examples per operation, derandomized."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.python import asgi
 
 import kb_sample
+from conftest import PRIVATE_PREFIXES
 from tg_parser.api import create_app
 from tg_parser.config import Settings
 from tg_parser.store import Database
@@ -42,9 +44,24 @@ def sample_api(
     else:
         url = request.getfixturevalue("postgres_url")
     asyncio.run(_fresh_sample(url))
-    with asgi.get_client(create_app(Settings(database_url=url))) as client:
+    with asgi.get_client(create_app(_offline(url))) as client:
         yield client
     asgi.shutdown_lifespans()  # the app's database is closed before the next module
+
+
+def _offline(url: str) -> Settings:
+    """Settings that reach no outside service, whatever a generated request starts: none of
+    the developer's environment (this fixture outlives the per-test isolation), the web
+    preview at a loopback port where nothing listens, the offline model provider."""
+    with pytest.MonkeyPatch.context() as env:
+        for name in [name for name in os.environ if name.startswith(PRIVATE_PREFIXES)]:
+            env.delenv(name)
+        return Settings(
+            _env_file=None,
+            database_url=url,
+            telegram_web_base_url="http://127.0.0.1:9",
+            web_timeout=1.0,
+        )
 
 
 async def _fresh_sample(url: str) -> None:
