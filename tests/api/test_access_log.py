@@ -161,3 +161,12 @@ async def test_with_log_format_json_a_request_is_one_json_line(
     [entry] = [line for line in lines if line["event"] == "http_request"]
     assert entry["request_id"] == "json-1" and entry["level"] == "info"
     assert entry["route"] == "/health/live" and entry["status"] == 200
+
+
+async def test_browsers_on_an_allowed_origin_may_read_the_request_id(settings: Settings) -> None:
+    origin = "https://kb.example.org"
+    app = create_app(settings.model_copy(update={"api_cors_origins": [origin]}))
+    async with api_client(app) as client:
+        response = await client.get("/health/live", headers={"Origin": origin})
+    assert response.headers["access-control-allow-origin"] == origin
+    assert "x-request-id" in response.headers["access-control-expose-headers"].lower()

@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from tg_parser import metrics
 from tg_parser.api import health, routes
 from tg_parser.api.access_log import RequestLog
-from tg_parser.api.envelope import ERROR_RESPONSES, install_error_handlers
+from tg_parser.api.envelope import ERROR_RESPONSES, REQUEST_ID_HEADER, install_error_handlers
 from tg_parser.api.limits import BodyLimit
 from tg_parser.api.metrics import metrics_router
 from tg_parser.config import Settings
@@ -51,7 +51,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.api_cors_origins,
             allow_methods=["*"],
-            allow_headers=["Authorization", "X-API-Key", "Content-Type"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", REQUEST_ID_HEADER],
+            expose_headers=[REQUEST_ID_HEADER],
         )
     app.add_middleware(RequestLog)  # the outermost: it sees every answer, a 413 included
     app.include_router(routes.router, prefix="/api/v1")
