@@ -31,6 +31,7 @@ import asyncio
 import itertools
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -220,8 +221,13 @@ async def export_stream(base: str, path: str) -> dict[str, Any]:
 
 
 def served_paths(base: str) -> set[str]:
+    """The GET routes of the app, parameters unnamed (``/api/v1/topics/{}``)."""
     schema = httpx.get(f"{base}/openapi.json", timeout=10).json()
-    return {path for path, operations in schema["paths"].items() if "get" in operations}
+    return {_shape(path) for path, operations in schema["paths"].items() if "get" in operations}
+
+
+def _shape(template: str) -> str:
+    return re.sub(r"\{[^}]*\}", "{}", template)
 
 
 def goals(measured: dict[str, dict[str, Any]], export: dict[str, Any]) -> dict[str, Any]:
@@ -246,7 +252,7 @@ def goals(measured: dict[str, dict[str, Any]], export: dict[str, Any]) -> dict[s
 
 async def measure(server: Server, built: Built, args: argparse.Namespace) -> dict[str, Any]:
     served = served_paths(server.base)
-    present = {name: r for name, r in routes(built).items() if r[0] in served}
+    present = {name: r for name, r in routes(built).items() if _shape(r[0]) in served}
     samples = {name: Sample() for name in present}
     for _ in range(args.rounds):  # routes take turns: a change of load hits them all
         for name, (_template, urls) in present.items():
