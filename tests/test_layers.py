@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "errors": 0,
     "models": 0,
     "log": 0,
+    "metrics": 0,
     "clock": 0,
     "contracts": 0,
     # storage
@@ -47,6 +48,7 @@ LAYERS: dict[str, int] = {
     "status": 3,
     "usage": 3,
     "transfer": 3,
+    "health": 3,
     # entry points and the fakes shipped for tests
     "cli": 4,
     "api": 4,

@@ -356,6 +356,16 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest Telegram Desktop export `POST /api/v1/imports` accepts.",
     )
+    api_health_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds `GET /health/ready` waits for the database before it answers "
+        "not ready.",
+    )
+    metrics_require_key: bool = Field(
+        default=False,
+        description="`GET /metrics` needs an API key (scope read) when true; open otherwise.",
+    )
     api_page_size: int = Field(
         default=50, ge=1, description="Items per page when a request gives no `limit`."
     )

@@ -14,6 +14,7 @@ says what is wrong and what to do. Each class knows its CLI exit code and HTTP s
     │   ├── SchemaOutdatedError    exit 4, HTTP 503   the database needs `tg-parser db upgrade`
     │   └── VerificationError      exit 4, HTTP 503   a copied database does not equal its source
     ├── RunInProgressError         exit 7, HTTP 409   another run is doing this work right now
+    ├── NotReadyError              exit 4, HTTP 503   the service cannot take work now (readiness)
     ├── AuthError                  exit 2, HTTP 401   no API key, or one that is wrong,
     │   │                                             revoked or expired
     │   └── ForbiddenError         exit 2, HTTP 403   the key's scope does not allow this
@@ -87,6 +88,13 @@ class RunInProgressError(TgParserError):
 
     exit_code = 7
     http_status = 409
+
+
+class NotReadyError(TgParserError):
+    """The service is up but cannot take work: its database, schema or run queue is not ready."""
+
+    exit_code = 4
+    http_status = 503
 
 
 class AuthError(TgParserError):

@@ -27,6 +27,7 @@ from typing import Any
 
 import structlog
 
+from tg_parser import metrics
 from tg_parser.clock import utcnow
 from tg_parser.errors import ConfigError, ProviderAuthError, ProviderError, ProviderFailingError
 from tg_parser.llm import Analyser, Analysis, CallEstimate, ChannelContext, MessageInput
@@ -324,6 +325,7 @@ class _Worker:
         noise = [s.document.metadata or {} for s in stored if s.noise]
         self.noise_reasons.update(noise_kind(metadata.get("noise_reason")) for metadata in noise)
         self.run.add(processed=len(stored), noise=len(noise), failed=len(failures))
+        metrics.observe_processed(processed=len(stored), failed=len(failures))
         await self.run.checkpoint(every=1.0)
         self.progress.advance(len(results))
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import structlog
 
+from tg_parser import metrics
 from tg_parser.clock import utcnow
 from tg_parser.errors import NotFoundError, RunInProgressError, TgParserError
 from tg_parser.models import Run
@@ -91,7 +92,10 @@ async def track_run(
         await _claim(repos, run, claims)  # refused: the run and its claims are rolled back
     tracker = RunTracker(db, run)
     started = time.perf_counter()
-    with structlog.contextvars.bound_contextvars(run_id=run.id, stage=stage):
+    with (
+        structlog.contextvars.bound_contextvars(run_id=run.id, stage=stage),
+        metrics.run_active(stage),
+    ):
         try:
             async with _heartbeat(tracker):
                 yield tracker
@@ -172,6 +176,7 @@ async def _finish(
     tracker.run = tracker.run.model_copy(
         update={"status": status, "counters": counters, "duration_seconds": duration}
     )
+    metrics.observe_run(tracker.run.stage, status, duration)
     log.info("run_finished", status=status, duration_seconds=duration, **counters)
 
 

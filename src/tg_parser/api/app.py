@@ -9,9 +9,12 @@ from importlib.metadata import version
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from tg_parser.api import routes
-from tg_parser.api.envelope import ERROR_RESPONSES, install_error_handlers
+from tg_parser import metrics
+from tg_parser.api import health, routes
+from tg_parser.api.access_log import RequestLog
+from tg_parser.api.envelope import ERROR_RESPONSES, REQUEST_ID_HEADER, install_error_handlers
 from tg_parser.api.limits import BodyLimit
+from tg_parser.api.metrics import metrics_router
 from tg_parser.config import Settings
 from tg_parser.store import Database
 
@@ -25,9 +28,11 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = db or await Database.open(settings)
+        unwatch = metrics.watch_pool(app.state.db.pool_usage)
         try:
             yield
         finally:
+            unwatch()
             if db is None:
                 await app.state.db.close()
 
@@ -46,9 +51,13 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.api_cors_origins,
             allow_methods=["*"],
-            allow_headers=["Authorization", "X-API-Key", "Content-Type"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", REQUEST_ID_HEADER],
+            expose_headers=[REQUEST_ID_HEADER],
         )
+    app.add_middleware(RequestLog)  # the outermost: it sees every answer, a 413 included
     app.include_router(routes.router, prefix="/api/v1")
+    app.include_router(health.router)
+    app.include_router(metrics_router(settings))
     return app
 
 

@@ -54,10 +54,13 @@ async def authenticate(request: Request) -> Principal:
     return OPEN
 
 
-def require(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:
+def require(scope: Scope) -> Callable[[Request, Principal], Awaitable[Principal]]:
     """A dependency: the request's principal, when its scope allows ``scope``."""
 
-    async def allowed(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    async def allowed(
+        request: Request, principal: Annotated[Principal, Depends(authenticate)]
+    ) -> Principal:
+        request.state.principal = principal  # the request log names its key
         if not principal.allows(scope):
             raise ForbiddenError(f"this key's scope is {principal.scope!r}; {scope!r} is needed")
         return principal

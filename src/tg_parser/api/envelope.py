@@ -24,6 +24,8 @@ from tg_parser.errors import RateLimitedError, TgParserError
 
 log = structlog.get_logger(__name__)
 
+# the header carrying the request id (set by the request log, ``access_log.py``)
+REQUEST_ID_HEADER = "X-Request-ID"
 _WORD_BOUNDARY = re.compile(r"(?<!^)(?=[A-Z])")
 
 
@@ -91,7 +93,9 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None)
     log.exception("request_failed", error_type=type(exc).__name__)
     where = f" (request {request_id})" if request_id else ""
-    return error_response(500, "internal_error", f"internal error{where}; see the server log")
+    headers = {REQUEST_ID_HEADER: request_id} if request_id else None
+    message = f"internal error{where}; see the server log"
+    return error_response(500, "internal_error", message, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -103,5 +107,5 @@ def install_error_handlers(app: FastAPI) -> None:
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorEnvelope, "description": HTTPStatus(status).phrase}
-    for status in (400, 401, 404, 409, 413, 422, 429, 503)
+    for status in (400, 401, 403, 404, 409, 413, 422, 429, 500, 503)
 }

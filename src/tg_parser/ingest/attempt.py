@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 import structlog
 
+from tg_parser import metrics
 from tg_parser.clock import utcnow
 from tg_parser.errors import RateLimitedError, RetryableSourceError, SourceError, TgParserError
 from tg_parser.models import OnProgress, Progress, Source
@@ -33,11 +34,8 @@ log = structlog.get_logger(__name__)
 
 Outcome = Literal["collected", "failed", "deferred", "skipped"]
 
-MESSAGE_COUNTERS = tuple(
-    f"{kind}_{what}"
-    for kind in ("posts", "comments")
-    for what in ("inserted", "edited", "unchanged")
-)
+STORED = metrics.STORE_OUTCOMES
+MESSAGE_COUNTERS = tuple(f"{kind}_{what}" for kind in ("posts", "comments") for what in STORED)
 
 
 @dataclass
@@ -124,6 +122,10 @@ class SourceCollection:
             await repos.cursors.advance(self.source.id, batch.cursor.comment_cursors)
         self.report.counters.update(counts)
         self.run.add(**counts)
+        metrics.observe_collected(
+            "ingest",
+            {what: counts[f"posts_{what}"] + counts[f"comments_{what}"] for what in STORED},
+        )
         await self.run.checkpoint(every=1.0)
         if self.progress is not None:
             done = self.report.counters["messages"]

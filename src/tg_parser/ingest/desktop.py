@@ -16,6 +16,7 @@ from typing import Any
 
 import structlog
 
+from tg_parser import metrics
 from tg_parser.errors import InputError
 from tg_parser.ingest.threads import DiscussionThreads
 from tg_parser.ingest.usernames import OwnLinks
@@ -90,7 +91,9 @@ async def import_desktop(
                         else batch.posts
                     )
                     result = await repos.messages.store(collected)
-                run.add(inserted=result.inserted, edited=result.edited, unchanged=result.unchanged)
+                counts = {what: getattr(result, what) for what in metrics.STORE_OUTCOMES}
+                run.add(**counts)
+                metrics.observe_collected("import", counts)
                 await run.checkpoint(every=1.0)
                 if progress is not None:
                     progress(_read(options.path.name, batch.bytes_read, export.size, run))

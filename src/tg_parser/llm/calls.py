@@ -26,6 +26,7 @@ from typing import TypeVar
 import structlog
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
+from tg_parser import metrics
 from tg_parser.clock import utcnow
 from tg_parser.config import Settings
 from tg_parser.errors import (
@@ -197,19 +198,19 @@ class CallRunner:
         *,
         error: ProviderError | None = None,
     ) -> None:
-        self.calls.append(
-            CallRecord(
-                provider=self.client.provider,
-                model=self.client.model,
-                prompt_name=prompt.name,
-                prompt_version=prompt.version,
-                status="error" if error else "ok",
-                input_tokens=usage.input_tokens,
-                output_tokens=usage.output_tokens,
-                reasoning_tokens=usage.reasoning_tokens,
-                latency_ms=round((time.perf_counter() - started) * 1000),
-                created_at=utcnow(),
-                source_ref=source_ref,
-                error=f"{type(error).__name__}: {error}"[:500] if error else None,
-            )
+        record = CallRecord(
+            provider=self.client.provider,
+            model=self.client.model,
+            prompt_name=prompt.name,
+            prompt_version=prompt.version,
+            status="error" if error else "ok",
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            reasoning_tokens=usage.reasoning_tokens,
+            latency_ms=round((time.perf_counter() - started) * 1000),
+            created_at=utcnow(),
+            source_ref=source_ref,
+            error=f"{type(error).__name__}: {error}"[:500] if error else None,
         )
+        self.calls.append(record)
+        metrics.observe_call(record)

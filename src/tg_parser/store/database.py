@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from alembic.util import CommandError
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import QueuePool
 
 from tg_parser.config import Settings
 from tg_parser.errors import SchemaOutdatedError, StorageError
+from tg_parser.metrics import PoolUsage
 from tg_parser.store import migrate
 from tg_parser.store.cursors import CommentCursorRepository
 from tg_parser.store.documents import DocumentRepository
@@ -86,6 +88,19 @@ class Database:
     def describe(self) -> str:
         """Where the data lives, without the password."""
         return self.engine.url.render_as_string(hide_password=True)
+
+    def pool_usage(self) -> PoolUsage | None:
+        """The connection pool right now (None: a pool that keeps no count)."""
+        pool = self.engine.pool
+        if not isinstance(pool, QueuePool):
+            return None
+        return PoolUsage(
+            database=self.backend,
+            size=pool.size(),
+            in_use=pool.checkedout(),
+            idle=pool.checkedin(),
+            overflow=pool.overflow(),
+        )
 
     async def ensure_schema(self) -> None:
         """A database without a schema gets one; an older schema must be upgraded by hand."""

@@ -1,0 +1,85 @@
+"""``/health/live`` and ``/health/ready``: open, outside ``/api/v1``, no model provider."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from tg_parser.api import create_app
+from tg_parser.api.auth import authenticate
+from tg_parser.config import Settings
+from tg_parser.errors import AuthError
+from tg_parser.store import Database
+from tg_parser.store.migrate import head_revision
+from tg_parser.testing.api import api_client
+
+
+async def test_live_answers_without_touching_anything(empty_client: httpx.AsyncClient) -> None:
+    response = await empty_client.get("/health/live")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+async def test_ready_names_the_database_and_its_schema(
+    settings: Settings, empty_client: httpx.AsyncClient
+) -> None:
+    response = await empty_client.get("/health/ready")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ready",
+        "database": settings.database_url.split(":", 1)[0] if settings.database_url else "",
+        "schema_revision": head_revision(),
+        "queue": "none",
+    }
+
+
+async def test_an_old_schema_is_a_503_with_the_reason(settings: Settings, db: Database) -> None:
+    async with api_client(create_app(settings, db=db)) as client:
+        await db.downgrade("0003")
+        try:
+            response = await client.get("/health/ready")
+            live = await client.get("/health/live")
+        finally:
+            await db.upgrade()  # the next test finds the newest schema
+    assert response.status_code == 503
+    assert response.json()["error"] == {
+        "code": "not_ready",
+        "message": f"not ready: schema: at 0003, this tg-parser needs {head_revision()} "
+        "(run `tg-parser db upgrade`)",
+        "details": [],
+    }
+    assert live.status_code == 200
+
+
+@dataclass
+class Queue:
+    open: bool
+
+    def accepting(self) -> bool:
+        return self.open
+
+
+async def test_the_run_queue_is_asked_when_the_app_has_one(settings: Settings) -> None:
+    app = create_app(settings)
+    async with api_client(app) as client:
+        app.state.queue = Queue(open=True)
+        accepting = await client.get("/health/ready")
+        app.state.queue = Queue(open=False)
+        stopping = await client.get("/health/ready")
+    assert (accepting.status_code, accepting.json()["queue"]) == (200, "accepting")
+    assert stopping.status_code == 503
+    assert "queue: not accepting runs" in stopping.json()["error"]["message"]
+
+
+async def refuse_every_key() -> None:
+    raise AuthError("no API key: send `Authorization: Bearer <key>`")
+
+
+async def test_health_needs_no_key_even_when_keys_are_required(settings: Settings) -> None:
+    app = create_app(settings)
+    app.dependency_overrides[authenticate] = refuse_every_key
+    async with api_client(app) as client:
+        sources = await client.get("/api/v1/sources")
+        live = await client.get("/health/live")
+        ready = await client.get("/health/ready")
+    assert (sources.status_code, live.status_code, ready.status_code) == (401, 200, 200)

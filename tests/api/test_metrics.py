@@ -1,0 +1,68 @@
+"""``GET /metrics``: the Prometheus text format, fed by the requests the app answers."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tg_parser.api import create_app
+from tg_parser.api.auth import authenticate
+from tg_parser.config import Settings
+from tg_parser.errors import AuthError
+from tg_parser.testing.api import api_client
+
+
+def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def requests_of(text: str, route: str, status: str, method: str = "GET") -> float:
+    labels = frozenset({"route": route, "status": status, "method": method}.items())
+    return samples(text).get(("tg_parser_http_requests_total", labels), 0.0)
+
+
+async def test_requests_are_counted_by_route_template_and_status(
+    client: httpx.AsyncClient,
+) -> None:
+    before = (await client.get("/metrics")).text
+    await client.get("/api/v1/sources")
+    await client.get("/api/v1/sources", params={"limit": "many"})
+    await client.get("/api/v1/no-such-thing/42")
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain; version=")
+    after = response.text
+    for route, status in (("/api/v1/sources", "200"), ("/api/v1/sources", "422")):
+        assert requests_of(after, route, status) - requests_of(before, route, status) == 1
+    assert requests_of(after, "unrouted", "404") - requests_of(before, "unrouted", "404") == 1
+    assert "/api/v1/no-such-thing/42" not in after  # a raw path is never a label
+
+
+async def test_the_pool_of_the_apps_database_is_reported(
+    settings: Settings, client: httpx.AsyncClient
+) -> None:
+    text = (await client.get("/metrics")).text
+    backend = "sqlite" if (settings.database_url or "").startswith("sqlite") else "postgresql"
+    labels = frozenset({"database": backend}.items())
+    assert samples(text)[("tg_parser_db_pool_size", labels)] >= 1
+    assert ("tg_parser_db_pool_in_use", labels) in samples(text)
+
+
+async def refuse_every_key() -> None:
+    raise AuthError("no API key: send `Authorization: Bearer <key>`")
+
+
+@pytest.mark.parametrize(("require_key", "status"), [(False, 200), (True, 401)])
+async def test_metrics_need_a_key_only_when_asked(
+    settings: Settings, require_key: bool, status: int
+) -> None:
+    app = create_app(settings.model_copy(update={"metrics_require_key": require_key}))
+    app.dependency_overrides[authenticate] = refuse_every_key
+    async with api_client(app) as client:
+        response = await client.get("/metrics")
+    assert response.status_code == status
