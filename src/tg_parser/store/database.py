@@ -18,7 +18,7 @@ from tg_parser.store import migrate
 from tg_parser.store.cursors import CommentCursorRepository
 from tg_parser.store.documents import DocumentRepository
 from tg_parser.store.embeddings import EmbeddingRepository
-from tg_parser.store.engine import create_engine, damaged_sqlite_file
+from tg_parser.store.engine import READ_ONLY, create_engine, damaged_sqlite_file
 from tg_parser.store.failures import FailureRepository
 from tg_parser.store.knowledge import KnowledgeRepository
 from tg_parser.store.llm_calls import LLMCallRepository
@@ -138,6 +138,16 @@ class Database:
         """One transaction: committed when the block ends, rolled back on any error."""
         async with self._translated_errors(), self.engine.begin() as conn:
             yield Repositories(conn)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Repositories]:
+        """A transaction that only reads. On SQLite it does not take the write lock, so
+        readers run beside each other and beside a writer (WAL), each on its own snapshot;
+        on PostgreSQL the transaction is READ ONLY. A write inside it fails."""
+        async with self._translated_errors(), self.engine.connect() as conn:
+            options = {READ_ONLY: True, "postgresql_readonly": True}
+            async with (await conn.execution_options(**options)).begin() as tx:
+                yield Repositories(tx.connection)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -2,7 +2,9 @@
 
 SQLite runs in WAL mode with a busy timeout and foreign keys on, and every transaction
 starts with ``BEGIN IMMEDIATE`` so that concurrent writers queue on the busy timeout
-instead of failing with "database is locked" when a reader upgrades to a writer.
+instead of failing with "database is locked" when a reader upgrades to a writer — except
+on a connection with the ``READ_ONLY`` execution option (``Database.reading``), which
+starts a deferred transaction: it reads a snapshot beside the writer and other readers.
 PostgreSQL runs through psycopg 3 with the pool settings from ``Settings``.
 
 A setting that cannot work fails here, in one line naming the setting: a URL of no
@@ -42,6 +44,9 @@ _CANNOT_OPEN = (
     "cannot be opened or created",
     "check the permissions of the file and its folder, or point {setting} elsewhere",
 )
+
+
+READ_ONLY = "tg_parser_read_only"  # execution option of a connection that only reads
 
 
 def database_url(settings: Settings) -> str:
@@ -162,4 +167,6 @@ def install_sqlite_pragmas(engine: Any, busy_timeout: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")  # pooled: reset
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
