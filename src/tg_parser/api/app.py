@@ -12,7 +12,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from tg_parser.api import routes
 from tg_parser.api.envelope import ERROR_RESPONSES, install_error_handlers
 from tg_parser.api.limits import BodyLimit
+from tg_parser.api.ratelimit import QUOTA_HEADERS, QuotaHeaders, RateLimiter
 from tg_parser.config import Settings
+from tg_parser.keys import Keyring
 from tg_parser.store import Database
 
 UPLOAD_PATHS = ("/api/v1/imports",)
@@ -39,14 +41,18 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         responses=ERROR_RESPONSES,
     )
     app.state.settings = settings
+    app.state.keyring = Keyring(settings.api_key_cache_seconds)
+    app.state.rate_limiter = RateLimiter(settings.api_rate_limit)
     install_error_handlers(app)
     app.add_middleware(BodyLimit, limit_for=_body_limit(settings))
+    app.add_middleware(QuotaHeaders)
     if settings.api_cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.api_cors_origins,
             allow_methods=["*"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type"],
+            expose_headers=[*QUOTA_HEADERS, "Retry-After"],
         )
     app.include_router(routes.router, prefix="/api/v1")
     return app

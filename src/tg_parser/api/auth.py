@@ -3,20 +3,29 @@
 A principal has a scope (``read`` < ``run`` < ``admin``) and, optionally, the channels it
 is limited to. A limited principal sees only its channels everywhere: another channel's
 object is ``404`` (``NotFoundError``), never ``403``, so its existence is not revealed.
+
+The key comes in ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``. While no key
+exists (none created, or all revoked) and the API is served on a loopback address, the API
+is open: every request acts as ``OPEN``. Once a key exists, every request needs a valid
+one: missing, wrong, revoked or expired is ``401``; a scope too small is ``403``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.routing import APIRoute
+from fastapi.security import APIKeyHeader, HTTPBearer
 
-from tg_parser.errors import ForbiddenError, NotFoundError
+from tg_parser.api.deps import database, settings
+from tg_parser.api.ratelimit import RateLimiter
+from tg_parser.errors import AuthError, ForbiddenError, NotFoundError
+from tg_parser.keys import CREATE_HINT, SCOPES, Keyring, Scope, is_loopback, scope_of
 
-Scope = Literal["read", "run", "admin"]
-SCOPES: tuple[Scope, ...] = ("read", "run", "admin")
+__all__ = ["OPEN", "SCOPES", "Admin", "Principal", "Reader", "Runner", "Scope"]
 
 
 @dataclass(frozen=True)
@@ -50,19 +59,87 @@ OPEN = Principal(key_name=None, scope="admin")
 
 
 async def authenticate(request: Request) -> Principal:
-    """The principal of the request (the API is open until API keys exist)."""
+    """The principal of the request, counted against its rate limit (``AuthError``,
+    ``RateLimitedError``). A request whose key fails is counted against its address."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    address = f"address:{request.client.host if request.client else 'unknown'}"
+    try:
+        principal = await _principal(request)
+    except AuthError:
+        await limiter.hit(request, address)
+        raise
+    request.state.principal = principal  # the request log names the key (never the key)
+    caller = address if principal.key_name is None else f"key:{principal.key_name}"
+    await limiter.hit(request, caller)
+    return principal
+
+
+async def _principal(request: Request) -> Principal:
+    keyring: Keyring = request.app.state.keyring
+    db = database(request)
+    key = presented_key(request)
+    if key is not None:
+        stored = await keyring.verify(db, key)
+        channels = None if stored.channels is None else frozenset(stored.channels)
+        return Principal(key_name=stored.name, scope=scope_of(stored), channels=channels)
+    if await keyring.keys_exist(db):
+        raise AuthError("this API needs a key: send `Authorization: Bearer <key>`")
+    host = settings(request).api_host
+    if not is_loopback(host):
+        raise AuthError(f"no API key exists and the API is served on {host}: `{CREATE_HINT}`")
     return OPEN
 
 
-def require(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:
+def presented_key(request: Request) -> str | None:
+    """The key in ``Authorization: Bearer`` or ``X-API-Key`` (None: no key given)."""
+    authorization = request.headers.get("authorization")
+    if authorization is not None:
+        scheme, _, credentials = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():
+            raise AuthError("send the key as `Authorization: Bearer <key>` or `X-API-Key`")
+        return credentials.strip()
+    api_key = request.headers.get("x-api-key")
+    return api_key.strip() if api_key is not None else None
+
+
+# Declared so OpenAPI (and /docs' "Authorize") shows both ways to send a key; the checks
+# themselves are in ``authenticate``.
+_BEARER = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>`")
+_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="The key itself.")
+
+
+class ScopeCheck:
     """A dependency: the request's principal, when its scope allows ``scope``."""
 
-    async def allowed(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
-        if not principal.allows(scope):
-            raise ForbiddenError(f"this key's scope is {principal.scope!r}; {scope!r} is needed")
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    async def __call__(
+        self,
+        principal: Annotated[Principal, Depends(authenticate)],
+        _bearer: Annotated[Any, Security(_BEARER)] = None,
+        _header: Annotated[Any, Security(_HEADER)] = None,
+    ) -> Principal:
+        if not principal.allows(self.scope):
+            raise ForbiddenError(
+                f"this key's scope is {principal.scope!r}; {self.scope!r} is needed"
+            )
         return principal
 
-    return allowed
+
+def require(scope: Scope) -> ScopeCheck:
+    return ScopeCheck(scope)
+
+
+def required_scope(route: APIRoute) -> Scope | None:
+    """The scope ``route`` requires (None: the route checks no key)."""
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependant = pending.pop()
+        if isinstance(dependant.call, ScopeCheck):
+            return dependant.call.scope
+        pending.extend(dependant.dependencies)
+    return None
 
 
 Reader = Annotated[Principal, Depends(require("read"))]

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from tg_parser.errors import RateLimitedError, TgParserError
+from tg_parser.errors import AuthError, ForbiddenError, RateLimitedError, TgParserError
 
 log = structlog.get_logger(__name__)
 
@@ -60,10 +60,15 @@ def error_code(exc: TgParserError) -> str:
 
 async def _tg_parser_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TgParserError)
-    headers = None
+    return error_response(exc.http_status, error_code(exc), exc.message, headers=_headers(exc))
+
+
+def _headers(exc: TgParserError) -> dict[str, str] | None:
     if isinstance(exc, RateLimitedError):
-        headers = {"Retry-After": str(max(1, round(exc.seconds)))}
-    return error_response(exc.http_status, error_code(exc), exc.message, headers=headers)
+        return {"Retry-After": str(max(1, round(exc.seconds)))}
+    if isinstance(exc, AuthError) and not isinstance(exc, ForbiddenError):
+        return {"WWW-Authenticate": 'Bearer realm="tg-parser"'}
+    return None
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -103,5 +108,5 @@ def install_error_handlers(app: FastAPI) -> None:
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorEnvelope, "description": HTTPStatus(status).phrase}
-    for status in (400, 401, 404, 409, 413, 422, 429, 503)
+    for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)
 }
