@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
-from fastapi.routing import APIRoute
+from fastapi.dependencies.models import Dependant
 from fastapi.security import APIKeyHeader, HTTPBearer
 
 from tg_parser.api.deps import database, settings
@@ -25,7 +25,7 @@ from tg_parser.api.ratelimit import RateLimiter
 from tg_parser.errors import AuthError, ForbiddenError, NotFoundError
 from tg_parser.keys import CREATE_HINT, SCOPES, Keyring, Scope, is_loopback, scope_of
 
-__all__ = ["OPEN", "SCOPES", "Admin", "Principal", "Reader", "Runner", "Scope"]
+__all__ = ["OPEN", "SCOPES", "Admin", "KeyAdmin", "Principal", "Reader", "Runner", "Scope"]
 
 
 @dataclass(frozen=True)
@@ -109,10 +109,12 @@ _HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="The key 
 
 
 class ScopeCheck:
-    """A dependency: the request's principal, when its scope allows ``scope``."""
+    """A dependency: the request's principal, when its scope allows ``scope`` (and, with
+    ``every_channel``, when it is not limited to channels: managing keys)."""
 
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: Scope, *, every_channel: bool = False) -> None:
         self.scope = scope
+        self.every_channel = every_channel
 
     async def __call__(
         self,
@@ -124,20 +126,24 @@ class ScopeCheck:
             raise ForbiddenError(
                 f"this key's scope is {principal.scope!r}; {self.scope!r} is needed"
             )
+        if self.every_channel and principal.channels is not None:
+            raise ForbiddenError(
+                "this key is limited to channels; this needs one for every channel"
+            )
         return principal
 
 
-def require(scope: Scope) -> ScopeCheck:
-    return ScopeCheck(scope)
+def require(scope: Scope, *, every_channel: bool = False) -> ScopeCheck:
+    return ScopeCheck(scope, every_channel=every_channel)
 
 
-def required_scope(route: APIRoute) -> Scope | None:
-    """The scope ``route`` requires (None: the route checks no key)."""
-    pending = list(route.dependant.dependencies)
+def scope_check(dependant: Dependant) -> ScopeCheck | None:
+    """What a route (its ``dependant``) requires of its caller (None: it checks no key)."""
+    pending = list(dependant.dependencies)
     while pending:
         dependant = pending.pop()
         if isinstance(dependant.call, ScopeCheck):
-            return dependant.call.scope
+            return dependant.call
         pending.extend(dependant.dependencies)
     return None
 
@@ -145,3 +151,4 @@ def required_scope(route: APIRoute) -> Scope | None:
 Reader = Annotated[Principal, Depends(require("read"))]
 Runner = Annotated[Principal, Depends(require("run"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
+KeyAdmin = Annotated[Principal, Depends(require("admin", every_channel=True))]
