@@ -36,6 +36,7 @@ PRIVATE_PREFIXES = (
     "RETRY_",
     "OUTPUT_LANGUAGE",
     "RUN_",
+    "API_",
 )
 
 

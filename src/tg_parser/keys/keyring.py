@@ -8,6 +8,7 @@ counts within that time). ``last_used_at`` is written at most once a minute per 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from tg_parser.clock import utcnow
@@ -20,8 +21,9 @@ _MOST_CACHED = 1024  # found keys only; unknown prefixes are never cached
 
 
 class Keyring:
-    def __init__(self, ttl_seconds: float) -> None:
+    def __init__(self, ttl_seconds: float, clock: Callable[[], datetime] = utcnow) -> None:
         self.ttl = ttl_seconds
+        self.clock = clock  # the time keys expire by and their use is recorded at
         self._keys: dict[str, tuple[float, StoredKey]] = {}
         self._exist: tuple[float, bool] | None = None
         self._touched: dict[int, datetime] = {}
@@ -40,7 +42,7 @@ class Keyring:
         stored = await self._lookup(db, prefix) if prefix else None
         if stored is None or not tokens.matches(key, stored.hash):
             raise AuthError("the API key is not valid: check it, or ask for a new one")
-        now = utcnow()
+        now = self.clock()
         status = service.status_of(stored, now)
         if status != "active":
             raise AuthError(f"the API key {stored.name!r} is {status}: ask for a new one")
