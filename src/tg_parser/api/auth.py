@@ -91,15 +91,17 @@ async def _principal(request: Request) -> Principal:
 
 
 def presented_key(request: Request) -> str | None:
-    """The key in ``Authorization: Bearer`` or ``X-API-Key`` (None: no key given)."""
-    authorization = request.headers.get("authorization")
-    if authorization is not None:
-        scheme, _, credentials = authorization.strip().partition(" ")
-        if scheme.lower() != "bearer" or not credentials.strip():
-            raise AuthError("send the key as `Authorization: Bearer <key>` or `X-API-Key`")
+    """The key in ``Authorization: Bearer`` or else ``X-API-Key`` (None: no key given); an
+    ``Authorization`` of another scheme (a proxy's ``Basic``) is left to ``X-API-Key``."""
+    scheme, _, credentials = request.headers.get("authorization", "").strip().partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
         return credentials.strip()
     api_key = request.headers.get("x-api-key")
-    return api_key.strip() if api_key is not None else None
+    if api_key is not None:
+        return api_key.strip()
+    if scheme:
+        raise AuthError("send the key as `Authorization: Bearer <key>` or `X-API-Key`")
+    return None
 
 
 # Declared so OpenAPI (and /docs' "Authorize") shows both ways to send a key; the checks
