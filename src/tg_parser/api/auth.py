@@ -60,7 +60,11 @@ OPEN = Principal(key_name=None, scope="admin")
 
 async def authenticate(request: Request) -> Principal:
     """The principal of the request, counted against its rate limit (``AuthError``,
-    ``RateLimitedError``). A request whose key fails is counted against its address."""
+    ``RateLimitedError``), once per request. A request whose key fails is counted against
+    its address."""
+    known: Principal | None = getattr(request.state, "principal", None)
+    if known is not None:
+        return known
     limiter: RateLimiter = request.app.state.rate_limiter
     address = f"address:{request.client.host if request.client else 'unknown'}"
     try:
@@ -86,7 +90,9 @@ async def _principal(request: Request) -> Principal:
         raise AuthError("this API needs a key: send `Authorization: Bearer <key>`")
     host = settings(request).api_host
     if not is_loopback(host):
-        raise AuthError(f"no API key exists and the API is served on {host}: `{CREATE_HINT}`")
+        raise AuthError(
+            f"no API key exists and the API is served on {host}: create one with `{CREATE_HINT}`"
+        )
     return OPEN
 
 
