@@ -11,8 +11,11 @@ from sqlalchemy import select
 from structlog.testing import capture_logs
 
 import key_sample
+from tg_parser import registry
 from tg_parser.api import create_app
+from tg_parser.api.auth import OPEN, Principal
 from tg_parser.config import Settings
+from tg_parser.errors import NotFoundError
 from tg_parser.keys import tokens
 from tg_parser.store import Database
 from tg_parser.store.tables import metadata
@@ -112,3 +115,18 @@ async def _dump(db: Database) -> str:
             row for table in metadata.sorted_tables for row in await conn.execute(select(table))
         ]
     return "\n".join(str(tuple(row)) for row in rows)
+
+
+async def test_a_named_channel_resolves_within_what_the_key_sees(sample_db: Database) -> None:
+    await registry.add_source(sample_db, "otherchannel", via="web")
+    limited = Principal("bot", "read", frozenset({"technotes"}))
+    assert await limited.resolve(sample_db, "https://t.me/TechNotes") == {"technotes"}
+    assert await limited.resolve(sample_db, None) == {"technotes"}
+    assert await OPEN.resolve(sample_db, None) is None
+    errors = []
+    for principal, channel in [(limited, "@otherchannel"), (limited, "nosuch"), (OPEN, "nosuch")]:
+        with pytest.raises(NotFoundError) as caught:
+            await principal.resolve(sample_db, channel)
+        errors.append(caught.value.message)
+    assert errors[:2] == ["no channel 'otherchannel'", "no channel 'nosuch'"]  # alike
+    assert "known: otherchannel, technotes" in errors[2]  # a key for every channel is told

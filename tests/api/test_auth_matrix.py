@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 import kb_sample
 import key_sample
-from tg_parser import registry
+from tg_parser import keys, registry
 from tg_parser.api import create_app
 from tg_parser.api.auth import SCOPES, ScopeCheck, scope_check
 from tg_parser.config import Settings
@@ -102,6 +102,16 @@ def api_routes() -> list[Route]:
 
 
 ROUTES = api_routes()
+# GET routes that take a channel, in their path or as a `channel` filter
+CHANNEL_ROUTES = [
+    route
+    for route in ROUTES
+    if route.method == "GET"
+    and (
+        "channel" in PATH_PARAM.findall(route.path)
+        or any(param.name == "channel" for param in route.dependant.query_params)
+    )
+]
 
 
 @dataclass(frozen=True)
@@ -150,15 +160,9 @@ async def _make_keys(db: Database) -> dict[str, str]:
     made["revoked"] = await key_sample.create(db, "revoked")
     made["expired"] = await key_sample.create(db, "expired")
     await key_sample.create(db, VICTIM, "read")
-    await registry_revoke(db, "revoked")
+    await keys.revoke_key(db, "revoked")
     await key_sample.expire(db, "expired")
     return made
-
-
-async def registry_revoke(db: Database, name: str) -> None:
-    from tg_parser import keys
-
-    await keys.revoke_key(db, name)
 
 
 def test_the_routes_are_found() -> None:
@@ -216,3 +220,31 @@ def _assert_no_other_channel(caller: Caller, body: str, asked: object) -> None:
     for value in asked:  # the caller's own words may come back in a 404
         body = body.replace(str(value), "")
     assert hidden not in body, f"{caller.label} sees {hidden}: {body[:300]}"
+
+
+@pytest.mark.parametrize("route", CHANNEL_ROUTES, ids=[r.path for r in CHANNEL_ROUTES])
+@pytest.mark.parametrize(
+    ("key", "seen", "asked"),
+    [
+        ("this", SAMPLE, OTHER),
+        ("this", SAMPLE, "nosuchchannel"),
+        ("other", OTHER, SAMPLE),
+        ("other", OTHER, "nosuchchannel"),
+    ],
+)
+async def test_asking_a_channel_a_key_does_not_see_reveals_nothing(
+    route: Route, key: str, seen: str, asked: str, settings: Settings, sample_db: Database
+) -> None:
+    """Another channel, or one that does not exist, is the same 404, naming no channel."""
+    names = PATH_PARAM.findall(route.path)
+    values = {name: await SAMPLERS[name][0](sample_db) for name in names} | {"channel": asked}
+    url = route.path.format(**values)
+    params = {} if "channel" in names else {"channel": asked}
+    secrets = await _make_keys(sample_db)
+    app = create_app(settings.model_copy(update={"api_rate_limit": "0"}))
+    async with api_client(app) as http:
+        response = await http.get(url, params=params, headers=key_sample.bearer(secrets[key]))
+    assert response.status_code == 404, response.text
+    body = response.text.replace(asked, "")
+    hidden = {SAMPLE, OTHER} - {seen}
+    assert not any(channel in body for channel in hidden), body

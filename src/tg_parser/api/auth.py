@@ -20,10 +20,13 @@ from fastapi import Depends, Request, Security
 from fastapi.dependencies.models import Dependant
 from fastapi.security import APIKeyHeader, HTTPBearer
 
+from tg_parser import registry
 from tg_parser.api.deps import database, settings
 from tg_parser.api.ratelimit import RateLimiter
 from tg_parser.errors import AuthError, ForbiddenError, NotFoundError
 from tg_parser.keys import CREATE_HINT, SCOPES, Keyring, Scope, is_loopback, scope_of
+from tg_parser.models import channel_key
+from tg_parser.store import Database
 
 __all__ = ["OPEN", "SCOPES", "Admin", "KeyAdmin", "Principal", "Reader", "Runner", "Scope"]
 
@@ -53,6 +56,20 @@ class Principal:
         if channel is not None:
             return {self.check_channel(channel)}
         return self.channels
+
+    async def resolve(self, db: Database, channel: str | None) -> Collection[str] | None:
+        """``restrict`` of the channel the client named (``@Name``, a link, an id), resolved
+        by ``registry.resolve_channel``. To a key limited to channels, an unknown channel is
+        the same 404 as one it does not see: the known channels are not listed."""
+        if channel is None:
+            return self.channels
+        try:
+            resolved = await registry.resolve_channel(db, channel)
+        except NotFoundError:
+            if self.channels is None:
+                raise
+            raise NotFoundError(f"no channel {channel_key(channel)!r}") from None
+        return self.restrict(resolved)
 
 
 OPEN = Principal(key_name=None, scope="admin")
