@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from tg_parser.api import routes
+from tg_parser.api.auth import describe_security
 from tg_parser.api.envelope import ERROR_RESPONSES, install_error_handlers
 from tg_parser.api.limits import BodyLimit
 from tg_parser.api.ratelimit import QUOTA_HEADERS, QuotaHeaders, RateLimiter
@@ -55,6 +56,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
             expose_headers=[*QUOTA_HEADERS, "Retry-After"],
         )
     app.include_router(routes.router, prefix="/api/v1")
+    describe_security(app)
     return app
 
 

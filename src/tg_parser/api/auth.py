@@ -16,9 +16,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
-from fastapi.security import APIKeyHeader, HTTPBearer
 
 from tg_parser import registry
 from tg_parser.api.deps import database, settings
@@ -127,10 +126,33 @@ def presented_key(request: Request) -> str | None:
     return None
 
 
-# Declared so OpenAPI (and /docs' "Authorize") shows both ways to send a key; the checks
-# themselves are in ``authenticate``.
-_BEARER = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>`")
-_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="The key itself.")
+SECURITY_SCHEMES: dict[str, dict[str, str]] = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "`Authorization: Bearer <key>` (a key from `tg-parser keys create`).",
+    },
+    "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "The key."},
+}
+
+
+def describe_security(app: FastAPI) -> None:
+    """Tell OpenAPI (and /docs' "Authorize") how every ``/api/v1`` operation takes a key.
+
+    Written into the schema rather than declared as ``Security`` dependencies, which would
+    run on every request for nothing (``authenticate`` reads the headers itself)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+        for path, operations in schema["paths"].items():
+            if path.startswith("/api/v1/"):
+                for operation in operations.values():
+                    operation["security"] = [{name: []} for name in SECURITY_SCHEMES]
+        return schema
+
+    setattr(app, "openapi", openapi)  # noqa: B010 (the documented way to extend it)
 
 
 class ScopeCheck:
@@ -141,12 +163,8 @@ class ScopeCheck:
         self.scope = scope
         self.every_channel = every_channel
 
-    async def __call__(
-        self,
-        principal: Annotated[Principal, Depends(authenticate)],
-        _bearer: Annotated[Any, Security(_BEARER)] = None,
-        _header: Annotated[Any, Security(_HEADER)] = None,
-    ) -> Principal:
+    async def __call__(self, request: Request) -> Principal:
+        principal = await authenticate(request)
         if not principal.allows(self.scope):
             raise ForbiddenError(
                 f"this key's scope is {principal.scope!r}; {self.scope!r} is needed"
