@@ -37,6 +37,7 @@ PRIVATE_PREFIXES = (
     "RETRY_",
     "OUTPUT_LANGUAGE",
     "RUN_",
+    "API_",
 )
 
 

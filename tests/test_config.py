@@ -59,3 +59,19 @@ def test_runs_go_stale_only_after_several_missed_heartbeats(
         load_settings()
     monkeypatch.setenv("RUN_STALE_AFTER_SECONDS", "300")
     assert load_settings().run_stale_after_seconds == 300
+
+
+RATES = ["120/minute", "10 per second", "100/5 minutes", "5000/hour", "1/day", "0", ""]
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_rate_limits_read(monkeypatch: pytest.MonkeyPatch, rate: str) -> None:
+    monkeypatch.setenv("API_RATE_LIMIT", f" {rate} ")
+    assert load_settings().api_rate_limit == rate
+
+
+@pytest.mark.parametrize("rate", ["lots", "120", "0/minute", "120/fortnight", "-1/second"])
+def test_a_bad_rate_limit_is_a_config_error(monkeypatch: pytest.MonkeyPatch, rate: str) -> None:
+    monkeypatch.setenv("API_RATE_LIMIT", rate)
+    with pytest.raises(ConfigError, match="API_RATE_LIMIT"):
+        load_settings()

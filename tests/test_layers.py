@@ -49,6 +49,7 @@ LAYERS: dict[str, int] = {
     "usage": 3,
     "transfer": 3,
     "health": 3,
+    "keys": 3,
     # entry points and the fakes shipped for tests
     "cli": 4,
     "api": 4,

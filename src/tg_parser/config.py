@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -16,6 +17,9 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from tg_parser.errors import ConfigError
+
+# The rates the `limits` package reads: "120/minute", "10 per second", "100/5 minutes".
+_RATE = re.compile(r"[1-9]\d*\s*(/|per)\s*([1-9]\d*\s*)?(second|minute|hour|day)s?")
 
 
 class Settings(BaseSettings):
@@ -372,6 +376,24 @@ class Settings(BaseSettings):
     api_max_page_size: int = Field(
         default=500, ge=1, description="Most items per page; a larger `limit` is capped."
     )
+    api_rate_limit: str = Field(
+        default="120/minute",
+        description="Requests each API key (each client address while the API is open) may "
+        "make, like `120/minute` or `10/second`; `0` or empty: no limit.",
+    )
+    api_key_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="Seconds `serve` remembers a checked API key (a key created or revoked "
+        "in another process counts within this time); 0: look each key up every request.",
+    )
+
+    @field_validator("api_rate_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        if value.strip() in ("", "0") or _RATE.fullmatch(value.strip().lower()):
+            return value.strip()
+        raise ValueError(f"{value!r} is not a rate: use 120/minute, 10/second, 5000/hour or 0")
 
     @field_validator("api_cors_origins", mode="before")
     @classmethod

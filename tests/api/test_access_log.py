@@ -13,10 +13,11 @@ import structlog
 from fastapi import APIRouter, FastAPI
 from structlog.testing import capture_logs
 
+import key_sample
 from tg_parser.api import create_app
-from tg_parser.api.auth import Principal, authenticate
 from tg_parser.config import Settings
 from tg_parser.log import configure_logging
+from tg_parser.store import Database
 from tg_parser.testing.api import api_client
 
 GENERATED = re.compile(r"[0-9a-f]{32}")
@@ -90,18 +91,13 @@ async def test_log_lines_inside_a_request_carry_its_id(
     ]
 
 
-async def reader_key() -> Principal:
-    return Principal(key_name="dashboard", scope="read")
-
-
 async def test_the_key_name_is_logged_never_the_key(
-    settings: Settings, logs: list[dict[str, Any]]
+    settings: Settings, db: Database, logs: list[dict[str, Any]]
 ) -> None:
-    app = create_app(settings)
-    app.dependency_overrides[authenticate] = reader_key
-    secret = "tgp_live_0123456789abcdef"
-    async with api_client(app) as client:
-        await client.get("/api/v1/sources", headers={"Authorization": f"Bearer {secret}"})
+    secret = await key_sample.create(db, "dashboard", "read")
+    async with api_client(create_app(settings)) as client:
+        response = await client.get("/api/v1/sources", headers=key_sample.bearer(secret))
+    assert response.status_code == 200
     [entry] = requests_in(logs)
     assert entry["key_name"] == "dashboard"
     assert secret not in repr(logs)

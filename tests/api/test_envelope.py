@@ -97,12 +97,13 @@ async def test_unknown_routes_and_methods_use_the_envelope(
     empty_client: httpx.AsyncClient,
 ) -> None:
     missing = await empty_client.get("/api/v1/nothing-here")
-    wrong_method = await empty_client.delete("/api/v1/sources")
+    wrong_method = await empty_client.delete("/api/v1/keys")
     assert (missing.status_code, envelope(missing)["code"]) == (404, "not_found")
     assert (wrong_method.status_code, envelope(wrong_method)["code"]) == (
         405,
         "method_not_allowed",
     )
+    assert wrong_method.headers["allow"] == "GET, POST"  # every route of the path, not one
 
 
 async def test_validation_errors_list_each_problem(empty_client: httpx.AsyncClient) -> None:

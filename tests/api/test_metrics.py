@@ -6,10 +6,10 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+import key_sample
 from tg_parser.api import create_app
-from tg_parser.api.auth import authenticate
 from tg_parser.config import Settings
-from tg_parser.errors import AuthError
+from tg_parser.store import Database
 from tg_parser.testing.api import api_client
 
 
@@ -53,16 +53,13 @@ async def test_the_pool_of_the_apps_database_is_reported(
     assert ("tg_parser_db_pool_in_use", labels) in samples(text)
 
 
-async def refuse_every_key() -> None:
-    raise AuthError("no API key: send `Authorization: Bearer <key>`")
-
-
 @pytest.mark.parametrize(("require_key", "status"), [(False, 200), (True, 401)])
 async def test_metrics_need_a_key_only_when_asked(
-    settings: Settings, require_key: bool, status: int
+    settings: Settings, db: Database, require_key: bool, status: int
 ) -> None:
+    secret = await key_sample.create(db, "prometheus", "read")
     app = create_app(settings.model_copy(update={"metrics_require_key": require_key}))
-    app.dependency_overrides[authenticate] = refuse_every_key
     async with api_client(app) as client:
         response = await client.get("/metrics")
-    assert response.status_code == status
+        with_key = await client.get("/metrics", headers=key_sample.bearer(secret))
+    assert (response.status_code, with_key.status_code) == (status, 200)

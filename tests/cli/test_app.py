@@ -13,7 +13,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from tg_parser.cli import runs, sources
+from tg_parser import keys as key_service
+from tg_parser.cli import keys, runs, sources
 from tg_parser.cli.app import app
 from tg_parser.models import RunStatus, SourceVia
 
@@ -90,7 +91,12 @@ def test_dash_h_is_help_on_every_command(path: tuple[str, ...]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("cli_choice", "model_choice"), [(sources.Via, SourceVia), (runs.Status, RunStatus)]
+    ("cli_choice", "model_choice"),
+    [
+        (sources.Via, SourceVia),
+        (runs.Status, RunStatus),
+        (keys.Scope, key_service.Scope),
+    ],
 )
 def test_the_cli_choices_spelt_out_agree_with_the_models(
     cli_choice: Any, model_choice: Any

@@ -31,6 +31,7 @@ LOOKUPS = {
     ("topics", "build"): ["--provider", "offline"],
     ("topics", "list"): [],
     ("topics", "target", "add"): ["Which editor to use?"],
+    ("keys", "create"): ["ci", "--scope", "read"],
 }
 # commands whose --channel names a channel to create, not one to find
 NAMING = {("import",)}

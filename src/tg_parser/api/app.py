@@ -12,10 +12,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from tg_parser import metrics
 from tg_parser.api import health, routes
 from tg_parser.api.access_log import RequestLog
+from tg_parser.api.auth import describe_security
 from tg_parser.api.envelope import ERROR_RESPONSES, REQUEST_ID_HEADER, install_error_handlers
 from tg_parser.api.limits import BodyLimit
 from tg_parser.api.metrics import metrics_router
+from tg_parser.api.ratelimit import QUOTA_HEADERS, QuotaHeaders, RateLimiter
 from tg_parser.config import Settings
+from tg_parser.keys import Keyring
 from tg_parser.store import Database
 
 UPLOAD_PATHS = ("/api/v1/imports",)
@@ -44,20 +47,24 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         responses=ERROR_RESPONSES,
     )
     app.state.settings = settings
+    app.state.keyring = Keyring(settings.api_key_cache_seconds)
+    app.state.rate_limiter = RateLimiter(settings.api_rate_limit)
     install_error_handlers(app)
     app.add_middleware(BodyLimit, limit_for=_body_limit(settings))
+    app.add_middleware(QuotaHeaders)
     if settings.api_cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.api_cors_origins,
             allow_methods=["*"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type", REQUEST_ID_HEADER],
-            expose_headers=[REQUEST_ID_HEADER],
+            expose_headers=[REQUEST_ID_HEADER, *QUOTA_HEADERS, "Retry-After"],
         )
     app.add_middleware(RequestLog)  # the outermost: it sees every answer, a 413 included
     app.include_router(routes.router, prefix="/api/v1")
     app.include_router(health.router)
     app.include_router(metrics_router(settings))
+    describe_security(app)
     return app
 
 

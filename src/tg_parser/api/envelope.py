@@ -20,13 +20,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from tg_parser.errors import RateLimitedError, TgParserError
+from tg_parser.errors import AuthError, ForbiddenError, RateLimitedError, TgParserError
 
 log = structlog.get_logger(__name__)
 
 # the header carrying the request id (set by the request log, ``access_log.py``)
 REQUEST_ID_HEADER = "X-Request-ID"
 _WORD_BOUNDARY = re.compile(r"(?<!^)(?=[A-Z])")
+_TEMPLATE_PART = re.compile(r"\{[^}/]+\}")
 
 
 class ErrorBody(BaseModel):
@@ -62,10 +63,15 @@ def error_code(exc: TgParserError) -> str:
 
 async def _tg_parser_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TgParserError)
-    headers = None
+    return error_response(exc.http_status, error_code(exc), exc.message, headers=_headers(exc))
+
+
+def _headers(exc: TgParserError) -> dict[str, str] | None:
     if isinstance(exc, RateLimitedError):
-        headers = {"Retry-After": str(max(1, round(exc.seconds)))}
-    return error_response(exc.http_status, error_code(exc), exc.message, headers=headers)
+        return {"Retry-After": str(max(1, round(exc.seconds)))}
+    if isinstance(exc, AuthError) and not isinstance(exc, ForbiddenError):
+        return {"WWW-Authenticate": 'Bearer realm="tg-parser"'}
+    return None
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -86,7 +92,25 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     status = HTTPStatus(exc.status_code)
     code = status.phrase.lower().replace(" ", "_").replace("-", "_")
     message = exc.detail if isinstance(exc.detail, str) else status.phrase
-    return error_response(exc.status_code, code, message, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if status == HTTPStatus.METHOD_NOT_ALLOWED:
+        headers["Allow"] = ", ".join(_allowed_methods(request, headers.get("Allow", "")))
+    return error_response(exc.status_code, code, message, headers=headers)
+
+
+def _path_pattern(template: str) -> re.Pattern[str]:
+    """``/keys/{name}`` → a pattern matching ``/keys/anything``."""
+    return re.compile("[^/]+".join(re.escape(part) for part in _TEMPLATE_PART.split(template)))
+
+
+def _allowed_methods(request: Request, first_route: str) -> list[str]:
+    """Every method of the path, over all its routes: Starlette names only the first
+    route's; the OpenAPI paths (templates) name them all."""
+    methods = {method.strip() for method in first_route.split(",") if method.strip()}
+    for template, operations in request.app.openapi()["paths"].items():
+        if _path_pattern(template).fullmatch(request.url.path):
+            methods |= {method.upper() for method in operations}
+    return sorted(methods)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

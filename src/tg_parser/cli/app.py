@@ -19,6 +19,7 @@ from tg_parser.cli import (
     failures,
     imports,
     ingest,
+    keys,
     process,
     run,
     runs,
@@ -67,6 +68,7 @@ app.add_typer(runs.app, name="runs")
 app.add_typer(topics.app, name="topics")
 app.add_typer(telegram.app, name="telegram")
 app.add_typer(failures.app, name="failures")
+app.add_typer(keys.app, name="keys")
 app.command("init")(db.init)
 app.command("import")(imports.import_desktop)
 app.command("process")(process.process)

@@ -28,7 +28,8 @@ def serve(
     settings = settings.model_copy(
         update={"api_host": host or settings.api_host, "api_port": port or settings.api_port}
     )
-    database = with_database(ctx, _describe)  # a one-line error now, not a failed startup
+    # a one-line error now, not a failed startup
+    database = with_database(ctx, lambda db: _check(db, settings.api_host))
     address = f"http://{settings.api_host}:{settings.api_port}"
     typer.echo(f"Serving {database} on {address} (docs at {address}/docs; Ctrl-C stops)")
     try:
@@ -43,5 +44,15 @@ def serve(
         typer.echo("Stopped.")
 
 
-async def _describe(db: Database) -> str:
+async def _check(db: Database, host: str) -> str:
+    """Where the data lives; ``ConfigError`` when ``host`` is reachable from other
+    machines and no key exists (the API would be open to them)."""
+    from tg_parser import keys
+    from tg_parser.errors import ConfigError
+
+    if not keys.is_loopback(host) and not await keys.keys_exist(db):
+        raise ConfigError(
+            f"no API key exists, so the API is not served on {host} (not a loopback "
+            f"address): create one with `{keys.CREATE_HINT}`, or serve on 127.0.0.1"
+        )
     return db.describe()

@@ -2,6 +2,7 @@
 bound to one transaction (``async with db.transaction() as repos``).
 """
 
+from tg_parser.store.api_keys import KeyNameTakenError, StoredKey
 from tg_parser.store.database import Database, Repositories
 from tg_parser.store.documents import PendingMessage, StoredDocument
 from tg_parser.store.embeddings import StoredVector
@@ -15,12 +16,14 @@ __all__ = [
     "Database",
     "Failure",
     "FailureRecord",
+    "KeyNameTakenError",
     "KnowledgeMessage",
     "KnowledgeTopic",
     "PendingMessage",
     "Repositories",
     "StoreResult",
     "StoredDocument",
+    "StoredKey",
     "StoredTopic",
     "StoredVector",
     "TopicTarget",

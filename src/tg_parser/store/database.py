@@ -15,6 +15,7 @@ from tg_parser.config import Settings
 from tg_parser.errors import SchemaOutdatedError, StorageError
 from tg_parser.metrics import PoolUsage
 from tg_parser.store import migrate
+from tg_parser.store.api_keys import ApiKeyRepository
 from tg_parser.store.cursors import CommentCursorRepository
 from tg_parser.store.documents import DocumentRepository
 from tg_parser.store.embeddings import EmbeddingRepository
@@ -45,6 +46,7 @@ class Repositories:
     embeddings: EmbeddingRepository = field(init=False)
     topics: TopicRepository = field(init=False)
     llm_calls: LLMCallRepository = field(init=False)
+    api_keys: ApiKeyRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.sources = SourceRepository(self.conn)
@@ -58,6 +60,7 @@ class Repositories:
         self.embeddings = EmbeddingRepository(self.conn)
         self.topics = TopicRepository(self.conn)
         self.llm_calls = LLMCallRepository(self.conn)
+        self.api_keys = ApiKeyRepository(self.conn)
 
 
 class Database:

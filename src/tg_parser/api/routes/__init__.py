@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter
 
-from tg_parser.api.routes import sources
+from tg_parser.api.routes import keys, sources
 
 router = APIRouter()
 router.include_router(sources.router)
+router.include_router(keys.router)
 
 __all__ = ["router"]
