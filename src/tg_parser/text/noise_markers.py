@@ -83,7 +83,8 @@ _GIVEAWAY_TERMS = re.compile(
 )
 _CONTEST = re.compile(r"(?<!\w)(?:конкурс\w*|contests?)(?!\w)", re.IGNORECASE)
 _CONTEST_TERMS = re.compile(
-    r"подпи[сш]\w+ на|репост\w*|лайк\w* и|subscribe to|follow us|repost\w*|retweet\w*|like and share",
+    r"подпи[сш]\w+ на|репост\w*|лайк\w* и"
+    r"|subscribe to|follow us|repost\w*|retweet\w*|like and share",
     re.IGNORECASE,
 )
 _CONTENT_SHAPES = re.compile(
