@@ -22,6 +22,7 @@ BUDGET = 300  # characters
 NEAR_DUPLICATE = 0.8  # cosine of two sentences that say the same
 MIN_LENGTH = 400  # characters; shorter messages are their own summary
 _ELLIPSIS = "..."
+_NUMBER = re.compile(r"[\d.,]+")
 _TRAILING_TAGS = re.compile(r"(?:\s+#\w+)+$")
 _TERMINAL = frozenset(".!?…:;\"'»)")
 
@@ -111,7 +112,11 @@ def _marginal(
 
 
 def _vectors(sentences: Sequence[str]) -> list[dict[str, float]]:
-    bags = [Counter(stem(w) for w in words(s) if not is_stopword(w)) for s in sentences]
+    """TF-IDF of the sentences' word stems (numbers aside: a rating is not the point)."""
+    bags = [
+        Counter(stem(w) for w in words(s) if not is_stopword(w) and not _NUMBER.fullmatch(w))
+        for s in sentences
+    ]
     frequency = Counter(term for bag in bags for term in bag)
     idf = {term: math.log(1 + len(bags) / count) for term, count in frequency.items()}
     return [_unit({t: n * idf[t] for t, n in bag.items()}) for bag in bags]

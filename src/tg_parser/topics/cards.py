@@ -99,12 +99,12 @@ def topic_summary(corpus: Corpus, draft: Draft, language: str | None) -> str:
 
 
 def _sentences(text: str, language: str | None) -> list[str]:
-    """The text's sentences that say something: three words or more besides hashtags,
+    """The text's sentences that say something: three words (with letters) or more besides hashtags,
     links and mentions, not a paragraph of their own, readable in the channel's script."""
     found = []
     for sentence in split_sentences(text):
         sentence = _LINK_IN_BRACKETS.sub("", _TRAILING_TAGS.sub("", sentence)).strip()
-        count = len(words(HASHTAG.sub(" ", sentence)))
+        count = sum(any(c.isalpha() for c in w) for w in words(HASHTAG.sub(" ", sentence)))
         short = len(sentence) <= MAX_SENTENCE_CHARS
         if count >= MIN_SENTENCE_WORDS and short and in_script(sentence, language):
             found.append(sentence)

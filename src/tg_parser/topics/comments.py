@@ -1,14 +1,13 @@
 """Comments join the topic of the post they discuss.
 
-Replying under a post is strong evidence that a comment is about it — stronger than the
-similarity of a short conversational reply to a long post ("That did it, thanks!",
-"Did you use the gels in training too?" score near 0 with the embedder). So a comment that no topic took
-joins its post's topic, scored by its similarity to the post or to the topic's centre
-(the higher); a comment that another topic took (it is at least ``supporting_score``
-similar to that topic's centre) moves only when it is at least ``comment_score`` similar
-to its own post or that post's topic — otherwise it discusses the other subject. Noise
-comments never reach the corpus, so they never join. Runs after discovery, on its drafts;
-the post's own place (anchor or member) is not changed.
+Replying under a post is strong evidence that a comment is about it: stronger than the
+similarity of a short reply to a long post ("That did it, thanks!" scores near 0 with the
+embedder). So a comment that no topic took joins its post's topic, scored by its
+similarity to the post or to the topic's centre (the higher). A comment that another
+topic took (it is at least ``supporting_score`` similar to that topic's centre) moves
+only when it is at least ``comment_score`` similar to its own post or that post's topic;
+otherwise it discusses the other subject. Noise comments never reach the corpus, so they
+never join. Runs after discovery, on its drafts; the post's own place is not changed.
 """
 
 from __future__ import annotations

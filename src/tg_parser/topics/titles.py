@@ -28,7 +28,7 @@ from functools import lru_cache
 
 from tg_parser.text.keyphrases import content_runs
 from tg_parser.text.lemmas import lemma_key, names_a_thing, nominative
-from tg_parser.text.script import in_script
+from tg_parser.text.script import in_script, is_garbled
 from tg_parser.text.sentences import split_sentences
 from tg_parser.text.words import HASHTAG, MENTION, URL
 from tg_parser.topics.corpus import Corpus
@@ -79,6 +79,7 @@ def title_of(corpus: Corpus, draft: Draft, language: str | None) -> str:
 def topic_phrases(corpus: Corpus, draft: Draft, language: str | None) -> list[Phrase]:
     """The topic's phrases in the channel's script, the most representative first."""
     documents = [corpus.items[i].text for i in reading_order(corpus, draft)]
+    documents = [text for text in documents if not is_garbled(text)] or [""]
     counts: Counter[Key] = Counter()
     forms: dict[Key, Counter[str]] = {}
     tags = {(lemma_key(m.group(1)),) for text in documents for m in HASHTAG.finditer(text)}
@@ -105,7 +106,7 @@ def topic_phrases(corpus: Corpus, draft: Draft, language: str | None) -> list[Ph
 def headline_of(corpus: Corpus, draft: Draft, language: str | None) -> str | None:
     """The central anchor's first meaningful line, shortened (None when it has none)."""
     text = corpus.items[draft.anchors[0][0]].text
-    for line in text.splitlines():
+    for line in [] if is_garbled(text) else text.splitlines():
         line = _PARENTHESES.sub("", HASHTAG.sub(" ", URL.sub(" ", MENTION.sub(" ", line))))
         line = " ".join(_MARKUP.sub("", line).split()).strip(_EDGES)
         sentences = split_sentences(line)
@@ -155,7 +156,11 @@ def distinct_titles(
 
 def _alternatives(corpus: Corpus, draft: Draft, title: str, language: str | None) -> list[str]:
     own = {lemma_key(word) for word in title.split()}
-    phrases = [p for p in topic_phrases(corpus, draft, language) if not own & set(p.key)]
+    phrases = [
+        p
+        for p in topic_phrases(corpus, draft, language)
+        if not own & set(p.key) and p.text.casefold() not in title.casefold()
+    ]
     options = [f"{title} — {phrase.text}" for phrase in phrases[:3]]
     headline = headline_of(corpus, draft, language)
     if headline:
