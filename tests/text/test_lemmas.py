@@ -1,6 +1,5 @@
 """Dictionary forms: keys that join inflected forms, titles in the nominative."""
 
-
 from __future__ import annotations
 
 from tg_parser.text.lemmas import lemma_key, names_a_thing, nominative
