@@ -42,6 +42,20 @@ _WISH = re.compile(
     r"|season'?s greetings|best wishes|congratulations to (?:all|everyone))(?!\w)",
     _FLAGS,
 )
+# the words of a holiday wish or a toast: a post made of several of them is a greeting
+_WISH_WORDS = re.compile(
+    r"(?<!\w)(?:поздравля\w+|жела(?:ю|ем)|пусть|тост\w*|счасть\w+|здоровь\w+|праздник\w*"
+    r"|с новым\W+(?:\d{4}\W+)?годом|с наступающим|в новом году|wish(?:es|ing)? you|cheers"
+    r"|toast|happiness|health|holidays?|new year)(?!\w)",
+    re.IGNORECASE,
+)
+_OCCASION = re.compile(
+    r"(?<!\w)(?:тост|поздравля\w+|праздник\w*|с новым\W+(?:\d{4}\W+)?годом|с наступающим"
+    r"|toast|cheers|congratulat\w+|holidays?|new year)(?!\w)",
+    re.IGNORECASE,
+)
+WISH_DENSE = 3  # wish words that make a longer post a greeting too
+WISH_DENSE_WORDS = 150
 _ABOUT_CHANNEL = re.compile(
     r"(?:это|этот|наш|мой) канал|this channel|welcome to|добро пожаловать", re.IGNORECASE
 )
@@ -90,16 +104,26 @@ _CONTEST_TERMS = re.compile(
 _CONTENT_SHAPES = re.compile(
     r"\b\d{1,2}(?:[.,]\d)?\s?/\s?10\b|оценк\w*\s*\w*\s*[:—-]\s*\d|rating:?\s*\d"
     r"|\((?:18|19|20)\d{2}\)|\b[SE]\.?\s?\d{1,2}\b|\bEp\.?\s?\d|\bсери[ияй]\b|\bсезон\w*"
-    r"|\bвыпуск\w*|\bepisodes?\b|\bseasons?\b|\bchapter\b|\bглава\s?\d",
+    r"|\bвыпуск\w*|\bepisodes?\b|\bseasons?\b|\bchapter\b|\bглава\s?\d|#\d+",
     re.IGNORECASE,
 )
+# the caption of a named work: a quoted title, a note in brackets, a rubric ("АРХИВ: ...")
+_NAMED = re.compile(
+    r"«[^»]{2,}»|\"[^\"]{2,}\"|\([^)]*[^\W\d_][^)]*\)|^[A-ZА-ЯЁ0-9 ]{3,}[:.]\s", re.MULTILINE
+)
+_CYRILLIC_WORD = re.compile(r"[а-яё]{3,}", re.IGNORECASE)
+_LATIN_WORD = re.compile(r"[a-z]{3,}", re.IGNORECASE)
 
 
 def is_greeting(text: str, count: int) -> bool:
-    """A greeting opening a short post (or the channel's welcome), or a holiday wish."""
+    """A greeting opening a short post (or the channel's welcome), a short holiday wish, or
+    a longer toast: an occasion and several words of wishing."""
     if _GREETING.search(text) and (count <= GREETING_WORDS or _ABOUT_CHANNEL.search(text)):
         return True
-    return count <= WISH_WORDS and _WISH.search(text) is not None
+    if count <= WISH_WORDS and _WISH.search(text) is not None:
+        return True
+    dense = count <= WISH_DENSE_WORDS and _OCCASION.search(text) is not None
+    return dense and len(_WISH_WORDS.findall(text)) >= WISH_DENSE
 
 
 def is_notice(text: str, count: int) -> bool:
@@ -131,9 +155,12 @@ def is_giveaway(text: str, count: int) -> bool:
 
 def carries_content(text: str) -> bool:
     """A short post that still says something: a title with a rating, a year or an
-    episode, or a few words filed under the author's own hashtags."""
-    if _CONTENT_SHAPES.search(text):
+    episode, the caption of a named work (quoted, with a note in brackets, under a rubric,
+    a Latin name in a Russian caption), or a few words under the author's own hashtags."""
+    if _CONTENT_SHAPES.search(text) or _NAMED.search(text):
         return True
+    if _CYRILLIC_WORD.search(text) and _LATIN_WORD.search(text):
+        return True  # a name in Latin letters in a Russian caption: a game, an album
     return HASHTAG.search(text) is not None and len(words(HASHTAG.sub(" ", text))) >= 2
 
 
