@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # a UTF-8 Cyrillic letter read as Windows-1251 starts with "Р" or "С" and goes on with one
 # of the characters a continuation byte becomes (those that ordinary text never puts right
@@ -24,6 +25,7 @@ _ALPHABETS = {
 MAX_MARKS = 0.05  # combining marks per letter in ordinary text (Russian has none)
 
 
+@lru_cache(maxsize=1 << 14)
 def is_garbled(text: str) -> bool:
     """Mojibake (two or more telltale pairs, or most of a short text) or a text whose
     letters are stacked with combining marks."""
@@ -35,6 +37,7 @@ def is_garbled(text: str) -> bool:
     return marks > MAX_MARKS * max(letters, 1)
 
 
+@lru_cache(maxsize=1 << 14)
 def in_script(text: str, language: str | None) -> bool:
     """Every letter of ``text`` is of the channel's alphabet or Latin, and it is not
     garbled. A channel of unknown (or another) language only rules out garbled text."""

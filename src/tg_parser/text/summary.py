@@ -22,7 +22,7 @@ BUDGET = 300  # characters
 NEAR_DUPLICATE = 0.8  # cosine of two sentences that say the same
 MIN_LENGTH = 400  # characters; shorter messages are their own summary
 _ELLIPSIS = "..."
-_NUMBER = re.compile(r"[\d.,]+")
+_NUMBER = re.compile(r".*\d.*")  # a number, a rating, an episode code ("S10", "E1-6")
 _TRAILING_TAGS = re.compile(r"(?:\s+#\w+)+$")
 _TERMINAL = frozenset(".!?…:;\"'»)")
 
@@ -88,11 +88,17 @@ def select_sentences(
             candidates, key=lambda i: (_marginal(i, relevance, vectors, chosen, diversity), -i)
         )
         candidates.discard(best)
-        cost = len(_closed(unique[best])) + (1 if chosen else 0)
+        cost = len(_ended(unique[best])) + (1 if chosen else 0)
         if used + cost <= budget:
             chosen.append(best)
             used += cost
-    return [_closed(unique[i]) for i in chosen]
+    return [_ended(unique[i]) for i in chosen]
+
+
+def _ended(sentence: str) -> str:
+    """A sentence that ends in a full stop (or ``!``, ``?``, ``…``), so that sentences of
+    different messages read as separate sentences when joined."""
+    return sentence if sentence[-1] in ".!?…" else sentence.rstrip(":;,-\u2013\u2014 ") + "."
 
 
 def _redundant(index: int, vectors: list[dict[str, float]], chosen: list[int]) -> bool:
@@ -112,7 +118,8 @@ def _marginal(
 
 
 def _vectors(sentences: Sequence[str]) -> list[dict[str, float]]:
-    """TF-IDF of the sentences' word stems (numbers aside: a rating is not the point)."""
+    """TF-IDF of the sentences' word stems (words with digits aside: "8/10" or "S2" is not
+    what a sentence is about)."""
     bags = [
         Counter(stem(w) for w in words(s) if not is_stopword(w) and not _NUMBER.fullmatch(w))
         for s in sentences

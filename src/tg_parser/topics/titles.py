@@ -34,22 +34,27 @@ from tg_parser.text.words import HASHTAG, MENTION, URL
 from tg_parser.topics.corpus import Corpus
 from tg_parser.topics.discovery import Draft
 
-SAMPLE_DOCUMENTS = 40  # the topic's documents a title is read from (anchors first)
-BACKGROUND_DOCUMENTS = 2000  # the channel's posts phrase rarity is counted over
+SAMPLE_DOCUMENTS = 30  # the topic's documents a title is read from (anchors first)
+BACKGROUND_DOCUMENTS = 1000  # the channel's posts phrase rarity is counted over
 MIN_SHARE = 0.34  # a cluster phrase held by fewer of its documents does not name it
 MAX_WORDS = 3
+MAX_PHRASES = 8
 HEADLINE_WORDS = 8
+HEADLINE_MIN_WORDS = 3
+CLAUSE_MIN_WORDS = 4
 HASHTAG_BONUS = 1.5  # the author's own hashtag is a label they chose for the subject
 # words that name no subject on their own (their dictionary forms and English stems)
 _GENERIC = frozenset(
     {"год", "неделя", "день", "месяц", "время", "раз", "час", "минута", "часть", "человек"}
     | {"вопрос", "спасибо", "друг", "пост", "канал", "year", "week", "day", "month", "time"}
     | {"minut", "hour", "part", "thing", "way", "peopl", "post", "channel", "thank", "today"}
+    | {"сезон", "серия", "выпуск", "эпизод", "ютуб", "season", "episod", "seri", "video"}
 )
 _FALLBACK = {"ru": "Заметки канала", "en": "Channel notes"}
 _PARENTHESES = re.compile(r"\s*[(\[][^)\]]*\d[^)\]]*[)\]]|#\d+")
 _CAMEL = re.compile(r"\d+|[A-ZА-ЯЁ]?[a-zа-яё]+|[A-ZА-ЯЁ]+(?![a-zа-яё])")
 _CLAUSE = re.compile(r"[,:;—–]\s")
+_LINK_IN_BRACKETS = re.compile(r"\s*\((?:https?://|www\.)[^)\s]*\)")
 _MARKUP = re.compile(r"\*\*|__|~~|`")
 _EDGES = " \t.,;:!?—–-|/\\*\"'«»()[]"
 _backgrounds: dict[int, tuple[weakref.ref[Corpus], Counter[tuple[str, ...]], int]] = {}
@@ -77,7 +82,8 @@ def title_of(corpus: Corpus, draft: Draft, language: str | None) -> str:
 
 
 def topic_phrases(corpus: Corpus, draft: Draft, language: str | None) -> list[Phrase]:
-    """The topic's phrases in the channel's script, the most representative first."""
+    """The topic's best ``MAX_PHRASES`` phrases in the channel's script, the most
+    representative first, none a part of a better one ("оценка" after "оценка пачума")."""
     documents = [corpus.items[i].text for i in reading_order(corpus, draft)]
     documents = [text for text in documents if not is_garbled(text)] or [""]
     counts: Counter[Key] = Counter()
@@ -89,28 +95,36 @@ def topic_phrases(corpus: Corpus, draft: Draft, language: str | None) -> list[Ph
             forms.setdefault(key, Counter())[form] += 1
     background, total = _background(corpus)
     needed = min(2, len(documents))
-    phrases = []
+    scored = []
     for key, count in counts.items():
-        form = max(forms[key].items(), key=lambda pair: (pair[1], pair[0]))[0]
-        if count < needed or set(key) <= _GENERIC or not in_script(form, language):
+        if count < needed or set(key) <= _GENERIC:
             continue
         share = count / len(documents)
         rarity = math.log((total + 1) / (background[key] + 1)) + 1
         score = share * rarity * (1 + 0.4 * (len(key) - 1))
         score *= HASHTAG_BONUS if key in tags else 1.0
-        phrases.append(Phrase(key, title_form(form), share, round(score, 9)))
-    phrases.sort(key=lambda p: (-p.score, p.text))
-    return _without_parts(phrases)
+        form = max(forms[key].items(), key=lambda pair: (pair[1], pair[0]))[0]
+        scored.append((-round(score, 9), form, key, share))
+    phrases: list[Phrase] = []
+    for minus_score, form, key, share in sorted(scored):
+        if len(phrases) >= MAX_PHRASES:
+            break
+        if in_script(form, language) and not any(_contains(p.key, key) for p in phrases):
+            phrases.append(Phrase(key, title_form(form), share, -minus_score))
+    return phrases
 
 
 def headline_of(corpus: Corpus, draft: Draft, language: str | None) -> str | None:
-    """The central anchor's first meaningful line, shortened (None when it has none)."""
+    """The central anchor's first meaningful line, shortened (None when it has none): its
+    first sentence of three words or more ("Всем привет." is not a headline)."""
     text = corpus.items[draft.anchors[0][0]].text
     for line in [] if is_garbled(text) else text.splitlines():
+        line = _LINK_IN_BRACKETS.sub("", line)
         line = _PARENTHESES.sub("", HASHTAG.sub(" ", URL.sub(" ", MENTION.sub(" ", line))))
         line = " ".join(_MARKUP.sub("", line).split()).strip(_EDGES)
-        sentences = split_sentences(line)
-        line = sentences[0].strip(_EDGES) if sentences else ""
+        sentences = [s.strip(_EDGES) for s in split_sentences(line)]
+        said = [s for s in sentences if len(s.split()) >= HEADLINE_MIN_WORDS] or sentences[:1]
+        line = said[0] if said else ""
         if sum(char.isalpha() for char in line) >= 3 and in_script(line, language):
             return _shortened(line)
     return None
@@ -209,15 +223,6 @@ def _background(corpus: Corpus) -> tuple[Counter[Key], int]:
     return counts, len(sample)
 
 
-def _without_parts(phrases: list[Phrase]) -> list[Phrase]:
-    """Phrases that are not part of a better-ranked one ("оценка" after "оценка пачума")."""
-    kept: list[Phrase] = []
-    for phrase in phrases:
-        if not any(_contains(better.key, phrase.key) for better in kept):
-            kept.append(phrase)
-    return kept
-
-
 def _contains(longer: Key, shorter: Key) -> bool:
     size = len(shorter)
     return any(longer[i : i + size] == shorter for i in range(len(longer) - size + 1))
@@ -231,7 +236,7 @@ def _shortened(line: str) -> str:
         line = line.lower()
     if len(line.split()) > HEADLINE_WORDS:
         clause = _CLAUSE.split(line, maxsplit=1)[0]
-        fits = 3 <= len(clause.split()) <= HEADLINE_WORDS
+        fits = CLAUSE_MIN_WORDS <= len(clause.split()) <= HEADLINE_WORDS
         line = clause if fits else " ".join(line.split()[:HEADLINE_WORDS]).strip(_EDGES) + "…"
     text = line.strip(_EDGES.replace(".", "")) if line.endswith("…") else line.strip(_EDGES)
     return text[:1].upper() + text[1:]
