@@ -18,11 +18,12 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import weakref
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -34,8 +35,8 @@ from tg_parser.text.words import HASHTAG, MENTION, URL
 from tg_parser.topics.corpus import Corpus
 from tg_parser.topics.discovery import Draft
 
-SAMPLE_DOCUMENTS = 30  # the topic's documents a title is read from (anchors first)
-BACKGROUND_DOCUMENTS = 1000  # the channel's posts phrase rarity is counted over
+SAMPLE_DOCUMENTS = 24  # the topic's documents a title is read from (anchors first)
+BACKGROUND_DOCUMENTS = 800  # the channel's posts phrase rarity is counted over
 MIN_SHARE = 0.34  # a cluster phrase held by fewer of its documents does not name it
 MAX_WORDS = 3
 MAX_PHRASES = 8
@@ -168,7 +169,7 @@ def distinct_titles(
     return result
 
 
-def _alternatives(corpus: Corpus, draft: Draft, title: str, language: str | None) -> list[str]:
+def _alternatives(corpus: Corpus, draft: Draft, title: str, language: str | None) -> Iterator[str]:
     own = {lemma_key(word) for word in title.split()}
     phrases = [
         p
@@ -179,8 +180,7 @@ def _alternatives(corpus: Corpus, draft: Draft, title: str, language: str | None
     headline = headline_of(corpus, draft, language)
     if headline:
         options += [headline, f"{title} — {headline}"]
-    options += [f"{title} ({number})" for number in range(2, len(corpus) + 3)]
-    return options
+    return itertools.chain(options, (f"{title} ({n})" for n in itertools.count(2)))
 
 
 def reading_order(corpus: Corpus, draft: Draft) -> list[int]:
