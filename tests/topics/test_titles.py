@@ -79,3 +79,5 @@ def test_title_form() -> None:
     assert title_form("СТАЛЬНОЙ АЛХИМИК") == "Стальной алхимик"
     assert title_form("ТТГ") == "ТТГ"
     assert title_form("backups") == "Backups"
+    assert title_form("PostgreSQL") == "PostgreSQL"
+    assert title_form("EVs") == "EVs"

@@ -54,6 +54,7 @@ _GENERIC = frozenset(
 _FALLBACK = {"ru": "Заметки канала", "en": "Channel notes"}
 _PARENTHESES = re.compile(r"\s*[(\[][^)\]]*\d[^)\]]*[)\]]|#\d+")
 _CAMEL = re.compile(r"\d+|[A-ZА-ЯЁ]?[a-zа-яё]+|[A-ZА-ЯЁ]+(?![a-zа-яё])")
+_LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 _CLAUSE = re.compile(r"[,:;—–]\s")
 _LINK_IN_BRACKETS = re.compile(r"\s*\((?:https?://|www\.)[^)\s]*\)")
 _MARKUP = re.compile(r"\*\*|__|~~|`")
@@ -89,7 +90,10 @@ def topic_phrases(corpus: Corpus, draft: Draft, language: str | None) -> list[Ph
     documents = [text for text in documents if not is_garbled(text)] or [""]
     counts: Counter[Key] = Counter()
     forms: dict[Key, Counter[str]] = {}
-    tags = {(lemma_key(m.group(1)),) for text in documents for m in HASHTAG.finditer(text)}
+    tags: dict[Key, Counter[str]] = {}
+    for text in documents:
+        for match in HASHTAG.finditer(text):
+            tags.setdefault((lemma_key(match.group(1)),), Counter())[match.group(1)] += 1
     for text in documents:
         for key, form in _candidates(text):
             counts[key] += 1
@@ -104,8 +108,7 @@ def topic_phrases(corpus: Corpus, draft: Draft, language: str | None) -> list[Ph
         rarity = math.log((total + 1) / (background[key] + 1)) + 1
         score = share * rarity * (1 + 0.4 * (len(key) - 1))
         score *= HASHTAG_BONUS if key in tags else 1.0
-        form = max(forms[key].items(), key=lambda pair: (pair[1], pair[0]))[0]
-        scored.append((-round(score, 9), form, key, share))
+        scored.append((-round(score, 9), _form(forms[key], tags.get(key)), key, share))
     phrases: list[Phrase] = []
     for minus_score, form, key, share in sorted(scored):
         if len(phrases) >= MAX_PHRASES:
@@ -113,6 +116,20 @@ def topic_phrases(corpus: Corpus, draft: Draft, language: str | None) -> list[Ph
         if in_script(form, language) and not any(_contains(p.key, key) for p in phrases):
             phrases.append(Phrase(key, title_form(form), share, -minus_score))
     return phrases
+
+
+def _form(forms: Counter[str], tags: Counter[str] | None) -> str:
+    """How to write a phrase: as the author's hashtag ("running", not "runs"), in the case
+    the text writes it ("PostgreSQL" for "#postgresql"); else as most often written."""
+    if tags:
+        tag = _most_common(tags)
+        cased = Counter({f: n for f, n in forms.items() if f.casefold() == tag.casefold()})
+        return _most_common(cased) if cased else tag
+    return _most_common(forms)
+
+
+def _most_common(counts: Counter[str]) -> str:
+    return max(counts.items(), key=lambda pair: (pair[1], pair[0]))[0]
 
 
 def headline_of(corpus: Corpus, draft: Draft, language: str | None) -> str | None:
@@ -132,11 +149,13 @@ def headline_of(corpus: Corpus, draft: Draft, language: str | None) -> str | Non
 
 
 def title_form(phrase: str) -> str:
-    """A phrase as a title: a CamelCase hashtag in words ("ВоВсеТяжкие" → "Во все
-    тяжкие"), a Russian phrase in the nominative, shouting lowered (acronyms of up to four
-    letters kept), the first letter upper case."""
+    """A phrase as a title: a Russian CamelCase hashtag in words ("ВоВсеТяжкие" → "Во все
+    тяжкие"; Latin CamelCase is a name: "PostgreSQL", "JavaScript"), a Russian phrase in
+    the nominative, shouting lowered (acronyms of up to four letters kept), the first
+    letter upper case."""
     words = phrase.split()
-    if len(words) == 1 and len(parts := _CAMEL.findall(phrase)) > 1:
+    parts = [] if len(words) > 1 or _LATIN.search(phrase) else _CAMEL.findall(phrase)
+    if len(parts) > 1:
         return _sentence_case(parts)
     if phrase.isupper() and len(phrase) > 4:
         words = [w.lower() for w in words]
