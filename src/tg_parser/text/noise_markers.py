@@ -59,19 +59,25 @@ WISH_DENSE_WORDS = 150
 _ABOUT_CHANNEL = re.compile(
     r"(?:это|этот|наш|мой) канал|this channel|welcome to|добро пожаловать", re.IGNORECASE
 )
+# "back" / "вернулись" only at the end of a sentence or with where from: "Мы вернулись!",
+# "back from vacation" — not "я вернулся из Грузии и привёз рецепт", "I'm back with a test"
+_BACK_END = r"(?=\s*(?:[!.…]|$))"
 _NOTICE = re.compile(
     r"(?<!\w)(?:(?:мы|я|команда|канал|автор|админ\w*) (?:\w+ )?(?:в отпуске|на каникулах"
     r"|уход\w+ в отпуск|ушл?\w* в отпуск|уезжа\w+ в отпуск|бер[её]м? паузу|бер[её]м? перерыв"
-    r"|возьм[её]м? (?:паузу|перерыв)|вернул\w*|снова с вами|возвраща\w+)"
-    r"|вернул(?:ись|ся|ась) (?:из отпуска|с отпуска|с каникул|к вам|к постам)"
+    r"|возьм[её]м? (?:паузу|перерыв)|снова с вами)"
+    rf"|(?:мы|я|команда|канал) (?:снова )?(?:вернул\w*|возвраща\w+){_BACK_END}"
+    r"|вернул(?:ись|ся|ась) (?:из отпуска|с отпуска|с каникул|к вам|к постам|в строй)"
     r"|(?:посты|публикации|стримы|эфиры) (?:возобнов\w+|вернутся|будут снова)"
     r"|(?:без|не будет) (?:постов|публикаций|новых постов)|перерыв в (?:публикациях|постах)"
-    r"|нас уже \d+|\d+\s?(?:к|тыс\.?)? подписчик\w*"
+    r"|нас уже \d+|уже \d+\s?(?:к|тыс\.?)? подписчик\w*|\d+\s?(?:к|тыс\.?)? подписчик\w*\s*!"
     r"|(?:we're|we are|i'm|i am|the team is|team's) (?:\w+ )?(?:on (?:vacation|holiday|a break"
-    r"|hiatus)|taking a (?:short )?break|back)|back from (?:vacation|holiday|(?:a|our) break)"
+    rf"|hiatus)|taking a (?:short )?break|back{_BACK_END})"
+    r"|back from (?:vacation|holiday|(?:a|our) break)"
     r"|posts? (?:will )?resume|(?:will|we'll|i'll) be back (?:on|next|tomorrow|in|after)"
     r"|out of (?:the )?office|no posts? (?:today|this week|until)"
-    r"|thank you for \d+\s?k?|\d+\s?k? (?:subscribers|followers))(?!\w)",
+    r"|thank you for \d+\s?k?|(?:hit|reached|we're|we are) \d+\s?k? (?:subscribers|followers))"
+    r"(?!\w)",
     _FLAGS,
 )
 _PROMOTION_STRONG = re.compile(
