@@ -38,7 +38,7 @@ from tg_parser.text.noise import NOISE_KINDS, noise_kind
 
 log = structlog.get_logger(__name__)
 
-PIPELINE_VERSION = "processing:v1.0.0"
+PIPELINE_VERSION = "processing:v1.1.0"
 STAGE = "process"
 BATCH_SIZE = 100
 WINDOW = 2000  # messages in flight per window (bounds the tasks held at once)

@@ -110,7 +110,7 @@ async def test_manifest_lists_every_file_with_size_and_sha256(
         data = (out / record["name"]).read_bytes()
         assert (len(data), hashlib.sha256(data).hexdigest()) == (record["bytes"], record["sha256"])
     assert manifest["pipeline_versions"] == {
-        "processing": ["processing:v1.0.0"],
+        "processing": ["processing:v1.1.0"],
         "topics": ["topics:v1.0.0"],
     }
     assert manifest["tg_parser_version"]
