@@ -34,7 +34,7 @@ from tg_parser.store.tables import raw_messages, topic_bundles, topic_cards
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 CHANNEL = "technotes"
-PIPELINE = "processing:v1.0.0"
+PIPELINE = "processing:v1.1.0"
 PROCESSED_AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 TOPICS_AT = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
 _HASHTAG = re.compile(r"#(\w+)")

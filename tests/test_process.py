@@ -19,7 +19,6 @@ from tg_parser.process import (
     PIPELINE_VERSION,
     ProcessOptions,
     ProcessReport,
-    noise_kind,
     process_messages,
 )
 from tg_parser.store.database import Database
@@ -284,23 +283,3 @@ async def test_the_offline_analyser_on_a_real_export(db: Database) -> None:
     assert 0 < report.counters["noise"] < messages
     again = await process_messages(db, OfflineAnalyser(), ProcessOptions())
     assert (again.counters["processed"], again.counters["skipped"]) == (0, messages)
-
-
-@pytest.mark.parametrize(
-    ("reason", "kind"),
-    [
-        ("advertising: erid marker", "advertising"),
-        ("paid promotion of a course", "advertising"),
-        ("Реклама канала", "advertising"),
-        ("greeting", "greeting"),
-        ("поздравление", "greeting"),
-        ("too short", "one_liner"),
-        ("one-line reaction", "one_liner"),
-        ("media only", "media_only"),
-        ("empty", "empty"),
-        ("service note", "other"),
-        (None, "other"),
-    ],
-)
-def test_noise_reasons_are_sorted_into_kinds(reason: str | None, kind: str) -> None:
-    assert noise_kind(reason) == kind

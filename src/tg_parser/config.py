@@ -318,6 +318,14 @@ class Settings(BaseSettings):
     topic_supporting_score: float = Field(
         default=0.5, ge=0, le=1, description="Similarity to a topic a supporting item needs."
     )
+    topic_comment_score: float = Field(
+        default=0.25,
+        ge=0,
+        le=1,
+        description="Similarity to its post (or the post's topic) a comment that another "
+        "topic took needs to move to its post's topic (a comment no topic took always "
+        "joins its post's topic: the reply is the evidence).",
+    )
     topic_target_score: float = Field(
         default=0.3,
         ge=0,

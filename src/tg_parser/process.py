@@ -18,7 +18,6 @@ its report also breaks the noise down by kind (advertising, greetings, one-liner
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -36,17 +35,17 @@ from tg_parser.registry import resolve_channel
 from tg_parser.runs import RunTracker, claimable_channels, track_run
 from tg_parser.store import Database, Failure, PendingMessage, Repositories, StoredDocument
 from tg_parser.text import learn_boilerplate
+from tg_parser.text.noise import NOISE_KINDS, noise_kind
 
 log = structlog.get_logger(__name__)
 
-PIPELINE_VERSION = "processing:v1.0.0"
+PIPELINE_VERSION = "processing:v1.1.0"
 STAGE = "process"
 BATCH_SIZE = 100
 WINDOW = 2000  # messages in flight per window (bounds the tasks held at once)
 CONCURRENCY = 8
 # why messages are noise, from the reasons the offline rules give ("advertising: erid
 # marker", "greeting", "too short", "media only", "empty") and a model's own words
-NOISE_KINDS = ("advertising", "greeting", "one_liner", "media_only", "empty", "other")
 
 Row = dict[str, Any]
 
@@ -194,19 +193,6 @@ async def _estimate(
 
 
 COUNTERS = ("processed", "noise", "failed", "skipped")
-_NOISE_WORDS = (
-    ("advertising", re.compile(r"advert|\bads?\b|promo|sponsor|partner|erid|giveaway|реклам")),
-    ("greeting", re.compile(r"greeting|congratulat|привет|поздрав")),
-    ("one_liner", re.compile(r"too short|one[- ]line|reaction|коротк")),
-    ("media_only", re.compile(r"media")),
-    ("empty", re.compile(r"^empty|no text")),
-)
-
-
-def noise_kind(reason: str | None) -> str:
-    """The kind of noise a reason names (``other`` when it names none of them)."""
-    text = (reason or "").casefold()
-    return next((kind for kind, words in _NOISE_WORDS if words.search(text)), "other")
 
 
 def _counters(run: RunTracker) -> dict[str, int]:

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from tg_parser.models import Run, RunStatus, SourceStatus
 from tg_parser.store import Database, migrate
+from tg_parser.text.noise import NOISE_KINDS, noise_kind
 
 
 class SchemaState(BaseModel):
@@ -31,6 +32,7 @@ class DatabaseStatus(BaseModel):
     sources: dict[str, int]
     messages: MessageCounts
     processed_documents: int
+    noise: dict[str, int]
     failures: int
     topics: int
     model_calls: int
@@ -49,6 +51,7 @@ async def database_status(db: Database) -> DatabaseStatus:
         messages = await repos.stats.messages_by_type()
         versions = await repos.messages.count_versions()
         documents = await repos.stats.processed_documents()
+        noise = await repos.stats.noise_reasons()
         failures = await repos.stats.failures()
         topics = await repos.stats.topics()
         model_calls = await repos.stats.model_calls()
@@ -65,12 +68,21 @@ async def database_status(db: Database) -> DatabaseStatus:
             edit_versions=versions,
         ),
         processed_documents=documents,
+        noise=noise_breakdown(noise),
         failures=failures,
         topics=topics,
         model_calls=model_calls,
         runs=_with_total(get_args(RunStatus), runs),
         latest_run=latest[0] if latest else None,
     )
+
+
+def noise_breakdown(reasons: dict[str, int]) -> dict[str, int]:
+    """Noise documents by kind (every kind, zeros included) and their total."""
+    kinds = dict.fromkeys(NOISE_KINDS, 0)
+    for reason, count in reasons.items():
+        kinds[noise_kind(reason)] += count
+    return kinds | {"total": sum(reasons.values())}
 
 
 def _with_total(keys: tuple[str, ...], counts: dict[str, int]) -> dict[str, int]:

@@ -10,9 +10,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
+from sample_posts import sample_text
 from tg_parser.cli.app import app
 from tg_parser.config import Settings
+from tg_parser.llm.offline import OfflineAnalyser
 from tg_parser.models import CollectedMessage, RawTelegramMessage, source_ref
+from tg_parser.process import ProcessOptions, process_messages
 from tg_parser.runs import track_run
 from tg_parser.store import migrate
 from tg_parser.store.database import Database
@@ -78,6 +81,7 @@ def test_status_of_an_empty_database(cli_env: str) -> None:
     assert status["sources"] == {"active": 0, "paused": 0, "error": 0, "total": 0}
     assert status["messages"] == {"posts": 0, "comments": 0, "edit_versions": 0}
     assert (status["processed_documents"], status["topics"]) == (0, 0)
+    assert status["noise"]["total"] == 0
     assert (status["failures"], status["model_calls"]) == (0, 0)
     assert status["runs"]["total"] == 0
     assert status["latest_run"] is None
@@ -133,3 +137,42 @@ def test_status_on_an_unreachable_server_is_one_line(monkeypatch: pytest.MonkeyP
     assert result.exit_code == 4
     assert result.stderr.startswith("Error: cannot use the database at")
     assert result.stderr.count("\n") == 1
+
+
+def test_status_breaks_noise_down_by_kind(cli_env: str) -> None:
+    async def work() -> None:
+        db = await Database.open(Settings(database_url=cli_env))
+        try:
+            async with db.transaction() as repos:
+                await repos.sources.upsert("alpha")
+                await repos.messages.store(
+                    [
+                        collected(1, "Доброе утро! ☕"),
+                        collected(2, "Мы вернулись из отпуска! Скоро новые разборы"),
+                        collected(3, sample_text(10)),
+                        collected(4, "ok", "comment"),
+                    ]
+                )
+            await process_messages(db, OfflineAnalyser(), ProcessOptions())
+        finally:
+            await db.close()
+
+    asyncio.run(work())
+
+    noise = status_json()["noise"]
+
+    assert noise == {
+        "advertising": 0,
+        "cross_promotion": 0,
+        "giveaway": 0,
+        "greeting": 1,
+        "notice": 1,
+        "one_liner": 1,
+        "media_only": 0,
+        "empty": 0,
+        "other": 0,
+        "total": 3,
+    }
+    table = tg("status").stdout
+    assert "of them noise" in table
+    assert "noise: greetings" in table and "noise: notices" in table

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,23 @@ def test_show_keeps_each_text_to_two_lines(labelled: str) -> None:
             texts[-1] += 1
     assert len(texts) == largest["anchors"] + 10
     assert set(texts) == {2}
+
+
+def test_build_reports_the_comments_that_joined_their_posts_topic(cli_env: str) -> None:
+    invoke("import", str(SAMPLE))
+    invoke(
+        "import",
+        str(SAMPLE.parent / "sample_channel_discussion"),
+        "--comments-for",
+        "-1001987654321",
+    )
+    invoke("process")
+    output = invoke("topics", "build")
+    report = json.loads(invoke("topics", "build", "--json", "--force"))
+    counters = report["counters"]
+    assert counters["comments_joined"] >= 0.9 * counters["comments_with_post_in_topic"] > 0
+    assert "joined their post's topic" in output
+    titles = [t["title"] for t in json.loads(invoke("topics", "list", "--json"))]
+    assert len(titles) == len({t.casefold() for t in titles})  # no two topics share a title
+    glued = re.compile(r"^[^\W\d_]+: [^\W\d_]+$")  # the old "Object: aspect" stems
+    assert not any(glued.match(t) for t in titles)

@@ -110,7 +110,7 @@ async def test_manifest_lists_every_file_with_size_and_sha256(
         data = (out / record["name"]).read_bytes()
         assert (len(data), hashlib.sha256(data).hexdigest()) == (record["bytes"], record["sha256"])
     assert manifest["pipeline_versions"] == {
-        "processing": ["processing:v1.0.0"],
+        "processing": ["processing:v1.1.0"],
         "topics": ["topics:v1.0.0"],
     }
     assert manifest["tg_parser_version"]
@@ -139,17 +139,20 @@ async def test_titles_say_something_and_links_reach_comments(
     assert post["metadata"]["topic_roles"] == {"topic:tg:technotes:post:4": "anchor"}
 
 
-async def test_topic_entry_content_has_summary_scope_and_anchor_texts(
-    sample: Database, tmp_path: Path
-) -> None:
+async def test_topic_entry_content_is_its_card(sample: Database, tmp_path: Path) -> None:
     out = tmp_path / "kb"
     await export_kb(sample, ExportOptions(out=out))
 
     topic = by_id(out)["kb:topic:topic:tg:technotes:post:4"]
     post = by_id(out)["kb:msg:tg:technotes:post:4"]
     assert topic["title"] == "Python"
-    assert topic["content"].startswith("Notes on python from the channel.\n\nIn scope: python")
-    assert post["content"] in topic["content"]
+    assert topic["content"].startswith(
+        "Python\n\nNotes on python from the channel.\n\nIn scope: python"
+    )
+    assert f"\n- {post['title']}" in topic["content"]  # the anchors' key lines
+    assert "Out of scope" not in topic["content"]
+    others = {e["title"] for e in by_id(out).values() if e["source"]["type"] == "topic"}
+    assert not any(f"\n{t}\n" in topic["content"] for t in others - {"Python"})
     roles = {s["role"] for s in topic["metadata"]["sources"]}
     assert roles == {"anchor", "supporting"}
     assert topic["metadata"]["anchors"] == 3

@@ -122,7 +122,7 @@ async def test_every_sample_message_makes_a_valid_document() -> None:
             source_message_id=str(post.id),
             channel_id="technotes",
             processed_at=DATE,
-            metadata={"prompt_id": analyser.prompt_id, "pipeline_version": "processing:v1.0.0"},
+            metadata={"prompt_id": analyser.prompt_id, "pipeline_version": "processing:v1.1.0"},
             **analysis.model_dump(exclude={"noise", "noise_reason", "metadata"}),
         )
         assert ProcessedDocument.model_validate_json(document.model_dump_json(exclude_none=True))

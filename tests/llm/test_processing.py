@@ -108,7 +108,7 @@ async def test_repeated_texts_are_sent_once(db: Database, model_env: FakeModelSe
     await _import(db)
     async with db.transaction() as repos:
         pending = await repos.documents.pending(
-            channel_id=None, pipeline_version="processing:v1.0.0"
+            channel_id=None, pipeline_version="processing:v1.1.0"
         )
         rows = await repos.messages.rows([p.id for p in pending])
     long_posts = [r for r in rows if r["message_type"] == "post" and len(r["text"].split()) > 8]

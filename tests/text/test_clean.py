@@ -71,6 +71,15 @@ def test_thresholds_are_parameters() -> None:
     assert learn_boilerplate(mixed, min_messages=2, min_share=0.5) == frozenset()
 
 
+def test_media_posts_without_text_do_not_dilute_the_share() -> None:
+    # a footer under 28% of the posts with text, in a channel of mostly bare videos
+    with_text = _channel([sample_text(i) for i in range(4, 11)])
+    with_text += [sample_text(i) for i in range(11, 29)]
+    texts = with_text + [""] * 60 + ["  \n"] * 10
+    assert len(with_text) == 25 and 7 / 25 == 0.28
+    assert learn_boilerplate(texts) == {line_key(FOOTER), line_key(SIGNATURE)}
+
+
 def test_hashtag_lines_are_content_not_boilerplate() -> None:
     texts = [f"post number {i} about databases\n#postgresql #tuning" for i in range(10)]
     assert learn_boilerplate(texts) == frozenset()
@@ -89,7 +98,7 @@ def test_sample_channel_has_no_boilerplate(sample_posts) -> None:
 )
 def test_learns_real_channel_footers(export: str, line: str) -> None:
     texts = [post.text for post in read_posts(EXPORTS / export) if post.text.strip()]
-    boilerplate = learn_boilerplate(texts)
+    boilerplate = learn_boilerplate(post.text for post in read_posts(EXPORTS / export))
     assert len(boilerplate) == 1
     assert line in next(iter(boilerplate))
     with_footer = [t for t in texts if _footers(clean_text(t), boilerplate)]

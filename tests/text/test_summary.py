@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sample_posts import sample_text
 from tg_parser.text.clean import clean_text
 from tg_parser.text.sentences import split_sentences
-from tg_parser.text.summary import centrality, summarise
+from tg_parser.text.summary import centrality, select_sentences, summarise
 from tg_parser.text.words import ANALYSED_CHARS
 
 
@@ -145,3 +145,20 @@ def test_the_most_central_sentence_scores_highest() -> None:
 def test_never_fails_and_keeps_the_budget(text: str, budget: int) -> None:
     summary = summarise(text, budget=budget, min_length=0)
     assert summary is None or len(summary) <= max(budget, 3)
+
+
+def test_select_sentences_is_central_and_not_redundant() -> None:
+    sentences = [
+        "PostgreSQL 17 vacuums large tables faster.",
+        "PostgreSQL 17 vacuums large tables faster!",
+        "Оценка: 8/10 for the new PostgreSQL vacuum.",
+        "Оценка: 9/10 for the new PostgreSQL vacuum.",
+        "Autovacuum settings matter for large PostgreSQL tables.",
+        "My cat likes boxes.",
+    ]
+    chosen = select_sentences(sentences, [1.0] * 6, budget=400, limit=3)
+    assert chosen[0].startswith("PostgreSQL 17 vacuums")
+    assert len(chosen) == 3
+    assert sum(s.startswith("Оценка") for s in chosen) <= 1  # numbers aside, the same
+    assert "My cat likes boxes." not in chosen
+    assert select_sentences(sentences, [1.0] * 6, budget=60, limit=3) == [chosen[0]]

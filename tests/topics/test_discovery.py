@@ -9,7 +9,7 @@ import pytest
 
 from tg_parser.embed import normalise
 from tg_parser.models import source_ref
-from tg_parser.topics.cards import key_phrases, scope_out, write_text
+from tg_parser.topics.cards import key_phrases, scope_out
 from tg_parser.topics.corpus import Corpus, Item
 from tg_parser.topics.discovery import Draft, discover, singleton_score
 from tg_parser.topics.options import TopicOptions
@@ -95,20 +95,6 @@ def test_too_few_posts_make_no_cluster() -> None:
 def test_singleton_score(length: int, phrases: int, expected: float) -> None:
     item = _item(1, "post", "x" * length, tuple(f"p{i}" for i in range(phrases)))
     assert singleton_score(item) == expected
-
-
-def test_card_text_is_shaped_as_object_and_aspect() -> None:
-    data = corpus()
-    draft = next(d for d in discover(data, [], TopicOptions()) if d.type == "cluster")
-    text = write_text(data, draft, "ru")
-    head, aspect = text.title.split(": ")
-    assert {head.casefold(), aspect} <= {p.casefold() for p in text.phrases}
-    assert 1 <= len(text.phrases) <= 5
-    assert text.summary in (
-        "Пост о теме 0. Детали.",
-        "Пост о теме 1. Детали.",
-        "Пост о теме 2. Детали.",
-    )
 
 
 def test_key_phrases_prefer_the_channel_language_and_scope_out_falls_back() -> None:

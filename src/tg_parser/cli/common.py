@@ -29,6 +29,17 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON.")
+NOISE_LABELS = {  # the kinds of noise (tg_parser.text.noise.NOISE_KINDS) as printed
+    "advertising": "ads",
+    "cross_promotion": "cross-promotion",
+    "giveaway": "giveaways",
+    "greeting": "greetings",
+    "notice": "notices",
+    "one_liner": "one-liners",
+    "media_only": "media only",
+    "empty": "empty",
+    "other": "other",
+}
 
 
 @dataclass

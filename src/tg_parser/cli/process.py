@@ -10,6 +10,7 @@ from tg_parser.cli.common import (
     CONCURRENCY_OPTION,
     JSON_OPTION,
     MODEL_OPTION,
+    NOISE_LABELS,
     PROVIDER_OPTION,
     announce,
     console,
@@ -134,21 +135,11 @@ def _print_summary(report: ProcessReport) -> None:
         )
 
 
-_NOISE_LABELS = {
-    "advertising": "ads",
-    "greeting": "greetings",
-    "one_liner": "one-liners",
-    "media_only": "media only",
-    "empty": "empty",
-    "other": "other",
-}
-
-
 def noise_breakdown(report: ProcessReport) -> str:
     """`` (6 ads, 4 greetings, 2 one-liners)``: the kinds found, the most frequent first."""
     found = sorted(
         ((count, kind) for kind, count in report.noise_reasons.items() if count),
         key=lambda pair: -pair[0],
     )
-    parts = [f"{count} {_NOISE_LABELS.get(kind, kind)}" for count, kind in found]
+    parts = [f"{count} {NOISE_LABELS.get(kind, kind)}" for count, kind in found]
     return f" ({', '.join(parts)})" if parts else ""

@@ -8,6 +8,7 @@ import typer
 
 from tg_parser.cli.common import (
     JSON_OPTION,
+    NOISE_LABELS,
     format_cell,
     print_json,
     print_table,
@@ -51,9 +52,18 @@ def _count_rows(summary: DatabaseStatus) -> list[tuple[str, int]]:
         ("comments", summary.messages.comments),
         ("earlier versions of edited messages", summary.messages.edit_versions),
         ("processed documents", summary.processed_documents),
+        ("of them noise", summary.noise["total"]),
+        *_noise_rows(summary),
         ("messages that failed (`failures list`)", summary.failures),
         ("topics", summary.topics),
         ("model calls (`usage`)", summary.model_calls),
     ]
     rows += [(f"runs {name}", count) for name, count in summary.runs.items()]
     return rows
+
+
+def _noise_rows(summary: DatabaseStatus) -> list[tuple[str, int]]:
+    """One row per kind of noise found, the most frequent first."""
+    found = [(kind, n) for kind, n in summary.noise.items() if kind != "total" and n]
+    found.sort(key=lambda pair: -pair[1])
+    return [(f"  noise: {NOISE_LABELS.get(kind, kind)}", count) for kind, count in found]

@@ -180,6 +180,12 @@ def _print_summary(report: TopicsReport) -> None:
         f"removed topics: {c['topics_removed']}",
         soft_wrap=True,
     )
+    if c.get("comments_with_post_in_topic"):
+        console.print(
+            f"comments: {c['comments_joined']} of {c['comments_with_post_in_topic']} joined "
+            "their post's topic",
+            soft_wrap=True,
+        )
     if c.get("llm_calls") or c.get("cards_reused"):
         console.print(
             f"cards: {c['cards_model']} written by the model, {c['cards_reused']} reused, "

@@ -3,7 +3,8 @@
 Entries follow the exchange format: optional fields are omitted (never null) and every
 timestamp carries a timezone. A message entry's ``topics`` are the titles of the topics it
 belongs to, its ``tags`` the key phrases found in it; a topic entry's metadata lists its
-resolved sources (the anchors and supporting messages, with their links).
+resolved sources (the anchors and supporting messages, with their links), its ``content``
+the card as text (title, summary, scope, the anchors' key lines).
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from typing import Any
 
 from tg_parser.models import kb_message_id, kb_topic_id, telegram_url
 from tg_parser.store import KnowledgeMessage
+from tg_parser.text.sentences import split_sentences
 
 TITLE_LIMIT = 100
+KEY_LINE_CHARS = 300
 _NOT_WORDS = re.compile(r"https?://\S+|www\.\S+|[#@]\w+")
 _LEADING = re.compile(r"^[^\w«\"'(\[]+")
 _MARKUP = re.compile(r"\*\*|__|~~|`")
+_TAGS = re.compile(r"(?:\s*#\w+)+$")
 _SENTENCE_END = re.compile(r"[.!?…](?=\s)")
 _TRAILING = ":;,- \u2013\u2014"  # and the en and em dashes
 
@@ -157,17 +161,39 @@ def topic_entry(
 
 
 def topic_content(card: dict[str, Any], catalog: Catalog) -> str:
-    """The card's summary and scope, then the texts of its anchor messages."""
-    parts = [
-        card["summary"],
-        "In scope: " + "; ".join(card["scope_in"]),
-        "Out of scope: " + "; ".join(card["scope_out"]),
-    ]
-    for anchor in card["anchors"]:
-        message = catalog.messages.get(anchor["anchor_ref"])
-        if message is not None and message.document.text_clean.strip():
-            parts.append(message.document.text_clean.strip())
+    """The topic's card as text: title, summary, scope and its anchors' key lines (each
+    anchor's headline and its summary or first sentences) — what the topic is about,
+    without the other topics' titles (its scope_out), which would blur an embedding."""
+    parts = [card["title"], card["summary"], "In scope: " + "; ".join(card["scope_in"])]
+    lines = [line for a in card["anchors"] if (line := _key_lines(a["anchor_ref"], catalog))]
+    if lines:
+        parts.append("Key posts:\n" + "\n".join(f"- {line}" for line in lines))
     return "\n\n".join(parts)
+
+
+def _key_lines(ref: str, catalog: Catalog) -> str | None:
+    """An anchor's headline, then its summary (or its next sentences), up to
+    ``KEY_LINE_CHARS``, without the headline again or the trailing hashtags."""
+    message = catalog.messages.get(ref)
+    if message is None or not message.document.text_clean.strip():
+        return None
+    headline = message_title(message, None)
+    document = message.document
+    key = headline.rstrip("…").casefold()
+    rest = [
+        _TAGS.sub("", _MARKUP.sub("", sentence)).strip()
+        for sentence in split_sentences(document.summary or document.text_clean)
+    ]
+    rest = [r for r in rest if r and key not in r.casefold() and r.casefold() not in key]
+    text = _trimmed_to(" ".join(rest), KEY_LINE_CHARS - len(headline))
+    return f"{headline} — {text}" if text else headline
+
+
+def _trimmed_to(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return cut[: cut.rfind(" ")].rstrip(_TRAILING) + "…" if " " in cut else cut + "…"
 
 
 def resolved_sources(items: Iterable[dict[str, Any]], catalog: Catalog) -> list[dict[str, Any]]:

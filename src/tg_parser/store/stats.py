@@ -30,6 +30,18 @@ class StatsRepository:
     async def processed_documents(self) -> int:
         return await self._count(processed_documents)
 
+    async def noise_reasons(self) -> dict[str, int]:
+        """Documents flagged as noise, by the reason recorded in their metadata ("" when
+        none was recorded)."""
+        reason = processed_documents.c.document["metadata"]["noise_reason"].as_string()
+        query = (
+            select(reason, func.count())
+            .where(processed_documents.c.noise.is_(True))
+            .group_by(reason)
+        )
+        rows = await self.conn.execute(query)
+        return {str(value or ""): int(count) for value, count in rows}
+
     async def topics(self) -> int:
         return await self._count(topic_cards)
 

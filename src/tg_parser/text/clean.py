@@ -82,12 +82,16 @@ def learn_boilerplate(
     min_messages: int = 5,
     max_line_length: int = 200,
 ) -> frozenset[str]:
-    """Keys of the lines that appear in at least ``min_share`` of the messages (and in at
-    least ``min_messages`` of them): signatures and footers. Lines made only of hashtags
-    are content (the channel's own tags) and never boilerplate."""
+    """Keys of the lines that appear in at least ``min_share`` of the messages that have
+    text (and in at least ``min_messages`` of them): signatures and footers. Messages
+    without words (photos and videos without a caption) are left out of the share, so a
+    footer under most captions is learnt however many media posts the channel has. Lines
+    made only of hashtags are content (the channel's own tags) and never boilerplate."""
     counts: Counter[str] = Counter()
     total = 0
     for text in texts:
+        if WORD.search(text) is None:
+            continue
         total += 1
         counts.update(_candidate_keys(text, max_line_length))
     needed = max(min_messages, min_share * total)

@@ -75,6 +75,18 @@ def _candidates(text: str, max_words: int) -> list[_Candidate]:
     return list(found.values())
 
 
+def content_runs(text: str) -> list[list[str]]:
+    """Runs of content words of ``text`` (between stopwords, punctuation and line breaks),
+    links, e-mails and mentions left out; a hashtag is one word (``#КиноСтрим`` →
+    ``КиноСтрим``) of a run of its own, after the text's runs."""
+    text = URL.sub(" ", EMAIL.sub(" ", MENTION.sub(" ", head(text))))
+    runs = []
+    for chunk in _BREAK.split(HASHTAG.sub(" . ", text)):
+        runs += _runs(WORD.findall(chunk))
+    runs += [[tag] for tag in dict.fromkeys(m.group(1) for m in HASHTAG.finditer(text))]
+    return [run for run in runs if _is_content(run[0]) or len(run) > 1]
+
+
 def _runs(tokens: list[str]) -> list[list[str]]:
     """Runs of content words (no stopwords, no bare numbers, at least 2 characters)."""
     runs: list[list[str]] = [[]]

@@ -1,10 +1,14 @@
-"""Noise: messages that carry no knowledge — advertising, greetings and one-liners, media
-without text. Each verdict comes with a reason ("advertising: erid marker", "greeting",
-"too short", "media only").
+"""Noise: messages that carry no knowledge — advertising (cross-promotion of other channels
+and giveaways among it), greetings and holiday wishes, notices about the channel (away,
+back, a milestone), one-liners and media without text. Each verdict comes with a reason
+("advertising: erid marker", "advertising: cross-promotion", "greeting", "notice: away,
+back or a milestone", "too short", "media only"); :func:`noise_kind` files a reason (also
+a model's) under one of ``NOISE_KINDS``.
 
 The rules are general markers, not a list of known posts: the Russian advertising law's
 labels (``erid``, "Реклама." with the advertiser's ИНН), ad hashtags, sponsorship
-statements, promo codes and partner links (``utm_*``/``ref``/``aff``/``partner``).
+statements, promo codes and partner links (``utm_*``/``ref``/``aff``/``partner``); the
+social markers and the shapes of short content are in ``noise_markers``.
 A very long message is judged by its head and its tail (``ANALYSED_CHARS`` each), where
 such labels and greetings sit.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tg_parser.text import noise_markers as markers
 from tg_parser.text.clean import line_key
 from tg_parser.text.words import URL, ends, words
 
@@ -59,26 +64,36 @@ _OFFER = re.compile(
     r"|free trial|sign up|register|\border\b|\bbuy\b|\bshop\b",
     re.IGNORECASE,
 )
-_GREETING = re.compile(
-    r"^\W*(?:доброе утро|добрый (?:день|вечер)|доброй ночи|спокойной ночи|всем привет"
-    r"|привет(?:ствую)?|здравствуйте|всем (?:хорош|отличн)\w*|хорош(?:их|его|ей) \w+"
-    r"|с (?:новым годом|рождеством|праздник\w*|пятницей|днём \w+)"
-    r"|good (?:morning|afternoon|evening|night)|gm|gn|hello|hi|hey|greetings"
-    r"|happy (?:new year|holidays|\w+day)|merry christmas|have a (?:nice|good|great) \w+)"
-    r"(?!\w)",
-    re.IGNORECASE,
+NOISE_KINDS = (
+    "advertising",
+    "cross_promotion",
+    "giveaway",
+    "greeting",
+    "notice",
+    "one_liner",
+    "media_only",
+    "empty",
+    "other",
 )
-_ABOUT_CHANNEL = re.compile(
-    r"(?:это|этот|наш|мой) канал|this channel|welcome to|добро пожаловать", re.IGNORECASE
+_KIND_WORDS = (  # the reason's words → its kind; a model's own reasons are mapped too
+    ("cross_promotion", re.compile(r"cross[- ]promo|other channel|взаимопиар")),
+    ("giveaway", re.compile(r"giveaway|розыгрыш|contest|конкурс")),
+    ("advertising", re.compile(r"advert|\bads?\b|promo|sponsor|partner|erid|реклам")),
+    ("greeting", re.compile(r"greeting|wish|holiday|congratulat|привет|поздрав")),
+    ("notice", re.compile(r"notice|vacation|absence|away|return|отпуск|объявлен")),
+    ("one_liner", re.compile(r"too short|one[- ]line|reaction|коротк")),
+    ("media_only", re.compile(r"media")),
+    ("empty", re.compile(r"^empty|no text")),
 )
-_GREETING_WORDS = 15
 
 
 def classify_noise(
     text: str, payload: dict[str, Any] | None = None, *, min_words: int = MIN_WORDS
 ) -> tuple[bool, str | None]:
-    """``(True, reason)`` for advertising, greetings, one-liners (fewer than ``min_words``
-    words and no link) and media without text; ``(False, None)`` for content."""
+    """``(True, reason)`` for advertising (cross-promotion and giveaways among it),
+    greetings and wishes, notices about the channel, one-liners (fewer than ``min_words``
+    words, no link and no content shape) and media without text; ``(False, None)`` for
+    content."""
     text = ends(text)
     reason = _advertising(text, payload) or _chatter(text, payload, min_words)
     return reason is not None, reason
@@ -92,6 +107,11 @@ def _advertising(text: str, payload: dict[str, Any] | None) -> str | None:
         return "advertising: label"
     if _OFFER.search(text) and any(_PARTNER_LINK.search(link) for link in _links(text, payload)):
         return "advertising: partner link"
+    count = len(words(text))
+    if markers.is_cross_promotion(text, count):
+        return "advertising: cross-promotion"
+    if markers.is_giveaway(text, count):
+        return "advertising: giveaway"
     return None
 
 
@@ -99,11 +119,19 @@ def _chatter(text: str, payload: dict[str, Any] | None, min_words: int) -> str |
     count = len(words(text))
     if count == 0:
         return "media only" if payload and payload.get("media") else "empty"
-    if _GREETING.search(text) and (count <= _GREETING_WORDS or _ABOUT_CHANNEL.search(text)):
+    if markers.is_greeting(text, count):
         return "greeting"
-    if count < min_words and not URL.search(text):
+    if markers.is_notice(text, count):
+        return "notice: away, back or a milestone"
+    if count < min_words and not markers.has_link(text) and not markers.carries_content(text):
         return "too short"
     return None
+
+
+def noise_kind(reason: str | None) -> str:
+    """The kind of noise a reason names (``other`` when it names none of them)."""
+    text = (reason or "").casefold()
+    return next((kind for kind, pattern in _KIND_WORDS if pattern.search(text)), "other")
 
 
 def _links(text: str, payload: dict[str, Any] | None) -> list[str]:

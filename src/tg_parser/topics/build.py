@@ -17,6 +17,7 @@ from tg_parser.registry import resolve_channel
 from tg_parser.runs import RunTracker, claimable_channels, track_run
 from tg_parser.store import Database, StoredTopic
 from tg_parser.topics.cards import WrittenCard, scope_out, write_text
+from tg_parser.topics.comments import attach_comments
 from tg_parser.topics.corpus import Corpus, Item
 from tg_parser.topics.discovery import Draft, centre_of, discover
 from tg_parser.topics.embedding import vectors_for
@@ -24,6 +25,7 @@ from tg_parser.topics.model_cards import CLUSTER_MIN_ANCHORS, ModelCardWriter
 from tg_parser.topics.options import TopicOptions
 from tg_parser.topics.records import Context, topic_record
 from tg_parser.topics.targets import is_target, target_topics
+from tg_parser.topics.titles import distinct_titles
 
 CARD_SOURCES = ("model", "reused", "offline_fallback")
 
@@ -75,6 +77,11 @@ async def build_topics(
                     corpus = _subset(everything, lambda item, c=channel: item.channel_id == c)
                     kept = [] if options.force else _kept(corpus, existing, channel)
                     drafts = discover(corpus, kept, options)
+                    comments = attach_comments(corpus, drafts, options.comment_score)
+                    run.add(
+                        comments_with_post_in_topic=comments.with_post_in_topic,
+                        comments_joined=comments.joined,
+                    )
                     written = await _written(corpus, drafts, previous, cards, options, progress)
                     topics += topic_records(corpus, drafts, context, written)
                     run.add(topics_kept=len(kept), **_sources(written))
@@ -135,12 +142,18 @@ def topic_records(
     context: Context,
     written: Sequence[WrittenCard] | None = None,
 ) -> list[StoredTopic]:
-    """The records of a channel's drafts, with the cards ``written`` (default: offline);
-    a card without its own scope_out gets the nearest other topics' titles."""
+    """The records of a channel's drafts, with the cards ``written`` (default: offline),
+    no two with the same title; a card without its own scope_out gets the nearest other
+    topics' titles."""
     language = corpus.language()
     if written is None:
         written = [WrittenCard(draft, write_text(corpus, draft, language)) for draft in drafts]
-    titles = [card.text.title for card in written]
+    titles = distinct_titles(
+        corpus, [card.draft for card in written], [card.text.title for card in written], language
+    )
+    written = [
+        replace(c, text=replace(c.text, title=t)) for c, t in zip(written, titles, strict=True)
+    ]
     centres = np.vstack([d.centre for d in drafts]) if drafts else np.zeros((0, 1))
     return [
         topic_record(

@@ -3,10 +3,11 @@
 from the topic's documents:
 
 - key phrases: the documents' own key phrases (``ProcessedDocument.topics``), weighted by
-  similarity to the topic and preferring documents in the channel's language; when the
-  documents have none, the most frequent long words;
-- title: ``"<Phrase>: <phrase>"`` (object: aspect), or the one phrase there is;
-- summary: 1 to 3 sentences of the anchors that carry the most key phrases, in text order;
+  similarity to the topic and preferring documents in the channel's language, in its
+  script; when the documents have none, the most frequent long words;
+- title: a phrase a person would write for the topic (``titles.py``);
+- summary: 1 to 3 sentences selected across the topic's documents — central to them and
+  not repeating each other (maximal marginal relevance), posts before comments;
 - scope_in: the top key phrases; scope_out: the titles of the nearest other topics.
 """
 
@@ -20,12 +21,20 @@ from typing import Any
 
 import numpy as np
 
+from tg_parser.text.script import in_script
+from tg_parser.text.sentences import split_sentences
+from tg_parser.text.summary import select_sentences
+from tg_parser.text.words import HASHTAG, words
 from tg_parser.topics.corpus import Corpus, Item
 from tg_parser.topics.discovery import Draft
+from tg_parser.topics.titles import reading_order, title_of
 
 MAX_PHRASES = 5
 MAX_SUMMARY_CHARS = 400
-_SENTENCE = re.compile(r"(?<=[.!?…])\s+")
+MIN_SENTENCE_WORDS = 3
+MAX_SENTENCE_CHARS = 220
+_TRAILING_TAGS = re.compile(r"(?:\s*#\w+)+$")
+_LINK_IN_BRACKETS = re.compile(r"\s*\((?:https?://|www\.)[^)\s]*\)")
 _WORD = re.compile(r"[^\W\d_]{5,}")
 _NO_NEIGHBOUR = {
     "ru": "Другие темы канала",
@@ -65,10 +74,41 @@ class WrittenCard:
 def write_text(corpus: Corpus, draft: Draft, language: str | None) -> CardText:
     weighted = [*draft.anchors, *sorted(draft.members.items())]
     phrases = key_phrases([(corpus.items[i], score) for i, score in weighted], language)
-    anchors = [corpus.items[i] for i in draft.anchor_indexes()]
-    if not phrases:
-        phrases = [_first_words(anchors[0].text)]
-    return CardText.offline(_title(phrases), _summary(anchors, phrases), phrases)
+    title = title_of(corpus, draft, language)
+    return CardText.offline(title, topic_summary(corpus, draft, language), phrases or [title])
+
+
+def topic_summary(corpus: Corpus, draft: Draft, language: str | None) -> str:
+    """1 to 3 sentences of the topic's documents, central and not redundant (comments
+    weigh half as much as posts); the central anchor's head when none qualifies."""
+    scores = dict(draft.anchors) | draft.members
+    sentences: list[str] = []
+    weights: list[float] = []
+    for index in reading_order(corpus, draft):
+        item = corpus.items[index]
+        weight = scores[index] * (1.0 if item.message_type == "post" else 0.5)
+        weight *= 1.0 if language in (None, item.language) else 0.5
+        for sentence in _sentences(item.text, language):
+            sentences.append(sentence)
+            weights.append(weight)
+    chosen = select_sentences(sentences, weights, budget=MAX_SUMMARY_CHARS)
+    if chosen:
+        return " ".join(chosen)
+    anchor = corpus.items[draft.anchors[0][0]]
+    return (anchor.summary or anchor.text)[:MAX_SUMMARY_CHARS].strip() or "…"
+
+
+def _sentences(text: str, language: str | None) -> list[str]:
+    """The text's sentences that say something: three words (with letters) or more besides hashtags,
+    links and mentions, not a paragraph of their own, readable in the channel's script."""
+    found = []
+    for sentence in split_sentences(text):
+        sentence = _LINK_IN_BRACKETS.sub("", _TRAILING_TAGS.sub("", sentence)).strip()
+        count = sum(any(c.isalpha() for c in w) for w in words(HASHTAG.sub(" ", sentence)))
+        short = len(sentence) <= MAX_SENTENCE_CHARS
+        if count >= MIN_SENTENCE_WORDS and short and in_script(sentence, language):
+            found.append(sentence)
+    return found
 
 
 def key_phrases(weighted: Sequence[tuple[Item, float]], language: str | None) -> list[str]:
@@ -78,6 +118,8 @@ def key_phrases(weighted: Sequence[tuple[Item, float]], language: str | None) ->
     shown: dict[str, str] = {}
     for item, score in preferred:
         for phrase in item.phrases or _words(item.text):
+            if not in_script(phrase, language):
+                continue
             key = phrase.casefold()
             counts[key] = counts.get(key, 0.0) + score
             shown.setdefault(key, phrase)
@@ -108,34 +150,6 @@ def shared_phrases(item: Item, phrases: Sequence[str]) -> list[str]:
     return [p for p in phrases if p.casefold() in own]
 
 
-def _title(phrases: list[str]) -> str:
-    """``"<Object>: <aspect>"``: the top phrase, then the next one that does not repeat it."""
-    head = phrases[0][:1].upper() + phrases[0][1:]
-    first = phrases[0].casefold()
-    aspects = [p for p in phrases[1:] if first not in p.casefold() and p.casefold() not in first]
-    return f"{head}: {aspects[0]}" if aspects else head
-
-
-def _summary(anchors: list[Item], phrases: list[str]) -> str:
-    split = (s.strip() for item in anchors for s in _SENTENCE.split(item.summary or item.text))
-    sentences = list(dict.fromkeys(s for s in split if s))
-    wanted = [p.casefold() for p in phrases]
-    ranked = sorted(
-        range(len(sentences)),
-        key=lambda i: (-sum(p in sentences[i].casefold() for p in wanted), i),
-    )
-    chosen: list[int] = []
-    for index in ranked[:3]:
-        if sum(len(sentences[i]) for i in chosen) + len(sentences[index]) <= MAX_SUMMARY_CHARS:
-            chosen.append(index)
-    text = " ".join(sentences[i].strip() for i in sorted(chosen or ranked[:1]))
-    return text[:MAX_SUMMARY_CHARS].strip() or anchors[0].text[:MAX_SUMMARY_CHARS]
-
-
 def _words(text: str) -> list[str]:
     counts = Counter(word.casefold() for word in _WORD.findall(text))
     return [word for word, _ in sorted(counts.items(), key=lambda w: (-w[1], w[0]))[:MAX_PHRASES]]
-
-
-def _first_words(text: str) -> str:
-    return " ".join(text.split()[:6]) or "…"

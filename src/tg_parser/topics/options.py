@@ -26,6 +26,7 @@ class TopicOptions(BaseModel):
     cluster_anchor_score: float = 0.6
     anchors_top_n: int = 3
     supporting_score: float = 0.5
+    comment_score: float = 0.25
     target_score: float = 0.3
     min_cluster_size: int = 4
     min_samples: int = 2
@@ -42,6 +43,7 @@ class TopicOptions(BaseModel):
             "cluster_anchor_score": settings.topic_cluster_anchor_score,
             "anchors_top_n": settings.topic_anchors_top_n,
             "supporting_score": settings.topic_supporting_score,
+            "comment_score": settings.topic_comment_score,
             "target_score": settings.topic_target_score,
             "min_cluster_size": settings.topic_min_cluster_size,
             "min_samples": settings.topic_min_samples,

@@ -1,0 +1,48 @@
+"""Readable text in a channel's script: no mojibake, no stacked combining marks."""
+
+# ruff: noqa: RUF001
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tg_parser.text.script import in_script, is_garbled
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Рµс: рѕ",
+        "РџРѕРЅРёРјР°РµС€СЊ, Р СѓСЃР»Р°РЅ",
+        "Ð¿Ñ€Ð¸Ð²ÐµÑ‚",
+        "Э̷̡̛͖͙̜̠̩͔͊́̈͋̈́̒т̸̱̹͕̦̉̂̄̅",
+    ],
+)
+def test_garbled(text: str) -> None:
+    assert is_garbled(text)
+    assert not in_script(text, "ru")
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("Привет, «Пёс» и СССР", "ru", True),
+        ("Demon's Souls на PlayStation 5", "ru", True),
+        ("Café crème", "en", True),
+        ("Привет", "en", False),
+        ("Привет", None, True),
+    ],
+)
+def test_in_script(text: str, language: str | None, expected: bool) -> None:
+    assert in_script(text, language) is expected
+
+
+def test_real_russian_text_is_not_garbled(sample_posts) -> None:  # type: ignore[no-untyped-def]
+    assert not any(is_garbled(post.text) for post in sample_posts)
+
+
+@given(st.text())
+def test_never_fails(text: str) -> None:
+    assert isinstance(in_script(text, "ru"), bool)
