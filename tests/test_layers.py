@@ -46,6 +46,7 @@ LAYERS: dict[str, int] = {
     "runs": 3,
     "status": 3,
     "usage": 3,
+    "search": 3,
     # entry points and the fakes shipped for tests
     "cli": 4,
     "__main__": 4,

@@ -1,0 +1,162 @@
+"""Semantic search: the query's vector against the stored vectors of the indexed documents,
+an exact dot product in numpy (the vectors are unit length: it is the cosine).
+
+The vectors of all indexed documents are held in memory, one matrix per database and
+model, with their filter fields as arrays, and reloaded when the index changes (its
+fingerprint). Documents without a current vector (``topics build`` embeds them too) are
+embedded here, at most ``EMBED_PER_SEARCH`` per search so that no search waits long; a
+matrix still missing some is completed by the next searches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import structlog
+
+from tg_parser.clock import utcnow
+from tg_parser.embed import Embedder, normalise, text_hash
+from tg_parser.store import Database, StoredVector
+from tg_parser.store.search import IndexedVector, IndexFilter
+
+log = structlog.get_logger(__name__)
+
+EMBED_PER_SEARCH = 1000
+EMBED_BATCH = 256
+_CACHE: dict[tuple[str, str], VectorIndex] = {}
+
+
+@dataclass
+class VectorIndex:
+    """The unit vectors of the indexed documents (rows) and what filters look at."""
+
+    fingerprint: tuple[Any, ...]
+    complete: bool
+    refs: list[str]
+    channels: np.ndarray  # str
+    types: np.ndarray  # str
+    languages: np.ndarray  # str ("" when unknown)
+    dates: np.ndarray  # datetime64[s], UTC
+    matrix: np.ndarray  # float32, one row per document
+
+    def __post_init__(self) -> None:
+        self.position = {ref: row for row, ref in enumerate(self.refs)}
+
+    def mask(self, where: IndexFilter) -> np.ndarray:
+        """The rows the filter lets through."""
+        keep = np.ones(len(self.refs), dtype=bool)
+        if where.channels is not None:
+            keep &= np.isin(self.channels, list(where.channels))
+        if where.message_type is not None:
+            keep &= self.types == where.message_type
+        if where.language is not None:
+            keep &= self.languages == where.language
+        if where.since is not None:
+            keep &= self.dates >= _datetime64(where.since)
+        if where.until is not None:
+            keep &= self.dates < _datetime64(where.until)
+        if where.refs is not None:
+            rows = [self.position[ref] for ref in where.refs if ref in self.position]
+            chosen = np.zeros(len(self.refs), dtype=bool)
+            chosen[rows] = True
+            keep &= chosen
+        return keep
+
+    def nearest(self, query: np.ndarray, where: IndexFilter, limit: int) -> list[tuple[str, float]]:
+        """The ``limit`` rows most similar to ``query`` among those ``where`` keeps."""
+        rows = np.flatnonzero(self.mask(where))
+        if rows.size == 0:
+            return []
+        similarity = (
+            self.matrix[rows] @ query if rows.size < len(self.refs) else self.matrix @ query
+        )
+        count = min(limit, rows.size)
+        best = np.argpartition(-similarity, count - 1)[:count]
+        best = best[np.lexsort((best, -similarity[best]))]
+        return [(self.refs[rows[i]], float(similarity[i])) for i in best]
+
+
+async def semantic_search(
+    db: Database, embedder: Embedder, text: str, where: IndexFilter, limit: int
+) -> list[tuple[str, float]]:
+    """The documents nearest to ``text`` in meaning, best first, with their cosine."""
+    index = await vector_index(db, embedder)
+    query = normalise(await asyncio.to_thread(embedder.embed, [text]))[0]
+    return await asyncio.to_thread(index.nearest, query, where, limit)
+
+
+async def vector_index(db: Database, embedder: Embedder) -> VectorIndex:
+    """The current matrix of the database's indexed documents (cached while unchanged)."""
+    key = (db.describe(), embedder.model_id)
+    async with db.transaction() as repos:
+        fingerprint = await repos.search.fingerprint()
+    cached = _CACHE.get(key)
+    if cached is not None and cached.complete and cached.fingerprint == fingerprint:
+        return cached
+    async with db.transaction() as repos:
+        rows = await repos.search.vectors(embedder.model_id)
+    vectors, complete = await _with_missing(db, embedder, rows)
+    index = _build(fingerprint, complete, rows, vectors, embedder.dimensions)
+    _CACHE[key] = index
+    return index
+
+
+async def _with_missing(
+    db: Database, embedder: Embedder, rows: Sequence[IndexedVector]
+) -> tuple[dict[str, np.ndarray], bool]:
+    """The stored vectors by source_ref, plus those of up to ``EMBED_PER_SEARCH`` documents
+    embedded now (and stored); whether every row has one."""
+    vectors = {
+        row.source_ref: np.frombuffer(row.vector, dtype=np.float32)
+        for row in rows
+        if row.vector is not None
+    }
+    missing = [row.source_ref for row in rows if row.vector is None]
+    for start in range(0, min(len(missing), EMBED_PER_SEARCH), EMBED_BATCH):
+        async with db.transaction() as repos:
+            texts = await repos.search.texts(missing[start : start + EMBED_BATCH])
+        refs = list(texts)
+        embedded = normalise(await asyncio.to_thread(embedder.embed, [texts[r] for r in refs]))
+        stored = [
+            StoredVector(r, text_hash(texts[r]), v) for r, v in zip(refs, embedded, strict=True)
+        ]
+        async with db.transaction() as repos:
+            await repos.embeddings.save(embedder.model_id, stored, utcnow())
+        vectors.update(zip(refs, embedded, strict=True))
+    if missing:
+        log.info(
+            "search_embedded", documents=min(len(missing), EMBED_PER_SEARCH), missing=len(missing)
+        )
+    return vectors, len(missing) <= EMBED_PER_SEARCH
+
+
+def _build(
+    fingerprint: tuple[Any, ...],
+    complete: bool,
+    rows: Sequence[IndexedVector],
+    vectors: dict[str, np.ndarray],
+    dimensions: int,
+) -> VectorIndex:
+    kept = [row for row in rows if row.source_ref in vectors]
+    matrix = np.zeros((len(kept), dimensions), dtype=np.float32)
+    for position, row in enumerate(kept):
+        matrix[position] = vectors[row.source_ref]
+    return VectorIndex(
+        fingerprint=fingerprint,
+        complete=complete,
+        refs=[row.source_ref for row in kept],
+        channels=np.array([row.channel_id for row in kept], dtype=str),
+        types=np.array([row.message_type for row in kept], dtype=str),
+        languages=np.array([row.language or "" for row in kept], dtype=str),
+        dates=np.array([_datetime64(row.date) for row in kept], dtype="datetime64[s]"),
+        matrix=matrix,
+    )
+
+
+def _datetime64(moment: datetime) -> np.datetime64:
+    return np.datetime64(int(moment.timestamp()), "s")
