@@ -22,6 +22,7 @@ from tg_parser.cli import (
     process,
     run,
     runs,
+    search,
     sources,
     status,
     telegram,
@@ -72,6 +73,7 @@ app.command("process")(process.process)
 app.command("export")(export.export)
 app.command("run")(run.run)
 app.command("ingest")(ingest.ingest)
+app.command("search")(search.search)
 app.command("status")(status.status)
 app.command("usage")(usage.usage)
 

@@ -11,6 +11,7 @@ from tg_parser.search.models import (
     SearchMode,
     SearchResults,
     TopicRef,
+    search_mode,
 )
 from tg_parser.search.service import search
 
@@ -24,4 +25,5 @@ __all__ = [
     "SearchResults",
     "TopicRef",
     "search",
+    "search_mode",
 ]

@@ -4,7 +4,7 @@ the MCP server all speak these)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -14,6 +14,13 @@ SearchMode = Literal["hybrid", "lexical", "semantic"]
 MessageKind = Literal["post", "comment"]
 MAX_QUERY_CHARS = 1000
 MAX_LIMIT = 100
+
+
+def search_mode(value: str) -> SearchMode:
+    """The mode named, or an ``InputError``."""
+    if value in get_args(SearchMode):
+        return cast(SearchMode, value)
+    raise InputError(f"--mode must be hybrid, lexical or semantic, not {value!r}")
 
 
 class SearchFilters(BaseModel):
