@@ -38,6 +38,10 @@ log = structlog.get_logger(__name__)
 
 CANDIDATES = 100  # documents each retriever hands to the fusion
 WEIGHTS = {"lexical": 1.0, "semantic": 1.0}
+# in hybrid mode a full-text match votes only when it holds this share of the query's words:
+# a document sharing one word of four with the query is weak evidence that drowns good
+# semantic matches (bench/search_quality.py: nDCG@10 0.78 without it, 0.89 with it)
+MIN_COVERAGE = 0.75
 
 
 async def search(
@@ -60,8 +64,7 @@ async def search(
     where = await _index_filter(db, filters, channels)
     lists: dict[str, list[tuple[str, float]]] = {}
     if mode != "semantic":
-        async with db.transaction() as repos:
-            lists["lexical"] = await repos.search.lexical(parsed.terms, where, CANDIDATES)
+        lists["lexical"] = await _lexical(db, parsed, where, hybrid=mode == "hybrid")
     if mode != "lexical":
         model = embedder or default_embedder(db.settings.embed_threads)
         lists["semantic"] = await semantic_search(db, model, parsed.text, where, CANDIDATES)
@@ -69,6 +72,16 @@ async def search(
     hits = await _hits(db, ranked, parsed, limit)
     log.info("search", mode=mode, terms=len(parsed.terms), hits=len(hits))
     return SearchResults(query=parsed.text, mode=mode, filters=filters, hits=hits)
+
+
+async def _lexical(
+    db: Database, query: Query, where: IndexFilter, *, hybrid: bool
+) -> list[tuple[str, float]]:
+    """Full-text matches, best first (in hybrid mode those covering enough of the query)."""
+    async with db.transaction() as repos:
+        matches = await repos.search.lexical(query.terms, where, CANDIDATES)
+    needed = MIN_COVERAGE * len(query.terms) if hybrid else 0
+    return [(match.source_ref, match.score) for match in matches if match.matched >= needed]
 
 
 @cache

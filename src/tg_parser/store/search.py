@@ -54,6 +54,15 @@ class IndexFilter:
 
 
 @dataclass(frozen=True)
+class LexicalMatch:
+    """A full-text match: its score (higher is better) and how many query terms it has."""
+
+    source_ref: str
+    score: float
+    matched: int
+
+
+@dataclass(frozen=True)
 class IndexedVector:
     """An indexed document's filter fields and its current vector (None: not embedded)."""
 
@@ -92,9 +101,9 @@ class SearchRepository:
 
     async def lexical(
         self, terms: Sequence[str], where: IndexFilter, limit: int
-    ) -> list[tuple[str, float]]:
+    ) -> list[LexicalMatch]:
         """The best ``limit`` documents matching any of the stemmed ``terms``, best first,
-        with the backend's score (higher is better)."""
+        with the backend's score and the number of ``terms`` each holds."""
         if not terms or where.refs == []:
             return []
         if self.conn.dialect.name == "postgresql":
@@ -102,7 +111,11 @@ class SearchRepository:
         else:
             query = _sqlite_match(terms)
         query = query.where(*_conditions(where)).limit(limit)
-        return [(ref, float(score)) for ref, score in await self.conn.execute(query)]
+        wanted = set(terms)
+        return [
+            LexicalMatch(ref, float(score), len(wanted.intersection(held.split())))
+            for ref, score, held in await self.conn.execute(query)
+        ]
 
     async def fingerprint(self) -> tuple[Any, ...]:
         """Changes whenever an index row is added, replaced or removed."""
@@ -183,7 +196,7 @@ def _sqlite_match(terms: Sequence[str]) -> Select[Any]:
     rank = func.bm25(fts)
     match = " OR ".join(f'"{term}"' for term in terms)
     return (
-        select(_DOC.c.source_ref, (-rank).label("score"))
+        select(_DOC.c.source_ref, (-rank).label("score"), _DOC.c.terms)
         .select_from(_DOC.join(_FTS, _FTS.c.rowid == _DOC.c.id))
         .where(fts.op("MATCH")(match))
         .order_by(rank)
@@ -195,7 +208,7 @@ def _postgresql_match(terms: Sequence[str]) -> Select[Any]:
     query = func.to_tsquery("simple", " | ".join(f"'{term}'" for term in terms))
     rank = func.ts_rank(vector, query, 1)
     return (
-        select(_DOC.c.source_ref, rank.label("score"))
+        select(_DOC.c.source_ref, rank.label("score"), _DOC.c.terms)
         .where(vector.op("@@")(query))
         .order_by(rank.desc(), _DOC.c.id)
     )
