@@ -2,7 +2,7 @@
 indexed documents, and what a result shows (text, dates, link parts, topics).
 
 Full text: SQLite ranks FTS5 matches by BM25, PostgreSQL ranks ``@@`` matches of the
-tsvector by ``ts_rank`` (length-normalised); both match the same documents, because both
+tsvector by ``ts_rank`` (term frequency); both match the same documents, because both
 see the same stemmed terms and the query is the OR of its terms.
 """
 
@@ -206,7 +206,7 @@ def _sqlite_match(terms: Sequence[str]) -> Select[Any]:
 def _postgresql_match(terms: Sequence[str]) -> Select[Any]:
     vector: ColumnElement[Any] = literal_column("search_documents.search_fts")
     query = func.to_tsquery("simple", " | ".join(f"'{term}'" for term in terms))
-    rank = func.ts_rank(vector, query, 1)
+    rank = func.ts_rank(vector, query)
     return (
         select(_DOC.c.source_ref, rank.label("score"), _DOC.c.terms)
         .where(vector.op("@@")(query))
