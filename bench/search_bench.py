@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (Russian words are the data here)
 """Search speed on 100,000 synthetic Russian and English documents.
 
 Seeds a fresh database (temporary SQLite, or the empty database at ``--database-url``)
@@ -79,10 +78,8 @@ SUBJECTS_RU = [
     "шахматы дебют эндшпиль рейтинг турнир движок тактика",
     "телеграм бот канал лимиты платежи звёзды приложение",
 ]
-FILLER_EN = (
-    "we the after this week because it is a good and new way to try with more of our".split()
-)
-FILLER_RU = "мы после этой недели потому что это хороший новый способ попробовать и ещё наш".split()
+FILLER_EN = "we the after this week because it is a good and new way to try with more".split(" ")
+FILLER_RU = "мы после этой недели потому что это хороший способ попробовать и ещё наш".split(" ")
 
 
 def synthetic(count: int, seed: int = 11) -> list[tuple[int, str, str, int]]:

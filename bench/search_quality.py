@@ -5,7 +5,7 @@ temporary SQLite database (or the empty database at ``--database-url``), process
 with the offline provider (so the index is filled by the processing stage), then runs
 every query of ``examples/search_queries.json`` in each mode and prints one JSON object:
 per mode (lexical alone, semantic alone, hybrid) ``hit@5`` (share of queries with a
-message of grade ≥ 2 among the first five results), ``ndcg@10`` (gains 2^grade − 1) and
+message of grade ≥ 2 among the first five results), ``ndcg@10`` (gains 2^grade - 1) and
 ``mrr`` (first message of grade ≥ 2), over all queries and per group (Russian, English,
 cross-language, and the dev (odd ids) and test (even ids) halves: the fusion's one
 tuned setting, ``MIN_COVERAGE``, was chosen on the dev half).
