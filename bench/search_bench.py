@@ -78,8 +78,40 @@ SUBJECTS_RU = [
     "шахматы дебют эндшпиль рейтинг турнир движок тактика",
     "телеграм бот канал лимиты платежи звёзды приложение",
 ]
-FILLER_EN = "we the after this week because it is a good and new way to try with more".split(" ")
-FILLER_RU = "мы после этой недели потому что это хороший способ попробовать и ещё наш".split(" ")
+FILLER_EN = [
+    "we",
+    "the",
+    "after",
+    "this",
+    "week",
+    "because",
+    "it",
+    "is",
+    "a",
+    "good",
+    "and",
+    "new",
+    "way",
+    "to",
+    "try",
+    "with",
+    "more",
+]
+FILLER_RU = [
+    "мы",
+    "после",
+    "этой",
+    "недели",
+    "потому",
+    "что",
+    "это",
+    "хороший",
+    "способ",
+    "попробовать",
+    "и",
+    "ещё",
+    "наш",
+]
 
 
 def synthetic(count: int, seed: int = 11) -> list[tuple[int, str, str, int]]:
