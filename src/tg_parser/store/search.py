@@ -106,11 +106,14 @@ class SearchRepository:
         with the backend's score and the number of ``terms`` each holds."""
         if not terms or where.refs == []:
             return []
-        if self.conn.dialect.name == "postgresql":
-            query = _postgresql_match(terms)
-        else:
-            query = _sqlite_match(terms)
-        query = query.where(*_conditions(where)).limit(limit)
+        match = _postgresql_match if self.conn.dialect.name == "postgresql" else _sqlite_match
+        best = match(terms).where(*_conditions(where)).limit(limit).subquery()
+        # the terms of the best only (read after the ranking, not carried through its sort)
+        query = (
+            select(_DOC.c.source_ref, best.c.score, _DOC.c.terms)
+            .select_from(best.join(_DOC, _DOC.c.id == best.c.id))
+            .order_by(best.c.score.desc(), _DOC.c.id)
+        )
         wanted = set(terms)
         return [
             LexicalMatch(ref, float(score), len(wanted.intersection(held.split())))
@@ -118,8 +121,10 @@ class SearchRepository:
         ]
 
     async def fingerprint(self) -> tuple[Any, ...]:
-        """Changes whenever an index row is added, replaced or removed."""
-        query = select(func.count(), func.max(_DOC.c.id), func.max(_DOC.c.updated_at))
+        """Changes whenever an index row is added or replaced (two index lookups: cheap
+        enough to ask before every search; a removed row is not seen, but a search
+        result whose document is gone is dropped anyway)."""
+        query = select(func.max(_DOC.c.id), func.max(_DOC.c.updated_at))
         return tuple((await self.conn.execute(query)).one())
 
     async def vectors(self, model: str) -> list[IndexedVector]:
@@ -196,7 +201,7 @@ def _sqlite_match(terms: Sequence[str]) -> Select[Any]:
     rank = func.bm25(fts)
     match = " OR ".join(f'"{term}"' for term in terms)
     return (
-        select(_DOC.c.source_ref, (-rank).label("score"), _DOC.c.terms)
+        select(_DOC.c.id, (-rank).label("score"))
         .select_from(_DOC.join(_FTS, _FTS.c.rowid == _DOC.c.id))
         .where(fts.op("MATCH")(match))
         .order_by(rank)
@@ -208,7 +213,7 @@ def _postgresql_match(terms: Sequence[str]) -> Select[Any]:
     query = func.to_tsquery("simple", " | ".join(f"'{term}'" for term in terms))
     rank = func.ts_rank(vector, query)
     return (
-        select(_DOC.c.source_ref, rank.label("score"), _DOC.c.terms)
+        select(_DOC.c.id, rank.label("score"))
         .where(vector.op("@@")(query))
         .order_by(rank.desc(), _DOC.c.id)
     )
