@@ -8,7 +8,8 @@ only): a search never sees, names or counts another channel's messages.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import asyncio
+from collections.abc import Awaitable, Collection
 from functools import cache
 
 import structlog
@@ -62,12 +63,14 @@ async def search(
         raise InputError(f"--limit must be between 1 and {MAX_LIMIT}, not {limit}")
     filters = filters or SearchFilters()
     where = await _index_filter(db, filters, channels)
-    lists: dict[str, list[tuple[str, float]]] = {}
+    retrievers: dict[str, Awaitable[list[tuple[str, float]]]] = {}
     if mode != "semantic":
-        lists["lexical"] = await _lexical(db, parsed, where, hybrid=mode == "hybrid")
+        retrievers["lexical"] = _lexical(db, parsed, where, hybrid=mode == "hybrid")
     if mode != "lexical":
         model = embedder or default_embedder(db.settings.embed_threads)
-        lists["semantic"] = await semantic_search(db, model, parsed.text, where, CANDIDATES)
+        retrievers["semantic"] = semantic_search(db, model, parsed.text, where, CANDIDATES)
+    # side by side: the full-text query runs in the database, the dot product in a thread
+    lists = dict(zip(retrievers, await asyncio.gather(*retrievers.values()), strict=True))
     ranked = fuse(lists, WEIGHTS)
     hits = await _hits(db, ranked, parsed, limit)
     log.info("search", mode=mode, terms=len(parsed.terms), hits=len(hits))

@@ -38,7 +38,7 @@ from tg_parser.store.tables import (
 
 _CHUNK = 500  # source_refs per query, well under SQLite's limit of bound parameters
 _DOC = search_documents
-_FTS = table("search_fts", column("rowid"))
+_FTS = table("search_fts", column("rowid"), column("rank"))
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,10 @@ class SearchRepository:
         """Changes whenever an index row is added or replaced (two index lookups: cheap
         enough to ask before every search; a removed row is not seen, but a search
         result whose document is gone is dropped anyway)."""
-        query = select(func.max(_DOC.c.id), func.max(_DOC.c.updated_at))
+        query = select(
+            select(func.max(_DOC.c.id)).scalar_subquery(),
+            select(func.max(_DOC.c.updated_at)).scalar_subquery(),
+        )
         return tuple((await self.conn.execute(query)).one())
 
     async def vectors(self, model: str) -> list[IndexedVector]:
@@ -197,14 +200,14 @@ _HITS = select(
 
 
 def _sqlite_match(terms: Sequence[str]) -> Select[Any]:
-    fts: ColumnElement[Any] = literal_column("search_fts")
-    rank = func.bm25(fts)
+    """FTS5 matches by ``rank`` (BM25, lower is better), read from the FTS table first."""
     match = " OR ".join(f'"{term}"' for term in terms)
+    fts: ColumnElement[Any] = literal_column("search_fts")
     return (
-        select(_DOC.c.id, (-rank).label("score"))
-        .select_from(_DOC.join(_FTS, _FTS.c.rowid == _DOC.c.id))
+        select(_DOC.c.id, (-_FTS.c.rank).label("score"))
+        .select_from(_FTS.join(_DOC, _DOC.c.id == _FTS.c.rowid))
         .where(fts.op("MATCH")(match))
-        .order_by(rank)
+        .order_by(_FTS.c.rank)
     )
 
 
