@@ -28,8 +28,8 @@ def snippet(text: str, terms: Collection[str], width: int = WIDTH) -> Snippet:
         for match in words(text)
         if (term := stem(normalised(match.group()))) in terms
     ]
-    start = _best_start(matches, width) if matches else 0
-    start = max(0, start - LEAD) if matches else 0
+    lead = min(LEAD, width // 4)
+    start = max(0, _best_start(matches, width - lead) - lead) if matches else 0
     start = _word_start(text, start)
     end = _word_end(text, min(len(text), start + width))
     prefix = ELLIPSIS if start > 0 else ""
@@ -40,10 +40,10 @@ def snippet(text: str, terms: Collection[str], width: int = WIDTH) -> Snippet:
 
 
 def _best_start(matches: list[tuple[int, int, str]], width: int) -> int:
-    """Where the window with the most distinct terms (then the most matches) begins."""
+    """Where the ``width`` with the most distinct terms (then the most matches) begins."""
     best, best_key = matches[0][0], (0, 0)
     for index, (start, _, _) in enumerate(matches):
-        inside = [m for m in matches[index:] if m[1] <= start + width - LEAD]
+        inside = [m for m in matches[index:] if m[1] <= start + width]
         key = (len({term for _, _, term in inside}), len(inside))
         if key > best_key:
             best, best_key = start, key
