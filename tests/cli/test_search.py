@@ -1,14 +1,13 @@
-# ruff: noqa: RUF001  (Russian words are the data here)
 """`tg-parser search` through the real Typer app, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import json
 
-import kb_sample
 import pytest
 from typer.testing import CliRunner
 
+import kb_sample
 from tg_parser.cli.app import app
 
 runner = CliRunner()

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (Russian words are the data here)
 """Queries: checked, and cut into the stems of their content words."""
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import kb_sample
 import pytest
 
+import kb_sample
 from tg_parser.embed import LocalEmbedder
 from tg_parser.errors import InputError, NotFoundError
 from tg_parser.search import SearchFilters, SearchResults, search

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (Russian words are the data here)
 """Snippets: the window with the most query words, cut at word edges, highlights inside."""
 
 from __future__ import annotations

@@ -8,9 +8,10 @@ in a 128-dimensional projection (the matrix's principal directions: a quarter of
 memory to read per query, the cost that dominates) and then re-ranks ``SHORTLIST`` times
 as many rows as asked for by their full vectors. On real vectors of the local model that
 finds 99.4% of the exact top 10 (bench/search_bench.py reads 100k rows: exact search
-alone takes over 40 ms there on a loaded machine). Documents without a current vector (``topics build`` embeds them too) are
-embedded here, at most ``EMBED_PER_SEARCH`` per search so that no search waits long; a
-matrix still missing some is completed by the next searches.
+alone takes over 40 ms there on a loaded machine). Documents without a current vector
+(``topics build`` embeds them too) are embedded here, at most ``EMBED_PER_SEARCH`` per
+search so that no search waits long; a matrix still missing some is completed by the
+next searches.
 """
 
 from __future__ import annotations
