@@ -14,7 +14,9 @@ Measures, and prints as one JSON object:
   migration's backfill does it (downgrade to 0004, upgrade to 0005);
 - ``vector_load_seconds``: the first search, which loads the vectors into memory;
 - ``p50_ms``/``p95_ms`` per mode (hybrid, lexical, semantic) over ``--queries`` queries of
-  1-4 words in either language, ``limit`` 10, after that first search.
+  1-4 words in either language, ``limit`` 10, after that first search, and the CPU time
+  this process spent per query (on a shared machine the wall times include waiting for
+  a core: ``load_average`` says how busy it was).
 
 Goal (issue 11): hybrid p95 < 50 ms on SQLite and on PostgreSQL.
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import tempfile
@@ -216,6 +219,8 @@ async def measure(database_url: str, documents: int, count: int) -> dict[str, An
         "vector_load_seconds": round(loaded, 2),
         **latency,
         "goal_p95_ms": 50,
+        "load_average": [round(load, 1) for load in os.getloadavg()],
+        "cpus": os.cpu_count(),
     }
 
 
@@ -223,15 +228,19 @@ async def _latencies(
     db: Database, embedder: LocalEmbedder, texts: list[str], mode: SearchMode
 ) -> dict[str, float]:
     times = []
+    cpu = time.process_time()
     for text in texts:
         started = time.perf_counter()
         await search(db, text, mode=mode, limit=10, embedder=embedder)
         times.append((time.perf_counter() - started) * 1000)
+    cpu = time.process_time() - cpu
     times.sort()
     return {
         "p50_ms": round(statistics.median(times), 1),
         "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
         "max_ms": round(times[-1], 1),
+        # this process's CPU time (all its threads; PostgreSQL's own work not included)
+        "cpu_ms_per_query": round(cpu * 1000 / len(texts), 1),
     }
 
 

@@ -118,8 +118,11 @@ async def semantic_search(
 ) -> list[tuple[str, float]]:
     """The documents nearest to ``text`` in meaning, best first, with their cosine."""
     index = await vector_index(db, embedder)
-    query = normalise(await asyncio.to_thread(embedder.embed, [text]))[0]
-    return await asyncio.to_thread(index.nearest, query, where, limit)
+
+    def nearest() -> list[tuple[str, float]]:  # one trip to a worker thread for both
+        return index.nearest(normalise(embedder.embed([text]))[0], where, limit)
+
+    return await asyncio.to_thread(nearest)
 
 
 async def vector_index(db: Database, embedder: Embedder) -> VectorIndex:
