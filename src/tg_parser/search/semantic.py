@@ -20,10 +20,12 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import numpy as np
 import structlog
+from threadpoolctl import ThreadpoolController
 
 from tg_parser.clock import utcnow
 from tg_parser.embed import Embedder, normalise, text_hash
@@ -89,6 +91,11 @@ class VectorIndex:
         return [(self.refs[rows[i]], float(similarity[i])) for i in best]
 
 
+@cache
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
 def _rows(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """The rows of ``matrix`` (the matrix itself when all, saving a copy)."""
     return matrix if rows.size == len(matrix) else matrix[rows]
@@ -114,13 +121,17 @@ def _projection(matrix: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | Non
 
 
 async def semantic_search(
-    db: Database, embedder: Embedder, text: str, where: IndexFilter, limit: int
+    index: VectorIndex, embedder: Embedder, text: str, where: IndexFilter, limit: int
 ) -> list[tuple[str, float]]:
-    """The documents nearest to ``text`` in meaning, best first, with their cosine."""
-    index = await vector_index(db, embedder)
+    """The documents of ``index`` nearest to ``text`` in meaning, best first, with their
+    cosine (in a worker thread: no database work, so it can run beside a query)."""
 
     def nearest() -> list[tuple[str, float]]:  # one trip to a worker thread for both
-        return index.nearest(normalise(embedder.embed([text]))[0], where, limit)
+        query = normalise(embedder.embed([text]))[0]
+        # one BLAS thread: a matrix-vector product is bound by memory, and BLAS threads
+        # that spin waiting for a core cost a loaded machine several times the work
+        with _blas().limit(limits=1, user_api="blas"):
+            return index.nearest(query, where, limit)
 
     return await asyncio.to_thread(nearest)
 

@@ -29,7 +29,7 @@ from tg_parser.search.models import (
     TopicRef,
 )
 from tg_parser.search.query import Query
-from tg_parser.search.semantic import semantic_search
+from tg_parser.search.semantic import semantic_search, vector_index
 from tg_parser.search.snippets import snippet
 from tg_parser.search.topics import topics_of
 from tg_parser.store import Database
@@ -68,7 +68,8 @@ async def search(
         retrievers["lexical"] = _lexical(db, parsed, where, hybrid=mode == "hybrid")
     if mode != "lexical":
         model = embedder or default_embedder(db.settings.embed_threads)
-        retrievers["semantic"] = semantic_search(db, model, parsed.text, where, CANDIDATES)
+        index = await vector_index(db, model)  # before the full-text query: one at a time
+        retrievers["semantic"] = semantic_search(index, model, parsed.text, where, CANDIDATES)
     # side by side: the full-text query runs in the database, the dot product in a thread
     lists = dict(zip(retrievers, await asyncio.gather(*retrievers.values()), strict=True))
     ranked = fuse(lists, WEIGHTS)
