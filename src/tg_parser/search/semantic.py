@@ -1,5 +1,5 @@
 """Semantic search: the query's vector against the stored vectors of the indexed documents,
-an exact dot product in numpy (the vectors are unit length: it is the cosine).
+a dot product in numpy (the vectors are unit length: it is the cosine).
 
 The vectors of all indexed documents are held in memory, one matrix per database and
 model, with their filter fields as arrays, and reloaded when the index changes (its
@@ -11,7 +11,7 @@ finds 99.4% of the exact top 10 (bench/search_bench.py reads 100k rows: exact se
 alone takes over 40 ms there on a loaded machine). Documents without a current vector
 (``topics build`` embeds them too) are embedded here, at most ``EMBED_PER_SEARCH`` per
 search so that no search waits long; a matrix still missing some is completed by the
-next searches.
+next searches. Any change to the index reloads the whole matrix (seconds at 100k rows).
 """
 
 from __future__ import annotations
@@ -147,7 +147,9 @@ async def vector_index(db: Database, embedder: Embedder) -> VectorIndex:
     async with db.transaction() as repos:
         rows = await repos.search.vectors(embedder.model_id)
     vectors, complete = await _with_missing(db, embedder, rows)
-    index = _build(fingerprint, complete, rows, vectors, embedder.dimensions)
+    index = await asyncio.to_thread(
+        _build, fingerprint, complete, rows, vectors, embedder.dimensions
+    )
     _CACHE[key] = index
     return index
 
