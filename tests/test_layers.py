@@ -50,6 +50,7 @@ LAYERS: dict[str, int] = {
     "transfer": 3,
     "health": 3,
     "keys": 3,
+    "search": 3,
     # entry points and the fakes shipped for tests
     "cli": 4,
     "api": 4,

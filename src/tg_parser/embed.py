@@ -15,7 +15,6 @@ the GIL, so whole chunks in parallel scale with the cores.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
@@ -23,6 +22,10 @@ from importlib.resources import files
 from typing import Any, Protocol
 
 import numpy as np
+
+from tg_parser.models import text_hash
+
+__all__ = ["CHUNK_TEXTS", "Embedder", "LocalEmbedder", "normalise", "text_hash"]
 
 # Texts per chunk handed to one thread: large enough to fill the model's micro-batches.
 CHUNK_TEXTS = 64
@@ -75,11 +78,6 @@ class LocalEmbedder:
             else:
                 parts = list(self._pool.map(self._model.encode, chunks))
         return np.asarray(np.concatenate(parts), dtype=np.float32)
-
-
-def text_hash(text: str) -> str:
-    """The key that decides whether a stored vector is still current."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:

@@ -28,6 +28,7 @@ LOOKUPS = {
     ("process",): ["--provider", "offline"],
     ("run",): ["--out", "{out}", "--provider", "offline"],
     ("failures", "list"): [],
+    ("search",): ["espresso", "--mode", "lexical"],
     ("topics", "build"): ["--provider", "offline"],
     ("topics", "list"): [],
     ("topics", "target", "add"): ["Which editor to use?"],

@@ -23,6 +23,7 @@ from tg_parser.cli import (
     process,
     run,
     runs,
+    search,
     serve,
     sources,
     status,
@@ -75,6 +76,7 @@ app.command("process")(process.process)
 app.command("export")(export.export)
 app.command("run")(run.run)
 app.command("ingest")(ingest.ingest)
+app.command("search")(search.search)
 app.command("status")(status.status)
 app.command("usage")(usage.usage)
 app.command("serve")(serve.serve)

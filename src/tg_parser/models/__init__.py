@@ -24,6 +24,7 @@ from tg_parser.models.ids import (
     parse_source_ref,
     source_ref,
     telegram_url,
+    text_hash,
     topic_id,
 )
 from tg_parser.models.progress import OnProgress, Progress
@@ -73,5 +74,6 @@ __all__ = [
     "parse_source_ref",
     "source_ref",
     "telegram_url",
+    "text_hash",
     "topic_id",
 ]

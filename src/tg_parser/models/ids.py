@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Literal
 
@@ -103,3 +104,8 @@ def telegram_url(channel: str, post_id: int, comment_id: int | None = None) -> s
 def _check_component(value: str) -> None:
     if not value or ":" in value:
         raise ValueError(f"identifier component must be non-empty without ':' ({value!r})")
+
+
+def text_hash(text: str) -> str:
+    """The key of a text's derived data (a vector, an index entry): whether it is current."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -25,6 +25,7 @@ from tg_parser.store.knowledge import KnowledgeRepository
 from tg_parser.store.llm_calls import LLMCallRepository
 from tg_parser.store.messages import RawMessageRepository
 from tg_parser.store.runs import RunRepository
+from tg_parser.store.search import SearchRepository
 from tg_parser.store.sources import SourceRepository
 from tg_parser.store.stats import StatsRepository
 from tg_parser.store.topics import TopicRepository
@@ -47,6 +48,7 @@ class Repositories:
     topics: TopicRepository = field(init=False)
     llm_calls: LLMCallRepository = field(init=False)
     api_keys: ApiKeyRepository = field(init=False)
+    search: SearchRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.sources = SourceRepository(self.conn)
@@ -61,6 +63,7 @@ class Repositories:
         self.topics = TopicRepository(self.conn)
         self.llm_calls = LLMCallRepository(self.conn)
         self.api_keys = ApiKeyRepository(self.conn)
+        self.search = SearchRepository(self.conn)
 
 
 class Database:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tg_parser.models import ProcessedDocument
 from tg_parser.store.dialect import upsert_insert
+from tg_parser.store.search_index import IndexEntry, index_documents
 from tg_parser.store.tables import processed_documents, raw_messages
 
 
@@ -36,9 +37,10 @@ class DocumentRepository:
     async def save(self, stored: Sequence[StoredDocument]) -> None:
         """Insert the documents, or replace the one stored for the same source_ref: one
         atomic upsert, so a writer that stored the document meanwhile is overwritten, not
-        a unique-key error."""
+        a unique-key error. Their full-text index rows follow in the same transaction."""
         if not stored:
             return
+        latest = _last_of_each(stored)
         statement = upsert_insert(self.conn, processed_documents)
         replaced = ("id", "channel_id", "input_hash", "noise", "pipeline_version")
         statement = statement.on_conflict_do_update(
@@ -47,7 +49,8 @@ class DocumentRepository:
                 name: statement.excluded[name] for name in (*replaced, "processed_at", "document")
             },
         )
-        await self.conn.execute(statement, [_row(s) for s in _last_of_each(stored)])
+        await self.conn.execute(statement, [_row(s) for s in latest])
+        await index_documents(self.conn, [_index_entry(s) for s in latest])
 
     async def for_channel(self, channel_id: str | None = None) -> list[StoredDocument]:
         """Every document (of one channel), ordered by source_ref."""
@@ -117,6 +120,17 @@ def _row(stored: StoredDocument) -> dict[str, Any]:
         "processed_at": document.processed_at,
         "document": document.to_json_dict(),
     }
+
+
+def _index_entry(stored: StoredDocument) -> IndexEntry:
+    document = stored.document
+    return IndexEntry(
+        source_ref=document.source_ref,
+        channel_id=document.channel_id,
+        language=document.language,
+        noise=stored.noise,
+        text=document.text_clean,
+    )
 
 
 def _last_of_each(stored: Sequence[StoredDocument]) -> list[StoredDocument]:

@@ -286,3 +286,37 @@ api_keys = Table(
     Column("revoked_at", Timestamp),
     Column("last_used_at", Timestamp),
 )
+# The full-text index: one row per processed document, with what filters need and its
+# stemmed terms (store/terms.py). The backend's own index over ``terms`` is not modelled
+# here (SQLAlchemy has no type for it); every object of it is named with this prefix:
+# on SQLite an FTS5 table ``search_fts`` (with its shadow tables and the triggers that
+# keep it in step with this table), on PostgreSQL a generated ``search_fts`` tsvector
+# column and its GIN index ``search_fts_gin``.
+SEARCH_INDEX_PREFIX = "search_fts"
+
+search_documents = Table(
+    "search_documents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "source_ref",
+        ForeignKey("processed_documents.source_ref", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("channel_id", String(64), nullable=False),
+    Column("message_type", String(8), nullable=False),
+    Column("language", String(8)),
+    Column("noise", Boolean, nullable=False),
+    Column("date", Timestamp, nullable=False),
+    Column("text_hash", String(64), nullable=False),
+    Column("terms", Text, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    Index(None, "channel_id", "date"),
+    Index(None, "updated_at"),
+)
+
+
+def unmodelled(name: str | None) -> bool:
+    """Whether a database object belongs to the backend's full-text index (not modelled)."""
+    return bool(name) and str(name).startswith(SEARCH_INDEX_PREFIX)
