@@ -18,9 +18,9 @@ app = typer.Typer(help="Show the runs of every stage (import, …).", no_args_is
 
 # tg_parser.models.RunStatus, spelt out so that loading the CLI does not load the models
 # (a test checks they agree)
-Status = Literal["running", "succeeded", "failed", "cancelled"]
+Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 STATUS = typer.Option(
-    None, "--status", help="Only runs with this status: running, succeeded, failed, cancelled."
+    None, "--status", help="Only runs with this status: queued, running, succeeded, failed, cancelled."
 )
 
 

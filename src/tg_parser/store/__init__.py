@@ -10,9 +10,11 @@ from tg_parser.store.knowledge import KnowledgeMessage, KnowledgeTopic
 from tg_parser.store.llm_calls import UsageRow
 from tg_parser.store.messages import StoreResult
 from tg_parser.store.topics import StoredTopic, TopicTarget
+from tg_parser.store.webhooks import Delivery, Webhook
 
 __all__ = [
     "Database",
+    "Delivery",
     "Failure",
     "FailureRecord",
     "KnowledgeMessage",
@@ -25,4 +27,5 @@ __all__ = [
     "StoredVector",
     "TopicTarget",
     "UsageRow",
+    "Webhook",
 ]

@@ -25,6 +25,7 @@ from tg_parser.store.runs import RunRepository
 from tg_parser.store.sources import SourceRepository
 from tg_parser.store.stats import StatsRepository
 from tg_parser.store.topics import TopicRepository
+from tg_parser.store.webhooks import WebhookRepository
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Repositories:
     embeddings: EmbeddingRepository = field(init=False)
     topics: TopicRepository = field(init=False)
     llm_calls: LLMCallRepository = field(init=False)
+    webhooks: WebhookRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.sources = SourceRepository(self.conn)
@@ -56,6 +58,7 @@ class Repositories:
         self.embeddings = EmbeddingRepository(self.conn)
         self.topics = TopicRepository(self.conn)
         self.llm_calls = LLMCallRepository(self.conn)
+        self.webhooks = WebhookRepository(self.conn)
 
 
 class Database:
