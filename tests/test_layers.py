@@ -46,6 +46,7 @@ LAYERS: dict[str, int] = {
     "runs": 3,
     "status": 3,
     "usage": 3,
+    "jobs": 3,
     # entry points and the fakes shipped for tests
     "cli": 4,
     "api": 4,

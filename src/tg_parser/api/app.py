@@ -13,6 +13,7 @@ from tg_parser.api import routes
 from tg_parser.api.envelope import ERROR_RESPONSES, install_error_handlers
 from tg_parser.api.limits import BodyLimit
 from tg_parser.config import Settings
+from tg_parser.jobs import InProcessQueue
 from tg_parser.store import Database
 
 UPLOAD_PATHS = ("/api/v1/imports",)
@@ -20,13 +21,19 @@ UPLOAD_PATHS = ("/api/v1/imports",)
 
 def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     """The API over the database of ``settings`` (or ``db``, opened and closed by the
-    caller). The database is opened when the app starts and closed when it stops."""
+    caller). The database is opened when the app starts and closed when it stops; the run
+    queue (``app.state.queue``) starts after it and stops before it, cancelling its runs."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = db or await Database.open(settings)
         try:
-            yield
+            app.state.queue = InProcessQueue(app.state.db)
+            await app.state.queue.start()
+            try:
+                yield
+            finally:
+                await app.state.queue.stop()
         finally:
             if db is None:
                 await app.state.db.close()

@@ -20,7 +20,9 @@ app = typer.Typer(help="Show the runs of every stage (import, …).", no_args_is
 # (a test checks they agree)
 Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 STATUS = typer.Option(
-    None, "--status", help="Only runs with this status: queued, running, succeeded, failed, cancelled."
+    None,
+    "--status",
+    help="Only runs with this status: queued, running, succeeded, failed, cancelled.",
 )
 
 

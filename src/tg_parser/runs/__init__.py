@@ -8,10 +8,11 @@ starts it later; ``abandoned`` closes runs whose process is gone; ``records`` re
 from tg_parser.runs.abandoned import close_abandoned_runs
 from tg_parser.runs.claims import claimable_channels
 from tg_parser.runs.queued import as_parent, close_queued, executing, queue_run, start_queued
-from tg_parser.runs.records import count_runs, get_run, list_runs, new_run_id
+from tg_parser.runs.records import RunFilters, count_runs, get_run, list_runs, new_run_id
 from tg_parser.runs.tracking import RunTracker, channel_of, executing_run, track_run
 
 __all__ = [
+    "RunFilters",
     "RunTracker",
     "as_parent",
     "channel_of",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from tg_parser.clock import utcnow
@@ -26,34 +27,34 @@ async def get_run(db: Database, run_id: str, channels: Collection[str] | None = 
     return run
 
 
+@dataclass(frozen=True)
+class RunFilters:
+    """Which runs to list: of a stage, a status, a channel, since a moment; ``channels``:
+    only runs of these channels (a limited caller's)."""
+
+    stage: str | None = None
+    status: str | None = None
+    channel: str | None = None
+    channels: Collection[str] | None = None
+    since: datetime | None = None
+
+
 async def list_runs(
     db: Database,
+    filters: RunFilters | None = None,
     *,
     limit: int = 20,
     offset: int = 0,
     stage: str | None = None,
     status: str | None = None,
-    channel: str | None = None,
-    channels: Collection[str] | None = None,
-    since: datetime | None = None,
 ) -> list[Run]:
-    """Recent runs, newest first, optionally of one stage, status or channel, since a moment;
-    with ``channels``, only runs of these channels."""
-    filters = {"stage": stage, "status": status, "channel": channel, "channels": channels}
+    """Recent runs, newest first (``filters``, or only of ``stage`` and ``status``)."""
+    chosen = filters or RunFilters(stage=stage, status=status)
     async with db.transaction() as repos:
-        return await repos.runs.list(limit=limit, offset=offset, since=since, **filters)
+        return await repos.runs.list(limit=limit, offset=offset, **asdict(chosen))
 
 
-async def count_runs(
-    db: Database,
-    *,
-    stage: str | None = None,
-    status: str | None = None,
-    channel: str | None = None,
-    channels: Collection[str] | None = None,
-    since: datetime | None = None,
-) -> int:
+async def count_runs(db: Database, filters: RunFilters | None = None) -> int:
     """How many runs ``list_runs`` pages through with the same filters."""
-    filters = {"stage": stage, "status": status, "channel": channel, "channels": channels}
     async with db.transaction() as repos:
-        return await repos.runs.count(since=since, **filters)
+        return await repos.runs.count(**asdict(filters or RunFilters()))

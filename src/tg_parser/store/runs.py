@@ -88,9 +88,7 @@ class RunRepository:
         row = (await self.conn.execute(select(runs).where(runs.c.id == run_id))).mappings().first()
         return Run.model_validate(dict(row)) if row else None
 
-    async def list(
-        self, *, limit: int = 20, offset: int = 0, **filters: Any
-    ) -> builtins.list[Run]:
+    async def list(self, *, limit: int = 20, offset: int = 0, **filters: Any) -> builtins.list[Run]:
         """Runs, newest first, filtered as ``count`` is."""
         query = select(runs).where(*_filters(**filters))
         query = query.order_by(runs.c.started_at.desc(), runs.c.id.desc())
@@ -111,9 +109,7 @@ class RunRepository:
         before the first) is older than ``beaten_before``."""
         last_sign = func.coalesce(runs.c.heartbeat_at, runs.c.started_at)
         stale = (runs.c.status == "running") & (last_sign < beaten_before)
-        query = select(runs).where(
-            runs.c.status.in_(RUN_ACTIVE), or_(runs.c.host == host, stale)
-        )
+        query = select(runs).where(runs.c.status.in_(RUN_ACTIVE), or_(runs.c.host == host, stale))
         return await self._runs(query)
 
     async def close_abandoned(self, run: Run, finished_at: datetime, error: str) -> None:
@@ -130,8 +126,9 @@ class RunRepository:
         self, run_id: str, stage: str, subjects: Collection[str], now: datetime
     ) -> dict[str, Run]:
         """Claim ``subjects`` (channels) of ``stage`` for the run: a claim no other queued or
-        running run holds is taken (one the run holds already stays its own). Returns the subjects other running runs hold, with their run
-        (then the caller rolls the transaction back). Claims are inserted in sorted order,
+        running run holds is taken (one the run holds already stays its own). Returns the
+        subjects other runs hold, with their run (then the caller rolls the transaction
+        back). Claims are inserted in sorted order,
         so two runs claiming overlapping sets never deadlock on PostgreSQL."""
         wanted = sorted(set(subjects))
         if not wanted:

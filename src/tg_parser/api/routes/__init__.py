@@ -2,9 +2,12 @@
 
 from fastapi import APIRouter
 
-from tg_parser.api.routes import sources
+from tg_parser.api.routes import imports, runs, sources, webhooks
 
 router = APIRouter()
 router.include_router(sources.router)
+router.include_router(runs.router)
+router.include_router(imports.router)
+router.include_router(webhooks.router)
 
 __all__ = ["router"]
