@@ -14,6 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 Stage = Literal["ingest", "process", "topics", "export", "run", "import"]
 
 
+def inside_export_dir(out: str) -> str:
+    """``out`` when it names a folder inside API_EXPORT_DIR: relative, never climbing out."""
+    path = PurePosixPath(out)
+    if not out.strip() or path.is_absolute() or ".." in path.parts or "\\" in out:
+        raise ValueError("out: a relative folder name inside API_EXPORT_DIR, without '..'")
+    return out
+
+
 class UploadedExport(BaseModel):
     """An export waiting on this server's disk to be imported (then removed)."""
 
@@ -50,11 +58,7 @@ class RunRequest(BaseModel):
     @field_validator("out")
     @classmethod
     def _inside(cls, value: str) -> str:
-        """``out`` is a folder inside API_EXPORT_DIR: relative, never climbing out."""
-        path = PurePosixPath(value)
-        if not value or path.is_absolute() or ".." in path.parts or "\\" in value:
-            raise ValueError("out: a relative folder name inside API_EXPORT_DIR, without '..'")
-        return value
+        return inside_export_dir(value)
 
     def stored(self) -> dict[str, Any]:
         """The request as stored with its run (defaults left out)."""

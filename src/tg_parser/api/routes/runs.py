@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tg_parser import runs
 from tg_parser.api.auth import Reader, Runner
@@ -17,6 +17,7 @@ from tg_parser.api.events import run_events
 from tg_parser.api.pages import Page, Paging
 from tg_parser.api.run_models import RunAccepted, RunDetail, RunOut
 from tg_parser.jobs import RunRequest, run_view
+from tg_parser.jobs.request import inside_export_dir
 from tg_parser.llm import PriceTable
 from tg_parser.models import RunStatus, channel_key
 
@@ -53,6 +54,11 @@ class RunStart(BaseModel):
     webhook_url: str | None = Field(
         default=None, max_length=2000, description="POSTed the run's summary when it ends."
     )
+
+    @field_validator("out")
+    @classmethod
+    def _inside(cls, value: str) -> str:
+        return inside_export_dir(value)
 
 
 @router.post("", status_code=202, summary="Start a run")
