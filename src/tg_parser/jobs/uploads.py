@@ -22,6 +22,7 @@ from tg_parser.sources import ExportFile, timezone
 UPLOAD_PREFIX = "tg-parser-upload-"
 RESULT_FILE = "result.json"
 CHUNK = 1 << 20
+ZIP_MAGIC = b"PK\x03\x04"
 
 
 class UploadTooLargeError(InputError):
@@ -54,12 +55,12 @@ def path_in(folder: Path) -> Path:
 
 def _unpacked(upload: BinaryIO, folder: Path, unzipped_limit: int) -> Path:
     path = path_in(folder)
-    if not zipfile.is_zipfile(upload):
-        upload.seek(0)
+    is_zip = upload.read(len(ZIP_MAGIC)) == ZIP_MAGIC  # by its start: a cut-short zip too
+    upload.seek(0)
+    if not is_zip:
         with path.open("wb") as out:
             shutil.copyfileobj(upload, out, CHUNK)
         return path
-    upload.seek(0)
     try:
         with zipfile.ZipFile(upload) as archive:
             member = _result_member(archive)
