@@ -46,6 +46,10 @@ class RunQueue(Protocol):
     async def stop(self) -> None:
         """Stop taking runs; runs of this process end ``cancelled``."""
 
+    def stop_soon(self) -> None:
+        """From any thread or a signal handler: stop taking runs and cancel this process's
+        runs now (``stop`` then waits for them)."""
+
     async def submit(
         self, request: RunRequest, *, visible: Collection[str] | None = None
     ) -> tuple[Run, Webhook | None]:
@@ -64,6 +68,7 @@ class InProcessQueue:
         self._runs: dict[str, asyncio.Task[None]] = {}
         self._hooks: set[asyncio.Task[None]] = set()
         self._accepting = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def accepting(self) -> bool:
@@ -76,6 +81,7 @@ class InProcessQueue:
     async def start(self) -> None:
         """Close the runs a previous server on this host left behind, then take runs."""
         await close_abandoned_runs(self.db, socket.gethostname())
+        self._loop = asyncio.get_running_loop()
         self._accepting = True
 
     async def submit(
@@ -101,14 +107,17 @@ class InProcessQueue:
         await asyncio.wait([task])
         return await get_run(self.db, run_id)
 
-    def cancel_all(self) -> None:
-        """Stop taking runs and cancel every one (safe from a signal handler's callback)."""
+    def stop_soon(self) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._cancel_all)
+
+    def _cancel_all(self) -> None:
         self._accepting = False
         for task in self._runs.values():
             task.cancel()
 
     async def stop(self) -> None:
-        self.cancel_all()
+        self._cancel_all()
         if self._runs:
             await asyncio.wait(list(self._runs.values()))
         if self._hooks:
