@@ -71,7 +71,7 @@ def show(
         extra = {"llm_usage": usage.to_json_dict()} if usage.models else {}
         print_json(run.model_dump(mode="json") | extra)
         return
-    fields = run.model_dump(exclude={"counters"})
+    fields = run.model_dump(exclude={"counters", "result", "progress"})
     print_table(["field", "value"], list(fields.items()), title=f"Run {run.id}")
     print_table(["counter", "value"], sorted(run.counters.items()), title="Counters")
     if usage.models:
