@@ -263,3 +263,18 @@ def _run(run_id: str, status: Any, pid: int) -> Run:
         pid=pid,
         heartbeat_at=utcnow(),
     )
+
+
+async def test_the_pipeline_over_http_is_one_run_with_its_stages(
+    client: httpx.AsyncClient, imported: Database, settings: Settings
+) -> None:
+    body = {"stage": "run", "channel": CHANNEL, "out": "kb/technotes"}
+    accepted = (await client.post("/api/v1/runs", json=body)).json()
+    run = await ended(client, accepted["id"])
+    assert run["status"] == "succeeded", run["error"]
+    assert [stage["stage"] for stage in run["stages"]] == ["process", "topics", "export"]
+    assert {stage["parent_id"] for stage in run["stages"]} == {run["id"]}
+    assert run["counters"]["messages_processed"] == 165 and run["counters"]["topics"] > 0
+    assert run["result"]["run_id"] == run["id"]
+    out = settings.api_export_dir / "kb" / "technotes"
+    assert (out / "kb_entries.ndjson").is_file() and (out / "manifest.json").is_file()

@@ -18,7 +18,7 @@ from tg_parser.models import RUN_ACTIVE, Run
 from tg_parser.runs import get_run
 from tg_parser.store import Database
 
-POLL_SECONDS = 0.25
+POLL_SECONDS = 0.5
 KEEPALIVE_SECONDS = 15.0
 
 
