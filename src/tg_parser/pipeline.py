@@ -11,7 +11,7 @@ nothing to run on: that is said before anything is written.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -82,14 +82,25 @@ async def run_pipeline(
     and export one channel (or every channel): a ``run`` run whose stages' runs name it as
     their parent."""
     started = time.perf_counter()
-    if not (options.import_path or options.comments_path or options.channel):
-        await _check_not_empty(db)
+    options = await _checked(db, options)
     async with track_run(db, "run", options.scope()) as run, as_parent(run):
         report = await _stages(db, options, stages, progress)
         await _summarise(run, report)
     report.run_id = run.id
     report.duration_seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+async def _checked(db: Database, options: PipelineOptions) -> PipelineOptions:
+    """Refuse what cannot run before anything is recorded: nothing to work on, an unknown
+    channel, comments without their channel."""
+    if not (options.import_path or options.comments_path or options.channel):
+        await _check_not_empty(db)
+    if options.comments_path is not None and not (options.import_path or options.channel):
+        raise InputError("--comments needs the channel: give --import PATH or --channel")
+    if options.import_path is None and options.channel is not None:
+        return replace(options, channel=await resolve_channel(db, options.channel))
+    return options
 
 
 async def _stages(

@@ -122,8 +122,10 @@ class InProcessQueue:
             await asyncio.wait(list(self._runs.values()))
         if self._hooks:
             await asyncio.wait(list(self._hooks), timeout=WEBHOOK_GRACE_SECONDS)
+        if self._hooks:  # still retrying: given up
             for hook in self._hooks:
                 hook.cancel()
+            await asyncio.wait(list(self._hooks))
 
     async def _execute(self, run_id: str) -> None:
         try:
