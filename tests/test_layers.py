@@ -51,6 +51,7 @@ LAYERS: dict[str, int] = {
     "health": 3,
     "keys": 3,
     "search": 3,
+    "jobs": 3,
     # entry points and the fakes shipped for tests
     "cli": 4,
     "api": 4,

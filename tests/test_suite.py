@@ -14,6 +14,7 @@ KILL_TESTS = [
     "ingest/test_crash.py",
     "store/test_concurrency.py",
     "cli/test_db_migrate_crash.py",
+    "api/test_server.py",
 ]
 
 
@@ -31,11 +32,13 @@ def collected(*options: str) -> set[str]:
 
 def test_subprocess_kill_tests_are_slow_and_can_be_left_out() -> None:
     assert collected("-m", "slow") == {
+        "test_a_run_of_a_killed_server_is_closed_failed_when_serve_starts_again",
         "test_a_second_process_command_is_refused_while_the_first_works",
         "test_interrupted_processing_resumes_without_loss_or_repeats",
         "test_a_migrate_killed_mid_table_and_run_again_ends_equal",
         "test_no_message_is_lost_or_duplicated_across_kills",
         "test_processes_opening_an_empty_database_at_once_all_get_its_schema",
+        "test_serve_imports_runs_the_pipeline_and_sigterm_cancels_a_running_run",
         "test_sigterm_stops_processing_like_ctrl_c",
         "test_two_processes_write_to_one_sqlite_file",
     }

@@ -378,6 +378,39 @@ class Settings(BaseSettings):
         default=False,
         description="`GET /metrics` needs an API key (scope read) when true; open otherwise.",
     )
+    api_run_concurrency: int = Field(
+        default=2, ge=1, description="Runs `serve` executes at once; more wait in its queue."
+    )
+    api_export_dir: Path = Field(
+        default=Path("exports"),
+        description="Directory runs started over the API export into (a run's `out` is a "
+        "folder inside it).",
+    )
+    api_upload_dir: Path | None = Field(
+        default=None,
+        description="Directory uploaded exports wait in until imported (default: the "
+        "system's temporary directory).",
+    )
+    api_max_unzipped_bytes: int = Field(
+        default=8_589_934_592,
+        ge=1024,
+        description="Largest result.json an uploaded zip may unpack to.",
+    )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Allow webhook URLs on private, loopback or link-local addresses.",
+    )
+    webhook_attempts: int = Field(
+        default=5, ge=1, description="Attempts at delivering a webhook before giving up."
+    )
+    webhook_backoff_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="Wait before a webhook's second attempt; doubled for each next one.",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Time a webhook receiver has to answer one attempt."
+    )
     api_page_size: int = Field(
         default=50, ge=1, description="Items per page when a request gives no `limit`."
     )

@@ -11,7 +11,7 @@ nothing to run on: that is said before anything is written.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from tg_parser.ingest.live import LiveSourceFactory
 from tg_parser.models import OnProgress, Source
 from tg_parser.process import ProcessOptions, ProcessReport
 from tg_parser.registry import resolve_channel
+from tg_parser.runs import RunTracker, as_parent, track_run
 from tg_parser.store import Database
 from tg_parser.topics import TopicsReport
 from tg_parser.wiring import Stages
@@ -45,6 +46,12 @@ class PipelineOptions:
     comments_path: Path | None = None
     collect: bool = True
 
+    def scope(self) -> dict[str, Any]:
+        scope: dict[str, Any] = {"channel": self.channel or "*", "out": str(self.out)}
+        scope |= {"import": str(self.import_path)} if self.import_path else {}
+        scope |= {"comments": str(self.comments_path)} if self.comments_path else {}
+        return scope | ({} if self.collect else {"collect": False})
+
 
 @dataclass
 class PipelineReport:
@@ -56,10 +63,12 @@ class PipelineReport:
     topics: TopicsReport | None = None
     export: ExportReport | None = None
     duration_seconds: float = 0.0
+    run_id: str = ""
 
     def to_json_dict(self) -> dict[str, Any]:
         stages = {"process": self.process, "topics": self.topics, "export": self.export}
-        report: dict[str, Any] = {"channel": self.channel} if self.channel else {}
+        report: dict[str, Any] = {"run_id": self.run_id}
+        report |= {"channel": self.channel} if self.channel else {}
         report |= {"out": self.out, "imports": [i.to_json_dict() for i in self.imports]}
         report |= {"ingest": self.ingest.to_json_dict()} if self.ingest else {}
         report |= {name: stage.to_json_dict() for name, stage in stages.items() if stage}
@@ -70,10 +79,33 @@ async def run_pipeline(
     db: Database, options: PipelineOptions, stages: Stages, progress: OnProgress | None = None
 ) -> PipelineReport:
     """Import (when given a path) or collect the live sources, then process, build topics
-    and export one channel (or every channel)."""
+    and export one channel (or every channel): a ``run`` run whose stages' runs name it as
+    their parent."""
     started = time.perf_counter()
+    options = await _checked(db, options)
+    async with track_run(db, "run", options.scope()) as run, as_parent(run):
+        report = await _stages(db, options, stages, progress)
+        await _summarise(run, report)
+    report.run_id = run.id
+    report.duration_seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+async def _checked(db: Database, options: PipelineOptions) -> PipelineOptions:
+    """Refuse what cannot run before anything is recorded: nothing to work on, an unknown
+    channel, comments without their channel."""
     if not (options.import_path or options.comments_path or options.channel):
         await _check_not_empty(db)
+    if options.comments_path is not None and not (options.import_path or options.channel):
+        raise InputError("--comments needs the channel: give --import PATH or --channel")
+    if options.import_path is None and options.channel is not None:
+        return replace(options, channel=await resolve_channel(db, options.channel))
+    return options
+
+
+async def _stages(
+    db: Database, options: PipelineOptions, stages: Stages, progress: OnProgress | None
+) -> PipelineReport:
     imports: list[ImportReport] = []
     channel = await _import(db, options, progress, imports)
     report = PipelineReport(channel=channel, out=str(options.out), imports=imports)
@@ -84,8 +116,26 @@ async def run_pipeline(
     report.topics = await stages.build_topics(db, topics, progress)
     export = ExportOptions(out=options.out, channel=channel)
     report.export = await export_kb(db, export, progress)
-    report.duration_seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+async def _summarise(run: RunTracker, report: PipelineReport) -> None:
+    """The pipeline run's counters: what its stages did, in a few numbers."""
+    if report.channel:
+        await run.set_channel(report.channel)
+    run.add(messages_imported=sum(i.counters.get("inserted", 0) for i in report.imports))
+    if report.ingest is not None:
+        run.add(messages_collected=report.ingest.counters.get("messages", 0))
+    if report.process is not None:
+        run.add(messages_processed=report.process.counters.get("processed", 0))
+        run.add(messages_failed=report.process.counters.get("failed", 0))
+    if report.topics is not None:
+        run.add(topics=report.topics.counters.get("topics_total", 0))
+    if report.export is not None:
+        run.add(entries_exported=sum(report.export.counts.get(k, 0) for k in _ENTRIES))
+
+
+_ENTRIES = ("topic_entries", "message_entries")
 
 
 async def _import(

@@ -6,6 +6,7 @@ Read from the ``llm_calls`` records (one per attempt); costs come from the price
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -62,10 +63,18 @@ class UsageReport:
 
 
 async def usage_report(
-    db: Database, prices: PriceTable, *, since: datetime | None = None, run_id: str | None = None
+    db: Database,
+    prices: PriceTable,
+    *,
+    since: datetime | None = None,
+    run_id: str | None = None,
+    also: Collection[str] = (),
 ) -> UsageReport:
+    """Calls, tokens and cost since a date, or of a run (with ``also``: and of these runs,
+    e.g. a pipeline's stages)."""
+    ids = None if run_id is None else {run_id, *also}
     async with db.transaction() as repos:
-        rows = await repos.llm_calls.usage(run_id=run_id, since=since)
+        rows = await repos.llm_calls.usage(run_id=ids, since=since)
     return UsageReport([_priced(row, prices) for row in rows], since=since, run_id=run_id)
 
 

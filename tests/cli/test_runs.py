@@ -119,7 +119,14 @@ def test_show_json_has_every_field(cli_env: str) -> None:
         "host",
         "pid",
         "heartbeat_at",
+        "channel",
+        "parent_id",
+        "request",
+        "progress",
+        "result",
+        "webhook_url",
     }
+    assert set(run) == set(Run.model_fields)  # the secret of a run's webhook never shows
     assert (run["status"], run["error"]) == ("failed", "truncated JSON at byte 120")
 
 

@@ -96,6 +96,7 @@ def test_status_counts_everything(cli_env: str) -> None:
     assert status["sources"] == {"active": 1, "paused": 1, "error": 0, "total": 2}
     assert status["messages"] == {"posts": 2, "comments": 1, "edit_versions": 1}
     assert status["runs"] == {
+        "queued": 0,
         "running": 0,
         "succeeded": 1,
         "failed": 0,

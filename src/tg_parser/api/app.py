@@ -18,6 +18,7 @@ from tg_parser.api.limits import BodyLimit
 from tg_parser.api.metrics import metrics_router
 from tg_parser.api.ratelimit import QUOTA_HEADERS, QuotaHeaders, RateLimiter
 from tg_parser.config import Settings
+from tg_parser.jobs import InProcessQueue
 from tg_parser.keys import Keyring
 from tg_parser.store import Database
 
@@ -26,14 +27,20 @@ UPLOAD_PATHS = ("/api/v1/imports",)
 
 def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     """The API over the database of ``settings`` (or ``db``, opened and closed by the
-    caller). The database is opened when the app starts and closed when it stops."""
+    caller). The database is opened when the app starts and closed when it stops; the run
+    queue (``app.state.queue``) starts after it and stops before it, cancelling its runs."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = db or await Database.open(settings)
         unwatch = metrics.watch_pool(app.state.db.pool_usage)
         try:
-            yield
+            app.state.queue = InProcessQueue(app.state.db)
+            await app.state.queue.start()
+            try:
+                yield
+            finally:
+                await app.state.queue.stop()
         finally:
             unwatch()
             if db is None:

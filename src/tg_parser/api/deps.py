@@ -1,4 +1,4 @@
-"""What routes receive besides their parameters: the database and the settings."""
+"""What routes receive besides their parameters: the database, the settings, the run queue."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from tg_parser.config import Settings
+from tg_parser.jobs import RunQueue
 from tg_parser.store import Database
 
 
@@ -20,5 +21,11 @@ def settings(request: Request) -> Settings:
     return value
 
 
+def queue(request: Request) -> RunQueue:
+    value: RunQueue = request.app.state.queue
+    return value
+
+
 Db = Annotated[Database, Depends(database)]
+Queue = Annotated[RunQueue, Depends(queue)]
 AppSettings = Annotated[Settings, Depends(settings)]

@@ -18,9 +18,11 @@ app = typer.Typer(help="Show the runs of every stage (import, …).", no_args_is
 
 # tg_parser.models.RunStatus, spelt out so that loading the CLI does not load the models
 # (a test checks they agree)
-Status = Literal["running", "succeeded", "failed", "cancelled"]
+Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 STATUS = typer.Option(
-    None, "--status", help="Only runs with this status: running, succeeded, failed, cancelled."
+    None,
+    "--status",
+    help="Only runs with this status: queued, running, succeeded, failed, cancelled.",
 )
 
 
@@ -69,7 +71,7 @@ def show(
         extra = {"llm_usage": usage.to_json_dict()} if usage.models else {}
         print_json(run.model_dump(mode="json") | extra)
         return
-    fields = run.model_dump(exclude={"counters"})
+    fields = run.model_dump(exclude={"counters", "result", "progress"})
     print_table(["field", "value"], list(fields.items()), title=f"Run {run.id}")
     print_table(["counter", "value"], sorted(run.counters.items()), title="Counters")
     if usage.models:

@@ -20,9 +20,7 @@ def serve(
     ),
 ) -> None:
     """Serve the HTTP API (docs at /docs, OpenAPI at /openapi.json) until stopped."""
-    import uvicorn
-
-    from tg_parser.api import create_app
+    from tg_parser.api.server import serve as serve_api
 
     settings = settings_of(ctx)
     settings = settings.model_copy(
@@ -33,13 +31,7 @@ def serve(
     address = f"http://{settings.api_host}:{settings.api_port}"
     typer.echo(f"Serving {database} on {address} (docs at {address}/docs; Ctrl-C stops)")
     try:
-        uvicorn.run(
-            create_app(settings),
-            host=settings.api_host,
-            port=settings.api_port,
-            log_config=None,
-            access_log=False,
-        )
+        serve_api(settings)
     except KeyboardInterrupt:
         typer.echo("Stopped.")
 

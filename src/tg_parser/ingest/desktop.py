@@ -72,6 +72,7 @@ async def import_desktop(
         chat = export.choose(options.chat)
         async with db.transaction() as repos:
             source = await _target(repos, chat, options)
+        await run.set_channel(source.channel_key)
         threads = DiscussionThreads(source) if options.comments_for else None
         post_channel = None if threads else source.channel_key
         own_links = OwnLinks()

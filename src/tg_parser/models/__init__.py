@@ -30,6 +30,7 @@ from tg_parser.models.ids import (
 from tg_parser.models.progress import OnProgress, Progress
 from tg_parser.models.records import (
     RAW_PAYLOAD_LIMIT,
+    RUN_ACTIVE,
     CallRecord,
     CollectedMessage,
     CursorUpdate,
@@ -43,6 +44,7 @@ from tg_parser.models.records import (
 
 __all__ = [
     "RAW_PAYLOAD_LIMIT",
+    "RUN_ACTIVE",
     "Anchor",
     "BundleItem",
     "CallRecord",

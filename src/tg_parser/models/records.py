@@ -65,15 +65,21 @@ class Source(BaseModel):
     last_error: str | None = None
     fail_count: int = 0
     rate_limit_until: AwareDatetime | None = None
+    webhook_url: str | None = None  # where the summary of each of its runs is posted
     created_at: AwareDatetime
     updated_at: AwareDatetime
 
 
-RunStatus = Literal["running", "succeeded", "failed", "cancelled"]
+RunStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+RUN_ACTIVE: tuple[RunStatus, ...] = ("queued", "running")  # not ended yet
 
 
 class Run(BaseModel):
-    """One execution of a stage (import, ingest, process, topics, export)."""
+    """One execution of a stage (import, ingest, process, topics, export, run).
+
+    A run submitted to the queue is recorded ``queued`` with its ``request`` and becomes
+    ``running`` when it starts; the stages of a pipeline (``run``) are runs whose
+    ``parent_id`` is the pipeline's run."""
 
     id: str
     stage: str
@@ -87,6 +93,12 @@ class Run(BaseModel):
     host: str | None = None  # where the run's process runs (to tell an interrupted run)
     pid: int | None = None
     heartbeat_at: AwareDatetime | None = None  # refreshed while the process works on it
+    channel: str | None = None  # the one channel it works on (None: several or every one)
+    parent_id: str | None = None  # the pipeline run this stage's run belongs to
+    request: dict[str, Any] | None = None  # what a queued run was asked to do
+    progress: dict[str, Any] | None = None  # the last progress report, while it works
+    result: dict[str, Any] | None = None  # the stage's report, when a queued run ended
+    webhook_url: str | None = None  # where the run's summary is posted when it ends
 
 
 @dataclass(frozen=True)

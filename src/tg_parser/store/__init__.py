@@ -11,9 +11,11 @@ from tg_parser.store.knowledge import KnowledgeMessage, KnowledgeTopic
 from tg_parser.store.llm_calls import UsageRow
 from tg_parser.store.messages import StoreResult
 from tg_parser.store.topics import StoredTopic, TopicTarget
+from tg_parser.store.webhooks import Delivery, Webhook
 
 __all__ = [
     "Database",
+    "Delivery",
     "Failure",
     "FailureRecord",
     "KeyNameTakenError",
@@ -28,4 +30,5 @@ __all__ = [
     "StoredVector",
     "TopicTarget",
     "UsageRow",
+    "Webhook",
 ]

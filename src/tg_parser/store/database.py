@@ -29,6 +29,7 @@ from tg_parser.store.search import SearchRepository
 from tg_parser.store.sources import SourceRepository
 from tg_parser.store.stats import StatsRepository
 from tg_parser.store.topics import TopicRepository
+from tg_parser.store.webhooks import WebhookRepository
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Repositories:
     llm_calls: LLMCallRepository = field(init=False)
     api_keys: ApiKeyRepository = field(init=False)
     search: SearchRepository = field(init=False)
+    webhooks: WebhookRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.sources = SourceRepository(self.conn)
@@ -64,6 +66,7 @@ class Repositories:
         self.llm_calls = LLMCallRepository(self.conn)
         self.api_keys = ApiKeyRepository(self.conn)
         self.search = SearchRepository(self.conn)
+        self.webhooks = WebhookRepository(self.conn)
 
 
 class Database:

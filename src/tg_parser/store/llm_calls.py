@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,9 +36,9 @@ class LLMCallRepository:
             await self.conn.execute(insert(llm_calls), [dict(vars(r)) for r in records])
 
     async def usage(
-        self, *, run_id: str | None = None, since: datetime | None = None
+        self, *, run_id: str | Collection[str] | None = None, since: datetime | None = None
     ) -> list[UsageRow]:
-        """Totals per provider and model, largest input first."""
+        """Totals per provider and model, largest input first (of one run or of several)."""
         failed = func.sum(func.cast(llm_calls.c.status != "ok", llm_calls.c.input_tokens.type))
         query = select(
             llm_calls.c.provider,
@@ -51,7 +51,8 @@ class LLMCallRepository:
             func.coalesce(func.sum(llm_calls.c.latency_ms), 0).label("latency_ms"),
         ).group_by(llm_calls.c.provider, llm_calls.c.model)
         if run_id is not None:
-            query = query.where(llm_calls.c.run_id == run_id)
+            ids = [run_id] if isinstance(run_id, str) else sorted(run_id)
+            query = query.where(llm_calls.c.run_id.in_(ids))
         if since is not None:
             query = query.where(llm_calls.c.created_at >= since)
         rows = (await self.conn.execute(query)).all()

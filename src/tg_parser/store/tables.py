@@ -86,6 +86,8 @@ sources = Table(
     Column("last_error", Text),
     Column("fail_count", Integer, nullable=False, default=0),
     Column("rate_limit_until", Timestamp),
+    Column("webhook_url", Text),
+    Column("webhook_secret", Text),  # kept to sign with (see docs/api.md, Webhooks)
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
 )
@@ -230,7 +232,28 @@ runs = Table(
     Column("host", String(255)),
     Column("pid", Integer),
     Column("heartbeat_at", Timestamp),
+    Column("channel", String(64), index=True),
+    Column("parent_id", String(40), index=True),
+    Column("request", Json),
+    Column("progress", Json),
+    Column("result", Json),
+    Column("webhook_url", Text),
+    Column("webhook_secret", Text),
     Index(None, "started_at"),
+    Index(None, "status"),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", ForeignKey("runs.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("url", Text, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("status_code", Integer),
+    Column("error", Text),
+    Column("delivered", Boolean, nullable=False),
+    Column("at", Timestamp, nullable=False),
 )
 
 run_claims = Table(

@@ -6,20 +6,22 @@ import asyncio
 import os
 import socket
 import time
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from contextvars import ContextVar
 from typing import Any
 
 import structlog
 
 from tg_parser import metrics
 from tg_parser.clock import utcnow
-from tg_parser.errors import NotFoundError, RunInProgressError, TgParserError
-from tg_parser.models import Run
-from tg_parser.store import Database, Repositories
+from tg_parser.errors import TgParserError
+from tg_parser.models import Run, RunStatus, channel_key
+from tg_parser.runs.abandoned import close_abandoned_runs
+from tg_parser.runs.claims import claim
+from tg_parser.runs.records import new_run_id
+from tg_parser.store import Database
 
 log = structlog.get_logger(__name__)
 
@@ -31,6 +33,7 @@ class RunTracker:
         self.db = db
         self.run = run
         self.counters: Counter[str] = Counter()
+        self.adopted = False  # a queued run: the stage's own `track_run` has taken it
         self._saved_at = 0.0
 
     @property
@@ -45,10 +48,17 @@ class RunTracker:
         """Claim more channels for the block (``RunInProgressError`` when another run of the
         stage holds one); released when the block ends, or with the run when it raises."""
         async with self.db.transaction() as repos:
-            await _claim(repos, self.run, subjects)
+            await claim(repos, self.run, subjects)
         yield
         async with self.db.transaction() as repos:
             await repos.runs.release(self.id, self.run.stage, subjects)
+
+    async def set_channel(self, channel: str) -> None:
+        """The one channel the run turned out to work on (e.g. the chat an import found)."""
+        if self.run.channel is None:
+            async with self.db.transaction() as repos:
+                await repos.runs.describe(self.id, channel=channel)
+            self.run = self.run.model_copy(update={"channel": channel})
 
     async def checkpoint(self, *, every: float = 0.0) -> None:
         """Persist the counters so far (visible to `runs show` while the run goes on).
@@ -62,6 +72,11 @@ class RunTracker:
         self._saved_at = time.monotonic()
 
 
+# The run a queued job executes: the stage's own `track_run` inside it takes that record
+# instead of making one, and the runs of a pipeline's stages name it as their parent.
+executing_run: ContextVar[RunTracker | None] = ContextVar("executing_run", default=None)
+
+
 @asynccontextmanager
 async def track_run(
     db: Database, stage: str, scope: dict[str, Any], *, claims: Collection[str] = ()
@@ -72,8 +87,17 @@ async def track_run(
     running run of the stage holds one, ``RunInProgressError`` names that run and nothing is
     recorded. Claims are released when the run ends. While the block runs, a heartbeat is
     written every ``RUN_HEARTBEAT_SECONDS``, so a run whose process vanished is recognised
-    from any host.
+    from any host. Inside a queued run of the same stage (``executing_run``), that run is
+    the record: its scope becomes the stage's and the queue finishes it.
     """
+    outer = executing_run.get()
+    if outer is not None and outer.run.stage == stage and not outer.adopted:
+        outer.adopted = True
+        async with db.transaction() as repos:
+            await repos.runs.describe(outer.id, scope=scope)
+            await claim(repos, outer.run, claims)
+        yield outer
+        return
     now = utcnow()
     run = Run(
         id=new_run_id(),
@@ -85,49 +109,47 @@ async def track_run(
         host=socket.gethostname(),
         pid=os.getpid(),
         heartbeat_at=now,
+        channel=channel_of(scope),
+        parent_id=outer.id if outer is not None else None,
     )
     await close_abandoned_runs(db, run.host or "")
     async with db.transaction() as repos:
         await repos.runs.create(run)
-        await _claim(repos, run, claims)  # refused: the run and its claims are rolled back
-    tracker = RunTracker(db, run)
+        await claim(repos, run, claims)  # refused: the run and its claims are rolled back
+    async with running(RunTracker(db, run)) as tracker:
+        yield tracker
+
+
+def channel_of(scope: dict[str, Any]) -> str | None:
+    """The one channel a scope names (None: several, or every one)."""
+    named = scope.get("channel") or scope.get("comments_for")
+    if named is None and len(scope.get("channels") or ()) == 1:
+        named = scope["channels"][0]
+    if not isinstance(named, str) or named == "*":
+        return None
+    try:
+        return channel_key(named)
+    except TgParserError:
+        return None
+
+
+@asynccontextmanager
+async def running(tracker: RunTracker) -> AsyncIterator[RunTracker]:
+    """Beat while the block runs; then finish the run as the block ended."""
     started = time.perf_counter()
     with (
-        structlog.contextvars.bound_contextvars(run_id=run.id, stage=stage),
-        metrics.run_active(stage),
+        structlog.contextvars.bound_contextvars(run_id=tracker.id, stage=tracker.run.stage),
+        metrics.run_active(tracker.run.stage),
     ):
         try:
             async with _heartbeat(tracker):
                 yield tracker
         except BaseException as exc:
             cancelled = isinstance(exc, KeyboardInterrupt | SystemExit | asyncio.CancelledError)
-            status = "cancelled" if cancelled else "failed"
+            status: RunStatus = "cancelled" if cancelled else "failed"
             await _finish(tracker, status, started, error=str(exc) or type(exc).__name__)
             raise
         await _finish(tracker, "succeeded", started)
-
-
-async def _claim(repos: Repositories, run: Run, subjects: Collection[str]) -> None:
-    if held := await repos.runs.claim(run.id, run.stage, subjects, utcnow()):
-        raise _in_progress(run.stage, held)
-
-
-async def claimable_channels(db: Database, channel: str | None) -> list[str]:
-    """The channels a run over ``channel`` claims: that one, else every channel with messages."""
-    if channel is not None:
-        return [channel]
-    async with db.transaction() as repos:
-        return await repos.messages.channels()
-
-
-def _in_progress(stage: str, held: dict[str, Run]) -> RunInProgressError:
-    subject, holder = sorted(held.items())[0]
-    others = f" (and {len(held) - 1} more channels)" if len(held) > 1 else ""
-    return RunInProgressError(
-        f"run {holder.id} ({stage}) is already working on channel {subject}{others}: "
-        f"started {holder.started_at:%Y-%m-%d %H:%M:%S} UTC on host {holder.host}, "
-        f"pid {holder.pid}; wait for it to finish (`tg-parser runs show {holder.id}`)"
-    )
 
 
 @asynccontextmanager
@@ -160,7 +182,7 @@ async def _beat(tracker: RunTracker, every: float) -> None:
 
 
 async def _finish(
-    tracker: RunTracker, status: Any, started: float, error: str | None = None
+    tracker: RunTracker, status: RunStatus, started: float, error: str | None = None
 ) -> None:
     duration = round(time.perf_counter() - started, 3)
     counters = dict(tracker.counters)
@@ -178,69 +200,3 @@ async def _finish(
     )
     metrics.observe_run(tracker.run.stage, status, duration)
     log.info("run_finished", status=status, duration_seconds=duration, **counters)
-
-
-async def close_abandoned_runs(db: Database, host: str) -> list[Run]:
-    """Runs left ``running`` by a process that is gone become ``failed`` with
-    ``interrupted: …``, their claims are released and their open source attempts closed:
-    those on this host whose process is gone (killed, crashed), and those on any host whose
-    heartbeat is older than ``RUN_STALE_AFTER_SECONDS`` (a stopped container, a reused pid).
-    Their committed work stays: the next run continues from it."""
-    stale_after = timedelta(seconds=db.settings.run_stale_after_seconds)
-    now = utcnow()
-    closed: list[Run] = []
-    async with db.transaction() as repos:
-        for run in await repos.runs.abandoned(host, now - stale_after):
-            if reason := _why_abandoned(run, host, now - stale_after):
-                await repos.runs.close_abandoned(run, now, reason)
-                await repos.sources.abandon_attempts(run.id)
-                closed.append(run)
-    for run in closed:
-        log.warning("run_interrupted", interrupted_run_id=run.id, host=run.host, pid=run.pid)
-    return closed
-
-
-def _why_abandoned(run: Run, host: str, beaten_before: datetime) -> str | None:
-    """Why the run has no process left (None: it may still be working)."""
-    last_sign = run.heartbeat_at or run.started_at
-    if last_sign < beaten_before:
-        return (
-            f"interrupted: no heartbeat from process {run.pid} on {run.host} since "
-            f"{last_sign:%Y-%m-%d %H:%M:%S} UTC (the heartbeat stopped)"
-        )
-    if run.host == host and not _alive(run.pid):
-        return f"interrupted: process {run.pid} on {run.host} ended without finishing"
-    return None
-
-
-def _alive(pid: int | None) -> bool:
-    if pid is None:
-        return True  # unknown process: leave the run alone
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def new_run_id() -> str:
-    """Time-ordered, unique run id, e.g. ``20261128T150102-3f9a1c2b``."""
-    return f"{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-
-
-async def get_run(db: Database, run_id: str) -> Run:
-    async with db.transaction() as repos:
-        run = await repos.runs.get(run_id)
-    if run is None:
-        raise NotFoundError(f"no run {run_id!r}: see `tg-parser runs list`")
-    return run
-
-
-async def list_runs(
-    db: Database, *, limit: int = 20, stage: str | None = None, status: str | None = None
-) -> list[Run]:
-    """Recent runs, newest first, optionally of one stage or status."""
-    async with db.transaction() as repos:
-        return await repos.runs.list(limit=limit, stage=stage, status=status)
