@@ -18,6 +18,7 @@ from tg_parser.store.migrate import head_revision
 class Queue:
     open: bool
 
+    @property
     def accepting(self) -> bool:
         return self.open
 

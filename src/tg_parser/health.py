@@ -6,19 +6,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal
 
 from tg_parser.errors import NotReadyError, StorageError
+from tg_parser.jobs import RunQueue
 from tg_parser.store import Database
 from tg_parser.store.migrate import head_revision
-
-
-class RunQueue(Protocol):
-    """What readiness asks of the queue that executes runs."""
-
-    def accepting(self) -> bool:
-        """False while the queue refuses new runs (stopping, or its backend is gone)."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -32,7 +25,7 @@ async def readiness(db: Database, queue: RunQueue | None, *, timeout: float) -> 
     """The state of a ready service, else ``NotReadyError`` naming every reason."""
     problems: list[str] = []
     revision = await _schema_revision(db, timeout, problems)
-    if queue is not None and not queue.accepting():
+    if queue is not None and not queue.accepting:
         problems.append("queue: not accepting runs (the server is stopping or its queue is gone)")
     if problems or revision is None:
         raise NotReadyError("not ready: " + "; ".join(problems))

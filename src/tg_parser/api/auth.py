@@ -163,8 +163,7 @@ class ScopeCheck:
         self.scope = scope
         self.every_channel = every_channel
 
-    async def __call__(self, request: Request) -> Principal:
-        principal = await authenticate(request)
+    async def __call__(self, principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not principal.allows(self.scope):
             raise ForbiddenError(
                 f"this key's scope is {principal.scope!r}; {self.scope!r} is needed"

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from tg_parser import health
 from tg_parser.api.deps import AppSettings, Db
+from tg_parser.jobs import RunQueue
 
 router = APIRouter(prefix="/health", tags=["operations"])
 
@@ -40,6 +41,6 @@ async def live() -> Live:
 async def ready(request: Request, db: Db, settings: AppSettings) -> Ready:
     """The database answers, its schema is the newest, and the run queue accepts runs;
     else `503` with every reason in the error message."""
-    queue: health.RunQueue | None = getattr(request.app.state, "queue", None)
+    queue: RunQueue | None = getattr(request.app.state, "queue", None)
     state = await health.readiness(db, queue, timeout=settings.api_health_timeout)
     return Ready(database=state.database, schema_revision=state.schema_revision, queue=state.queue)
