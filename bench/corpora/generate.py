@@ -5,9 +5,12 @@ pool ``pools/<name>.json`` it writes ``<name>/channel/result.json`` and
 ``<name>/discussion/result.json`` (Telegram Desktop exports, built with the sample
 channel's writer ``examples/build_sample.py``) and ``<name>/labels.json``.
 
-A content post is a headline and three to five lines of its subject, one line of the
-channel's shared boilerplate now and then, and in a third of the posts one line about a
-neighbouring subject (``overlap``), so that neighbouring subjects share vocabulary. Noise
+A content post is a headline and two to four lines of its subject, in half of the posts
+one line of the channel's shared boilerplate, and in most posts one or two lines that
+mention a neighbouring subject (``overlap``: thyroid and iron, iron and blood count;
+backups and ZFS, ZFS and NAS hardware), so that neighbouring subjects share vocabulary. A third of the posts are readers'
+cases instead: values of the subject and of one or two other subjects, then the question
+that makes the post about its subject. Noise
 posts: advertising and cross-promotion (``ad``), greetings and holiday wishes, absence
 notices, media without text. Some content posts are reposts (``forwarded_from``) or photos
 with a caption. A third of the content posts have comments: on-topic questions that name
@@ -37,13 +40,26 @@ REPOSTERS = ("Friends of the Lab", "Weekly Digest")
 
 
 def content_text(pool: dict[str, Any], subject: str, rng: random.Random) -> list[str]:
-    spec = pool["subjects"][subject]
-    lines = rng.sample(spec["lines"], rng.randint(3, 5))
     if rng.random() < 0.35:
-        lines.insert(rng.randint(1, len(lines)), pool["overlap"][subject][1])
-    if rng.random() < 0.3:
+        return case_text(pool, subject, rng)
+    spec = pool["subjects"][subject]
+    lines = rng.sample(spec["lines"], rng.randint(2, 4))
+    for _, line in rng.sample(pool["overlap"][subject], rng.choice((0, 1, 1, 2))):
+        lines.insert(rng.randint(0, len(lines)), line)
+    if rng.random() < 0.5:
         lines.append(rng.choice(pool["shared"]))
     return [rng.choice(spec["heads"]), " ".join(lines)]
+
+
+def case_text(pool: dict[str, Any], subject: str, rng: random.Random) -> list[str]:
+    """A reader's case: values of the subject and of one or two neighbours, then the
+    question that makes it a post about ``subject``."""
+    cases = pool["cases"]
+    neighbours = rng.sample([s for s in cases["values"] if s != subject], rng.randint(1, 2))
+    values = [rng.choice(cases["values"][s]) for s in [subject, *neighbours]]
+    rng.shuffle(values)
+    intro = rng.choice(cases["intro"]).format(age=rng.randint(19, 64))
+    return [intro, ", ".join(values) + ".", rng.choice(cases["ask"][subject])]
 
 
 def comments_for(pool: dict[str, Any], subject: str, rng: random.Random) -> list[dict[str, Any]]:
