@@ -8,9 +8,9 @@ channel's writer ``examples/build_sample.py``) and ``<name>/labels.json``.
 A content post is a headline and two to four lines of its subject, in half of the posts
 one line of the channel's shared boilerplate, and in most posts one or two lines that
 mention a neighbouring subject (``overlap``: thyroid and iron, iron and blood count;
-backups and ZFS, ZFS and NAS hardware), so that neighbouring subjects share vocabulary. A third of the posts are readers'
-cases instead: values of the subject and of one or two other subjects, then the question
-that makes the post about its subject. Noise
+backups and ZFS, ZFS and NAS hardware), so that neighbouring subjects share vocabulary.
+A third of the posts are readers' cases instead: values of the subject and of one or two
+other subjects, then the question that makes the post about its subject. Noise
 posts: advertising and cross-promotion (``ad``), greetings and holiday wishes, absence
 notices, media without text. Some content posts are reposts (``forwarded_from``) or photos
 with a caption. A third of the content posts have comments: on-topic questions that name
@@ -101,7 +101,9 @@ def plan(pool: dict[str, Any], rng: random.Random) -> list[tuple[dict[str, Any],
                 ]
             posts.append((data, {"subject": None, "noise": True, "ad": kind == "ad"}))
     for index in range(8):
-        media = {"photo": [800, 600]} if index % 2 else {"video": {"duration": 30, "size": [720, 1280]}}
+        media = (
+            {"photo": [800, 600]} if index % 2 else {"video": {"duration": 30, "size": [720, 1280]}}
+        )
         posts.append(({"text": [], **media}, {"subject": None, "noise": True, "ad": False}))
     rng.shuffle(posts)
     return posts
