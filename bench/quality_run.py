@@ -74,7 +74,7 @@ async def _load(
     else:
         from quality_model import process_with_labeller
 
-        await process_with_labeller(db, labels, labeller)
+        await process_with_labeller(db, labels, labeller, corpus.channel, corpus.discussion)
 
 
 def _scores(
