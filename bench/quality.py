@@ -10,7 +10,8 @@ printed, per corpus:
 - ``ari``, ``nmi``: post → topic (the topic whose bundle holds the post) against the
   labelled subject, over every labelled content post; a post in no topic (also one the
   noise filter dropped) is a singleton of its own. ``outside_share``: share of those posts
-  in no topic;
+  in no topic; ``ari_kept``: the same over the content posts the noise filter kept (the
+  grouping alone), ``noise_dropped_content``: content posts the noise filter dropped;
 - ``ceiling``: k-means with the true number of subjects on the same embedder's vectors of
   the same posts — the part of the gap that is the embedder's, not the algorithm's;
 - ``noise`` and ``ads``: precision and recall of the noise flag and of advertising;

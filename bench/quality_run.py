@@ -87,6 +87,7 @@ def _scores(
     by_post = {_number(d): d for d in documents if _kind(d) == "post"}
     truth = labels.content()
     agreement = quality.topic_agreement(truth, posts)
+    kept = {p: s for p, s in truth.items() if p in by_post and not by_post[p].noise}
     ceiling = _ceiling(truth, by_post, embedder)
     noise = {p for p, d in by_post.items() if d.noise and p in labels.posts}
     ads = {p for p in noise if _reason(by_post[p]).startswith(AD_REASONS)}
@@ -95,6 +96,8 @@ def _scores(
         "posts": len(truth),
         "subjects": len(set(truth.values())),
         **agreement,
+        "ari_kept": quality.topic_agreement(kept, posts)["ari"],
+        "noise_dropped_content": len(truth) - len(kept),
         "ceiling": ceiling,
         "ari_to_ceiling": round(agreement["ari"] / ceiling["ari"], 4) if ceiling["ari"] else 0.0,
         "noise": quality.precision_recall({p for p in known if labels.posts[p].noise}, noise),

@@ -1,8 +1,6 @@
 """A model's topic labels as the grouping of a channel (``topics.labels``) and the label
 path of discovery."""
 
-# ruff: noqa: RUF001
-
 from __future__ import annotations
 
 import dataclasses
@@ -19,7 +17,9 @@ from tg_parser.topics.options import TopicOptions
 SUBJECTS = ("Iron", "thyroid gland", "Blood count")
 
 
-def item(number: int, labels: tuple[str, ...], *, kind: str = "post", labelled: bool = True) -> Item:
+def item(
+    number: int, labels: tuple[str, ...], *, kind: str = "post", labelled: bool = True
+) -> Item:
     return Item(
         ref=source_ref("chan", kind, number),  # type: ignore[arg-type]
         channel_id="chan",
