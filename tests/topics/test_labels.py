@@ -6,9 +6,11 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 
 from tg_parser.embed import normalise
 from tg_parser.models import source_ref
+from tg_parser.topics import labels as labels_module
 from tg_parser.topics.corpus import Corpus, Item
 from tg_parser.topics.discovery import Draft, discover
 from tg_parser.topics.labels import NO_GROUP, label_groups, labelled_share, normal_label, smooth
@@ -120,3 +122,14 @@ def test_a_group_holding_a_kept_anchor_keeps_that_topic() -> None:
     again = discover(corpus, kept, TopicOptions())
     assert [d.anchors for d in again] == [d.anchors for d in first]
     assert [set(d.members) for d in again] == [set(d.members) for d in first]
+
+
+def test_smoothing_a_large_channel_looks_among_a_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(labels_module, "SMOOTH_LIMIT", 30)
+    rng = np.random.default_rng(2)
+    centres = np.eye(2, 8, dtype=np.float32)
+    vectors = normalise(np.vstack([c + rng.normal(0, 0.05, (40, 8)) for c in centres]))
+    groups = np.array([0] * 40 + [1] * 40)
+    groups[[5, 50]] = [1, 0]  # two wrong labels
+    fixed = smooth(vectors.astype(np.float32), groups, 2)
+    assert fixed.tolist() == [0] * 40 + [1] * 40

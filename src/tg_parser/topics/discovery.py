@@ -58,7 +58,7 @@ def discover(corpus: Corpus, kept: Sequence[Draft], options: TopicOptions) -> li
     topics = list(kept)
     posts = corpus.posts()
     documents = list(range(len(corpus)))
-    groups = label_groups(corpus, documents, options.min_cluster_size)
+    groups = label_groups(corpus, documents, options.min_cluster_size, options.seed)
     if groups is not None:
         _label_topics(corpus, groups, topics, options)
     else:
@@ -209,6 +209,8 @@ def assign(corpus: Corpus, topics: Sequence[Draft], threshold: float) -> None:
 
 def _pin(corpus: Corpus, topics: Sequence[Draft], anchors: set[int]) -> None:
     """Move every pinned document into its topic (score: its similarity to the centre)."""
+    if not any(topic.pinned for topic in topics):
+        return
     owner = {i: topic for topic in topics for i in topic.members}
     for topic in topics:
         for i in sorted(topic.pinned - anchors):

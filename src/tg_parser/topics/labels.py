@@ -8,8 +8,9 @@ one label — and each post takes, of its labels, the one most posts of the chan
 (a label fewer than ``min_size`` posts carry groups nothing).
 
 A model is wrong now and then. A post keeps its label unless its nearest neighbours (by
-vector) mostly carry another one: ``own`` weighs the post's own label against the
-similarity-weighted share of each label among its ``neighbours`` nearest posts.
+vector) mostly carry another one: ``OWN_WEIGHT`` is added to the post's own label, and
+every label gets its similarity-weighted share among the post's ``NEIGHBOURS`` nearest
+documents; the highest total wins.
 """
 
 from __future__ import annotations
@@ -23,12 +24,15 @@ from typing import Any
 import numpy as np
 
 from tg_parser.text.words import WORD
+from tg_parser.topics.cluster import reduce
 from tg_parser.topics.corpus import Corpus, Item
 
 NO_GROUP = -1
 MIN_LABELLED_SHARE = 0.5
 NEIGHBOURS = 10
 OWN_WEIGHT = 0.5
+SMOOTH_LIMIT = 8000
+REDUCED_DIMENSIONS = 32
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 _CHUNK = 512
 
@@ -55,7 +59,9 @@ def labelled_share(items: Sequence[Item]) -> float:
     )
 
 
-def label_groups(corpus: Corpus, indexes: Sequence[int], min_size: int) -> np.ndarray | None:
+def label_groups(
+    corpus: Corpus, indexes: Sequence[int], min_size: int, seed: int = 0
+) -> np.ndarray | None:
     """A group number per item of ``indexes`` (``NO_GROUP``: none), or None when too few
     of them carry a model's labels to group by."""
     items = [corpus.items[i] for i in indexes]
@@ -75,7 +81,7 @@ def label_groups(corpus: Corpus, indexes: Sequence[int], min_size: int) -> np.nd
             for labels in candidates
         ]
     )
-    return smooth(corpus.vectors[list(indexes)], chosen, len(vocabulary))
+    return smooth(corpus.vectors[list(indexes)], chosen, len(vocabulary), seed)
 
 
 def _candidates(item: Item) -> list[str]:
@@ -84,21 +90,29 @@ def _candidates(item: Item) -> list[str]:
     return [label for label in (normal_label(p) for p in item.phrases[:3]) if label]
 
 
-def smooth(vectors: np.ndarray, groups: np.ndarray, size: int) -> np.ndarray:
+def smooth(vectors: np.ndarray, groups: np.ndarray, size: int, seed: int = 0) -> np.ndarray:
     """Each row's group, or the group its nearest neighbours agree on when they outweigh
-    its own label (rows without a group take their neighbours' group likewise)."""
+    its own label (rows without a group take their neighbours' group likewise).
+
+    Beyond ``SMOOTH_LIMIT`` rows the neighbours are looked for among a seeded sample of
+    that many rows, in the clustering's PCA space, so 100,000 documents take seconds."""
     if size < 2 or len(groups) <= NEIGHBOURS:
         return groups
+    points, reference = vectors, np.arange(len(groups))
+    if len(groups) > SMOOTH_LIMIT:
+        points = reduce(vectors, REDUCED_DIMENSIONS, seed)
+        picked = np.random.default_rng(seed).choice(len(groups), SMOOTH_LIMIT, replace=False)
+        reference = np.sort(picked)
     result = groups.copy()
+    known = groups[reference]
     for start in range(0, len(groups), _CHUNK):
-        sims = vectors[start : start + _CHUNK] @ vectors.T
-        for offset in range(len(sims)):
-            sims[offset, start + offset] = -np.inf
+        rows = np.arange(start, min(start + _CHUNK, len(groups)))
+        sims = points[rows] @ points[reference].T
+        sims[reference[None, :] == rows[:, None]] = -np.inf  # a row is not its own neighbour
         nearest = np.argpartition(-sims, NEIGHBOURS, axis=1)[:, :NEIGHBOURS]
         for offset, row in enumerate(nearest.tolist()):
-            result[start + offset] = _vote(
-                groups, row, sims[offset, row], groups[start + offset], size
-            )
+            own = int(groups[start + offset])
+            result[start + offset] = _vote(known, row, sims[offset, row], own, size)
     return result
 
 
