@@ -133,3 +133,10 @@ def test_smoothing_a_large_channel_looks_among_a_sample(monkeypatch: pytest.Monk
     groups[[5, 50]] = [1, 0]  # two wrong labels
     fixed = smooth(vectors.astype(np.float32), groups, 2)
     assert fixed.tolist() == [0] * 40 + [1] * 40
+
+
+def test_smoothing_leaves_a_row_without_a_label_without_a_group() -> None:
+    rng = np.random.default_rng(4)
+    vectors = normalise(np.vstack([np.eye(1, 8) + rng.normal(0, 0.05, (12, 8))]))
+    groups = np.array([0] * 11 + [NO_GROUP])
+    assert smooth(vectors.astype(np.float32), groups, 2).tolist() == groups.tolist()

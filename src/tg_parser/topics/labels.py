@@ -92,7 +92,8 @@ def _candidates(item: Item) -> list[str]:
 
 def smooth(vectors: np.ndarray, groups: np.ndarray, size: int, seed: int = 0) -> np.ndarray:
     """Each row's group, or the group its nearest neighbours agree on when they outweigh
-    its own label (rows without a group take their neighbours' group likewise).
+    its own label; a row without a group keeps none (the vectors place it, as any
+    document without a model's label).
 
     Beyond ``SMOOTH_LIMIT`` rows the neighbours are looked for among a seeded sample of
     that many rows, in the clustering's PCA space, so 100,000 documents take seconds."""
@@ -112,7 +113,8 @@ def smooth(vectors: np.ndarray, groups: np.ndarray, size: int, seed: int = 0) ->
         nearest = np.argpartition(-sims, NEIGHBOURS, axis=1)[:, :NEIGHBOURS]
         for offset, row in enumerate(nearest.tolist()):
             own = int(groups[start + offset])
-            result[start + offset] = _vote(known, row, sims[offset, row], own, size)
+            if own != NO_GROUP:
+                result[start + offset] = _vote(known, row, sims[offset, row], own, size)
     return result
 
 
@@ -125,7 +127,5 @@ def _vote(groups: np.ndarray, neighbours: list[int], sims: np.ndarray, own: int,
     total = float(weights.sum())
     if total > 0:
         votes /= total
-    if own != NO_GROUP:
-        votes[own] += OWN_WEIGHT
-    best = int(np.argmax(votes))
-    return best if votes[best] > 0 else own
+    votes[own] += OWN_WEIGHT
+    return int(np.argmax(votes))
