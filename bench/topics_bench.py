@@ -13,7 +13,10 @@ the model's throughput does not depend on the corpus size.
 Prints one JSON object. Goals (issue 3): embedding ≥ 800 docs/s; clustering + cards for
 100k ≤ 60 s; peak RSS < 2 GB.
 
-    python bench/topics_bench.py [--sizes 1000 10000 100000] [--embed-limit 10000]
+With ``--labelled`` every post carries a model's topic labels (its subject, wrong for one
+post in five, then key phrases), so discovery groups by label (``topics.labels``).
+
+    python bench/topics_bench.py [--sizes 1000 10000 100000] [--embed-limit 10000] [--labelled]
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import json
 import random
 import resource
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -191,7 +195,7 @@ COMMENTS = {
 CHANNEL = "benchchannel"
 
 
-def synthetic_items(count: int, seed: int = 7) -> list[Item]:
+def synthetic_items(count: int, labelled: bool = False, seed: int = 7) -> list[Item]:
     rng = random.Random(seed)
     subjects = sorted(SUBJECTS)
     weights = [1.0 / (rank + 1) for rank in range(len(subjects))]
@@ -210,7 +214,11 @@ def synthetic_items(count: int, seed: int = 7) -> list[Item]:
         phrases = tuple(
             dict.fromkeys(w.strip(".,").lower() for s in sentences for w in s.split() if len(w) > 6)
         )[:5]
-        items.append(_item(number, "post", " ".join(sentences), language, phrases, None))
+        if labelled:  # a model's labels: the subject (now and then wrong), then key phrases
+            wrong = rng.random() < 0.2
+            phrases = (rng.choice(subjects) if wrong else subject, *phrases[:2])
+        post = _item(number, "post", " ".join(sentences), language, phrases, None)
+        items.append(replace(post, labelled=labelled))
     return sorted(items, key=lambda item: item.ref)
 
 
@@ -230,9 +238,13 @@ def _item(
 
 
 def measure(
-    size: int, embedder: LocalEmbedder, embed_limit: int, cache: dict[str, np.ndarray]
+    size: int,
+    embedder: LocalEmbedder,
+    embed_limit: int,
+    cache: dict[str, np.ndarray],
+    labelled: bool = False,
 ) -> dict[str, object]:
-    items = synthetic_items(size)
+    items = synthetic_items(size, labelled)
     measured = min(size, embed_limit)
     started = time.perf_counter()
     vectors = embedder.embed([item.text for item in items[:measured]])
@@ -256,6 +268,7 @@ def measure(
     rate = round(measured / embed_seconds, 1) if measured == size else None
     return {
         "documents": size,
+        "model_labels": labelled,
         "embedded_documents": measured,
         "reused_vectors_with_noise": size - measured,
         "mean_text_chars": round(sum(len(item.text) for item in items) / size),
@@ -274,11 +287,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--embed-limit", type=int, default=10000)
+    parser.add_argument(
+        "--labelled",
+        action="store_true",
+        help="posts carry a model's topic labels (20%% wrong): the label grouping path",
+    )
     args = parser.parse_args()
     embedder = LocalEmbedder()
     embedder.embed(["warm-up"])
     cache: dict[str, np.ndarray] = {}
-    results = [measure(size, embedder, args.embed_limit, cache) for size in sorted(args.sizes)]
+    results = [
+        measure(size, embedder, args.embed_limit, cache, args.labelled)
+        for size in sorted(args.sizes)
+    ]
     goals = {
         "embedding_docs_per_second_min": 800,
         "clustering_and_cards_seconds_100k_max": 60,

@@ -24,6 +24,7 @@ class Item:
     summary: str | None = None
     date: datetime | None = None
     thread_ref: str | None = None
+    labelled: bool = False  # ``phrases`` are a model's topic labels, not key phrases
 
     @classmethod
     def of(cls, document: ProcessedDocument, thread_ref: str | None = None) -> Item:
@@ -42,6 +43,7 @@ class Item:
             summary=document.summary,
             date=datetime.fromisoformat(date) if isinstance(date, str) else None,
             thread_ref=thread_ref,
+            labelled=metadata.get("provider", "offline") != "offline",
         )
 
 

@@ -3,6 +3,10 @@
 1. Topics kept from earlier builds come first (their anchors and ids do not change).
 2. Posts are clustered; a cluster that holds no kept anchor and is not explained by a kept
    topic becomes a ``cluster`` topic if its most central posts pass the anchor rules.
+   When a model labelled most documents, its labels group them instead (``labels``): a
+   group becomes a topic (or joins the kept topic that holds its anchors), its most
+   central posts are the anchors, and every document of the group is *pinned* to it —
+   a member whatever its distance to the centre.
 3. Long posts that no topic explains (not close enough to any centre) become
    ``singleton`` topics, greedily, best first.
 4. Every other document (posts and comments) supports the topic whose centre is nearest,
@@ -24,6 +28,7 @@ import numpy as np
 from tg_parser.embed import normalise
 from tg_parser.topics.cluster import cluster_labels
 from tg_parser.topics.corpus import Corpus, Item
+from tg_parser.topics.labels import NO_GROUP, label_groups
 from tg_parser.topics.options import TopicOptions
 
 _CHUNK = 4096
@@ -39,6 +44,7 @@ class Draft:
     anchors: list[tuple[int, float]]
     centre: np.ndarray
     members: dict[int, float] = field(default_factory=dict)
+    pinned: set[int] = field(default_factory=set)  # members by a model's label
 
     def anchor_indexes(self) -> list[int]:
         return [index for index, _ in self.anchors]
@@ -51,6 +57,23 @@ def centre_of(corpus: Corpus, indexes: Sequence[int]) -> np.ndarray:
 def discover(corpus: Corpus, kept: Sequence[Draft], options: TopicOptions) -> list[Draft]:
     topics = list(kept)
     posts = corpus.posts()
+    documents = list(range(len(corpus)))
+    groups = label_groups(corpus, documents, options.min_cluster_size, options.seed)
+    if groups is not None:
+        _label_topics(corpus, groups, topics, options)
+    else:
+        _cluster_topics(corpus, posts, topics, options)
+    settle(corpus, topics, options.supporting_score)
+    explained = {i for topic in topics for i in (*topic.anchor_indexes(), *topic.members)}
+    _add_singletons(corpus, [i for i in posts if i not in explained], topics, options)
+    settle(corpus, topics, options.supporting_score)
+    return _limit(topics, options.max_topics)
+
+
+def _cluster_topics(
+    corpus: Corpus, posts: list[int], topics: list[Draft], options: TopicOptions
+) -> None:
+    kept = list(topics)
     labels = cluster_labels(
         corpus.vectors[posts],
         min_cluster_size=options.min_cluster_size,
@@ -59,16 +82,40 @@ def discover(corpus: Corpus, kept: Sequence[Draft], options: TopicOptions) -> li
         seed=options.seed,
     )
     taken = {i for topic in kept for i in topic.anchor_indexes()}
-    for label in sorted(set(labels.tolist()) - {-1}):
+    for label in sorted(set(labels.tolist()) - {NO_GROUP}):
         members = [posts[j] for j in np.flatnonzero(labels == label)]
         draft = _cluster_topic(corpus, members, taken, kept, options)
         if draft is not None:
             topics.append(draft)
-    settle(corpus, topics, options.supporting_score)
-    explained = {i for topic in topics for i in (*topic.anchor_indexes(), *topic.members)}
-    _add_singletons(corpus, [i for i in posts if i not in explained], topics, options)
-    settle(corpus, topics, options.supporting_score)
-    return _limit(topics, options.max_topics)
+
+
+def _label_topics(
+    corpus: Corpus, groups: np.ndarray, topics: list[Draft], options: TopicOptions
+) -> None:
+    """A topic per label group that has enough posts to anchor it; a group holding a kept
+    topic's anchors is that topic. Every document of a group is pinned to its topic."""
+    owner = {i: topic for topic in topics for i in topic.anchor_indexes()}
+    for group in sorted(set(groups.tolist()) - {NO_GROUP}):
+        members = np.flatnonzero(groups == group).tolist()
+        holders = [owner[i] for i in members if i in owner]
+        draft = holders[0] if holders else _group_topic(corpus, members, options)
+        if draft is None:
+            continue
+        if not holders:
+            topics.append(draft)
+        draft.pinned.update(i for i in members if i not in owner)
+
+
+def _group_topic(corpus: Corpus, members: list[int], options: TopicOptions) -> Draft | None:
+    posts = [i for i in members if corpus.items[i].message_type == "post"]
+    if len(posts) < options.cluster_min_anchors:
+        return None
+    centre = centre_of(corpus, posts)
+    ranked = sorted(
+        zip(posts, similarity(corpus.vectors[posts], centre), strict=True),
+        key=lambda m: (-m[1], corpus.items[m[0]].ref),
+    )
+    return Draft("cluster", ranked[: max(options.anchors_top_n, 2)], centre)
 
 
 def settle(corpus: Corpus, topics: Sequence[Draft], threshold: float, rounds: int = 10) -> None:
@@ -157,6 +204,23 @@ def assign(corpus: Corpus, topics: Sequence[Draft], threshold: float) -> None:
             if start + offset not in anchors and score >= threshold:
                 topics[topic_index].members[start + offset] = score
     _join_threads(corpus, topics, threshold)
+    _pin(corpus, topics, anchors)
+
+
+def _pin(corpus: Corpus, topics: Sequence[Draft], anchors: set[int]) -> None:
+    """Move every pinned document into its topic (score: its similarity to the centre)."""
+    if not any(topic.pinned for topic in topics):
+        return
+    owner = {i: topic for topic in topics for i in topic.members}
+    for topic in topics:
+        for i in sorted(topic.pinned - anchors):
+            current = owner.get(i)
+            if current is topic:
+                continue
+            if current is not None:
+                del current.members[i]
+            topic.members[i] = _score(corpus.vectors[i] @ topic.centre)
+            owner[i] = topic
 
 
 def _join_threads(corpus: Corpus, topics: Sequence[Draft], threshold: float) -> None:
