@@ -229,8 +229,8 @@ async def test_complete_looking_tables_that_differ_are_not_taken_for_an_interrup
     pipeline_sqlite: Path, empty_postgres_url: str
 ) -> None:
     await move(pipeline_sqlite, empty_postgres_url)
-    later = ", ".join(TABLES[1:])
-    pg_execute(empty_postgres_url, f"UPDATE {TABLES[0]} SET dimensions = 1; TRUNCATE {later}")
+    later = ", ".join(TABLES[TABLES.index("embeddings") + 1 :])
+    pg_execute(empty_postgres_url, f"UPDATE embeddings SET dimensions = 1; TRUNCATE {later}")
 
     with pytest.raises(InputError, match="not an interrupted copy"):
         await move(pipeline_sqlite, empty_postgres_url)

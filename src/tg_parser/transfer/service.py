@@ -110,8 +110,12 @@ async def _plan(
     """What to do with each table, and the checks of the tables found already copied."""
     tables = metadata.sorted_tables
     source_counts = await _counts(ends.source, tables)
-    target_counts = [0] * len(tables) if ends.create_schema else await _counts(ends.target, tables)
-    done = _copied_prefix(source_counts, target_counts)
+    done: int | None = 0
+    if ends.create_schema:  # nothing there yet, not even the tables to check
+        target_counts = [0] * len(tables)
+    else:
+        target_counts = await _counts(ends.target, tables)
+        done = _copied_prefix(source_counts, target_counts)
     checked: list[TableCheck] = []
     if not options.append and done:
         checked = await _checks(ends, tables[:done], options, progress)

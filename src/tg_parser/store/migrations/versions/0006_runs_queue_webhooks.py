@@ -2,7 +2,7 @@
 webhooks: a URL and signing secret on sources and runs, and every delivery attempt.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-05
 """
 

@@ -1,7 +1,7 @@
 """API keys: only a hash of each key is stored, with its scope and channels.
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-05
 """
 
