@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "log": 0,
     "metrics": 0,
     "clock": 0,
+    "stemming": 0,
     "contracts": 0,
     # storage
     "store": 1,

@@ -3,43 +3,25 @@
 It lives with the index because the index is made of its output: the repository writes
 the terms of every saved document, the migration that created the index backfilled them,
 and a query must be cut into terms the same way to match. A word is a run of letters and
-digits (``[^\\W_]+``), lower-cased, ``ё`` read as ``е``; Cyrillic words go through the
-Snowball Russian stemmer, the others through the English one (``ферритина``,
-``ферритином`` → ``ферритин``; ``tests``, ``testing`` → ``test``), so the index needs no
-language detection and mixed texts work. Terms are plain alphanumeric words, which both
-backends index alike: SQLite's FTS5 ``unicode61`` tokenizer and PostgreSQL's ``simple``
-configuration take them as they are.
+digits (``[^\\W_]+``), stemmed by ``tg_parser.stemming`` (Russian rules for Cyrillic,
+English for the rest), so the index needs no language detection and mixed texts work.
+Terms are plain alphanumeric words, which both backends index alike: SQLite's FTS5
+``unicode61`` tokenizer and PostgreSQL's ``simple`` configuration take them as they are.
 """
-
-# ruff: noqa: RUF001, RUF002  (Cyrillic letters are the data here)
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 
-import Stemmer
+from tg_parser.stemming import normalised, stem
 
 # a word as the index sees it (underscores split words, as both backends' parsers do)
 WORD = re.compile(r"[^\W_]+")
-_CYRILLIC = re.compile(r"[а-я]")
 # the longest word kept: longer runs (hashes, base64) are noise that bloats the index
 MAX_WORD = 40
 
-_RUSSIAN = Stemmer.Stemmer("russian")
-_ENGLISH = Stemmer.Stemmer("english")
-
-
-def normalised(word: str) -> str:
-    return word.casefold().replace("ё", "е")
-
-
-@lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """The stem of one normalised word (Russian rules for Cyrillic, English otherwise)."""
-    stemmer = _RUSSIAN if _CYRILLIC.search(word) else _ENGLISH
-    return str(stemmer.stemWord(word))
+__all__ = ["WORD", "index_text", "normalised", "stem", "terms", "words"]
 
 
 def words(text: str) -> Iterator[re.Match[str]]:

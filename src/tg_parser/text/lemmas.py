@@ -1,7 +1,8 @@
 """Dictionary forms of words and phrases: ``pymorphy3`` for Russian, the Snowball stemmer
-for English. A key joins the inflected forms of a word ("анализа", "анализы" → "анализ";
-"backups" → "backup"); :func:`nominative` puts a Russian phrase in the form a title uses
-("звёздных войн" → "звёздные войны", "анализа крови" → "анализ крови").
+(``tg_parser.stemming``) for English. A key joins the inflected forms of a word
+("анализа", "анализы" → "анализ"; "backups" → "backup"); :func:`nominative` puts a
+Russian phrase in the form a title uses ("звёздных войн" → "звёздные войны", "анализа
+крови" → "анализ крови").
 """
 
 # ruff: noqa: RUF001  (Russian words are the data here)
@@ -13,7 +14,8 @@ from functools import cache, lru_cache
 from typing import Any
 
 import pymorphy3
-import snowballstemmer
+
+from tg_parser.stemming import stem
 
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
@@ -29,11 +31,6 @@ def _morph() -> Any:
     return pymorphy3.MorphAnalyzer()
 
 
-@cache
-def _english() -> Any:
-    return snowballstemmer.stemmer("english")
-
-
 @lru_cache(maxsize=1 << 16)
 def _parse(word: str) -> Any:
     return _morph().parse(word)[0]
@@ -46,7 +43,7 @@ def lemma_key(word: str) -> str:
     if _CYRILLIC.search(lower):
         return str(_parse(lower).normal_form).replace("ё", "е")
     if _LATIN.search(lower):
-        return str(_english().stemWord(lower))
+        return stem(lower)
     return lower
 
 

@@ -15,14 +15,12 @@ documents; the highest total wins.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
-from functools import cache
-from typing import Any
 
 import numpy as np
 
+from tg_parser.stemming import normalised, stem
 from tg_parser.text.words import WORD
 from tg_parser.topics.cluster import reduce
 from tg_parser.topics.corpus import Corpus, Item
@@ -33,24 +31,12 @@ NEIGHBOURS = 10
 OWN_WEIGHT = 0.5
 SMOOTH_LIMIT = 8000
 REDUCED_DIMENSIONS = 32
-_CYRILLIC = re.compile("[\u0400-\u04ff]")
 _CHUNK = 512
-
-
-@cache
-def _stemmer(language: str) -> Any:
-    import Stemmer
-
-    return Stemmer.Stemmer(language)
 
 
 def normal_label(label: str) -> str:
     """One vocabulary entry: the label's words, case-folded and stemmed."""
-    words = [word.casefold() for word in WORD.findall(label)]
-    return " ".join(
-        _stemmer("russian" if _CYRILLIC.search(word) else "english").stemWord(word)
-        for word in words
-    )
+    return " ".join(stem(normalised(word)) for word in WORD.findall(label))
 
 
 def labelled_share(items: Sequence[Item]) -> float:
