@@ -46,6 +46,8 @@ LAYERS: dict[str, int] = {
     "runs": 3,
     "status": 3,
     "usage": 3,
+    "channels": 3,
+    "documents": 3,
     # entry points and the fakes shipped for tests
     "cli": 4,
     "api": 4,

@@ -126,6 +126,29 @@ async def add_source(
     return AddResult(source, action)
 
 
+async def update_source(
+    db: Database,
+    channel: str,
+    *,
+    via: SourceVia | None = None,
+    include_comments: bool | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    poll_interval_seconds: int | None = None,
+) -> AddResult:
+    """Change the settings given (``None`` = leave as it is) of a source already added."""
+    source = await get_source(db, channel)
+    return await add_source(
+        db,
+        source.channel_key,
+        via=via,
+        include_comments=include_comments,
+        since=since,
+        until=until,
+        poll_interval_seconds=poll_interval_seconds,
+    )
+
+
 def _identity(key: str) -> dict[str, Any]:
     """What the key itself says about a new channel: its username or its numeric id."""
     return {"numeric_id": int(key)} if key.startswith("-") else {"username": key}

@@ -6,6 +6,7 @@ Read from the ``llm_calls`` records (one per attempt); costs come from the price
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -62,10 +63,17 @@ class UsageReport:
 
 
 async def usage_report(
-    db: Database, prices: PriceTable, *, since: datetime | None = None, run_id: str | None = None
+    db: Database,
+    prices: PriceTable,
+    *,
+    since: datetime | None = None,
+    run_id: str | None = None,
+    channels: Collection[str] | None = None,
 ) -> UsageReport:
+    """Usage (of one run, since a time); with ``channels``, of the calls made for those
+    channels' messages only."""
     async with db.transaction() as repos:
-        rows = await repos.llm_calls.usage(run_id=run_id, since=since)
+        rows = await repos.llm_calls.usage(run_id=run_id, since=since, channels=channels)
     return UsageReport([_priced(row, prices) for row in rows], since=since, run_id=run_id)
 
 

@@ -2,27 +2,31 @@
 bound to one transaction (``async with db.transaction() as repos``).
 """
 
+from tg_parser.store.channels import ChannelCounts
 from tg_parser.store.database import Database, Repositories
 from tg_parser.store.documents import PendingMessage, StoredDocument
 from tg_parser.store.embeddings import StoredVector
 from tg_parser.store.failures import Failure, FailureRecord
-from tg_parser.store.knowledge import KnowledgeMessage, KnowledgeTopic
+from tg_parser.store.knowledge import KnowledgeMessage, KnowledgeTopic, MessageFilter
 from tg_parser.store.llm_calls import UsageRow
 from tg_parser.store.messages import StoreResult
-from tg_parser.store.topics import StoredTopic, TopicTarget
+from tg_parser.store.topics import StoredTopic, TopicMembership, TopicTarget
 
 __all__ = [
+    "ChannelCounts",
     "Database",
     "Failure",
     "FailureRecord",
     "KnowledgeMessage",
     "KnowledgeTopic",
+    "MessageFilter",
     "PendingMessage",
     "Repositories",
     "StoreResult",
     "StoredDocument",
     "StoredTopic",
     "StoredVector",
+    "TopicMembership",
     "TopicTarget",
     "UsageRow",
 ]

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tg_parser.config import Settings
 from tg_parser.errors import SchemaOutdatedError, StorageError
 from tg_parser.store import migrate
+from tg_parser.store.channels import ChannelRepository
 from tg_parser.store.cursors import CommentCursorRepository
 from tg_parser.store.documents import DocumentRepository
 from tg_parser.store.embeddings import EmbeddingRepository
@@ -43,6 +44,7 @@ class Repositories:
     embeddings: EmbeddingRepository = field(init=False)
     topics: TopicRepository = field(init=False)
     llm_calls: LLMCallRepository = field(init=False)
+    channels: ChannelRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.sources = SourceRepository(self.conn)
@@ -56,6 +58,7 @@ class Repositories:
         self.embeddings = EmbeddingRepository(self.conn)
         self.topics = TopicRepository(self.conn)
         self.llm_calls = LLMCallRepository(self.conn)
+        self.channels = ChannelRepository(self.conn)
 
 
 class Database:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import false, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tg_parser.models import CallRecord
@@ -36,9 +36,14 @@ class LLMCallRepository:
             await self.conn.execute(insert(llm_calls), [dict(vars(r)) for r in records])
 
     async def usage(
-        self, *, run_id: str | None = None, since: datetime | None = None
+        self,
+        *,
+        run_id: str | None = None,
+        since: datetime | None = None,
+        channels: Collection[str] | None = None,
     ) -> list[UsageRow]:
-        """Totals per provider and model, largest input first."""
+        """Totals per provider and model, largest input first; with ``channels``, only the
+        calls made for those channels' messages (calls for no message are left out)."""
         failed = func.sum(func.cast(llm_calls.c.status != "ok", llm_calls.c.input_tokens.type))
         query = select(
             llm_calls.c.provider,
@@ -54,6 +59,11 @@ class LLMCallRepository:
             query = query.where(llm_calls.c.run_id == run_id)
         if since is not None:
             query = query.where(llm_calls.c.created_at >= since)
+        if channels is not None:
+            prefixes = [
+                llm_calls.c.source_ref.startswith(f"tg:{c}:", autoescape=True) for c in channels
+            ]
+            query = query.where(or_(false(), *prefixes))
         rows = (await self.conn.execute(query)).all()
         usage = [UsageRow(**row._mapping) for row in rows]
         return sorted(usage, key=lambda u: (-u.input_tokens, u.provider, u.model))

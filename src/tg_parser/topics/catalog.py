@@ -1,8 +1,11 @@
-"""Reading the current topic catalog: list (largest first) and show (with the messages)."""
+"""Reading the current topic catalog: list (largest first), a channel's topic summaries,
+and show (with the messages)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from tg_parser.errors import NotFoundError
@@ -30,6 +33,23 @@ class TopicView:
         }
 
 
+@dataclass(frozen=True)
+class TopicSummary:
+    """A topic in a list: its size and the dates its messages span (None: none known)."""
+
+    topic: StoredTopic
+    first_date: datetime | None
+    last_date: datetime | None
+
+    @property
+    def items(self) -> int:
+        return len(self.topic.bundle.items)
+
+    @property
+    def anchors(self) -> int:
+        return len(self.topic.card.anchors)
+
+
 async def list_topics(db: Database, channel: str | None = None) -> list[StoredTopic]:
     """Current topics (of one channel), the largest first: by bundle items, then anchors,
     then id — the order a reader wants, and the same on every call."""
@@ -39,24 +59,52 @@ async def list_topics(db: Database, channel: str | None = None) -> list[StoredTo
     return sorted(topics, key=_size_order)
 
 
-async def get_topic(db: Database, topic_id: str) -> StoredTopic:
+async def topic_summaries(db: Database, channel: str) -> list[TopicSummary]:
+    """A channel's topics, the largest first, with the dates they span: the bundle's time
+    range, else the dates of its stored messages."""
+    topics = await list_topics(db, channel)
+    unranged = [t for t in topics if not t.bundle.time_range]
+    refs = {item.source_ref for t in unranged for item in t.bundle.items}
+    async with db.transaction() as repos:
+        dates = await repos.messages.dates(refs)
+    return [_summary(topic, dates) for topic in topics]
+
+
+def _summary(topic: StoredTopic, dates: dict[str, datetime]) -> TopicSummary:
+    span = topic.bundle.time_range or {}
+    if "from" in span and "to" in span:
+        return TopicSummary(topic, span["from"], span["to"])
+    known = sorted(dates[i.source_ref] for i in topic.bundle.items if i.source_ref in dates)
+    return TopicSummary(topic, known[0] if known else None, known[-1] if known else None)
+
+
+async def get_topic(
+    db: Database, topic_id: str, channels: Collection[str] | None = None
+) -> StoredTopic:
+    """The topic (of one of ``channels`` when given), else ``NotFoundError``."""
     async with db.transaction() as repos:
         topic = await repos.topics.get(topic_id)
-    if topic is None:
+    if topic is None or (channels is not None and topic.channel_id not in channels):
         raise NotFoundError(f"no topic {topic_id!r}: see `tg-parser topics list`")
     return topic
 
 
-async def show_topic(db: Database, topic_id: str) -> TopicView:
+async def show_topic(
+    db: Database, topic_id: str, channels: Collection[str] | None = None
+) -> TopicView:
     """The topic with the texts, dates and links of its anchors and supporting messages."""
-    topic = await get_topic(db, topic_id)
+    topic = await get_topic(db, topic_id, channels)
     refs = [item.source_ref for item in topic.bundle.items]
     async with db.transaction() as repos:
         found = await repos.knowledge.messages_by_ref(refs)
-    messages = {message.document.source_ref: message for message in found}
+        sources = await repos.sources.list()
+    catalog = Catalog.of(found, sources)
     items = [item.to_json_dict() for item in topic.bundle.items]
-    sources = resolved_sources(items, Catalog(messages=messages, channel_titles={}))
-    return TopicView(topic=topic, messages=messages, sources=sources)
+    return TopicView(
+        topic=topic,
+        messages=dict(catalog.messages),
+        sources=resolved_sources(items, catalog),
+    )
 
 
 def _size_order(topic: StoredTopic) -> tuple[int, int, str]:
