@@ -49,5 +49,10 @@ DayEnd = Annotated[
 Moment = Annotated[datetime, BeforeValidator(_checked(lambda v: parse_when(v, "")))]
 """An ISO date or datetime, as `sources add --since` takes it; UTC unless given."""
 
-Interval = Annotated[int, BeforeValidator(_checked(parse_interval))]
+def _interval(value: object) -> object:
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    return _checked(parse_interval)(str(value) if whole else value)
+
+
+Interval = Annotated[int, BeforeValidator(_interval)]
 """Seconds, or a duration like ``30m``, ``1h``, ``1d``, ``1h30m``."""
