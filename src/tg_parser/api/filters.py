@@ -49,6 +49,7 @@ DayEnd = Annotated[
 Moment = Annotated[datetime, BeforeValidator(_checked(lambda v: parse_when(v, "")))]
 """An ISO date or datetime, as `sources add --since` takes it; UTC unless given."""
 
+
 def _interval(value: object) -> object:
     whole = isinstance(value, int) and not isinstance(value, bool)
     return _checked(parse_interval)(str(value) if whole else value)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 from tg_parser.models import Source, kb_message_id, kb_topic_id, telegram_url
@@ -207,7 +208,8 @@ def _resolved(item: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
 def _meaningful(line: str) -> str | None:
     """The line without markup and leading symbols, when it has words besides links/tags."""
     text = _MARKUP.sub("", line).strip()
-    if sum(char.isalpha() for char in _NOT_WORDS.sub(" ", text)) < 3:
+    letters = (char for char in _NOT_WORDS.sub(" ", text) if char.isalpha())
+    if len(list(islice(letters, 3))) < 3:
         return None
     return _LEADING.sub("", text).strip()
 

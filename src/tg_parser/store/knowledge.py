@@ -98,13 +98,18 @@ class KnowledgeRepository:
         return [_message(row) for row in rows]
 
     async def page(self, where: MessageFilter, offset: int, limit: int) -> list[KnowledgeMessage]:
-        """One page of the messages ``where`` selects, the newest first."""
-        query = (
-            _MESSAGES.where(*where.conditions())
-            .order_by(raw_messages.c.date.desc(), raw_messages.c.id.desc())
+        """One page of the messages ``where`` selects, the newest first. The page's rows are
+        found first by their keys alone, so a deep page sorts keys, not documents."""
+        newest_first = (raw_messages.c.date.desc(), raw_messages.c.id.desc())
+        keys = (
+            select(raw_messages.c.id)
+            .select_from(_JOINED)
+            .where(*where.conditions())
+            .order_by(*newest_first)
             .offset(offset)
             .limit(limit)
         )
+        query = _MESSAGES.where(raw_messages.c.id.in_(keys)).order_by(*newest_first)
         rows = (await self.conn.execute(query)).mappings()
         return [_message(row) for row in rows]
 
