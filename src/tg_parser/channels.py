@@ -21,7 +21,7 @@ async def list_channels(
     db: Database, channels: Collection[str] | None = None
 ) -> list[ChannelSummary]:
     """Every channel (of ``channels`` when given) by key, with its counts."""
-    async with db.transaction() as repos:
+    async with db.reading() as repos:
         sources = {s.channel_key: s for s in await repos.sources.list()}
         counts = await repos.channels.counts(channels)
     keys = {key for key in sources if channels is None or key in channels} | set(counts)

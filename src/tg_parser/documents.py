@@ -60,7 +60,7 @@ async def list_documents(
 ) -> tuple[list[DocumentItem], int]:
     """One page of the documents the query selects (the newest messages first), and how
     many it selects in all."""
-    async with db.transaction() as repos:
+    async with db.reading() as repos:
         where = await _filter(repos, query)
         page = await repos.knowledge.page(where, offset, limit)
         short = offset == 0 and len(page) < limit
@@ -111,7 +111,7 @@ async def show_document(
         raise _unknown(document) from None
     if channels is not None and channel not in channels:
         raise _unknown(document)
-    async with db.transaction() as repos:
+    async with db.reading() as repos:
         history = await repos.messages.history(ref)
         stored = await repos.documents.get(ref)
         topics = await repos.topics.containing(channel, ref) if history or stored else []

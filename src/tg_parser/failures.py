@@ -19,7 +19,7 @@ async def list_failures(
     """Current failures (of one channel, or of ``channels``; of one stage), most recent
     first."""
     key = await resolve_channel(db, channel)
-    async with db.transaction() as repos:
+    async with db.reading() as repos:
         failures = await repos.failures.list(stage=stage)
     wanted = {key} if key is not None else channels
     if wanted is None:

@@ -72,7 +72,7 @@ async def usage_report(
 ) -> UsageReport:
     """Usage (of one run, since a time); with ``channels``, of the calls made for those
     channels' messages only."""
-    async with db.transaction() as repos:
+    async with db.reading() as repos:
         rows = await repos.llm_calls.usage(run_id=run_id, since=since, channels=channels)
     return UsageReport([_priced(row, prices) for row in rows], since=since, run_id=run_id)
 

@@ -10,7 +10,7 @@ import pytest
 import kb_sample
 from tg_parser.errors import NotFoundError
 from tg_parser.store import Database
-from tg_parser.topics.catalog import get_topic, show_topic, topic_summaries
+from tg_parser.topics.catalog import get_topic, list_topics, show_topic, topic_summaries
 
 TOPIC = "topic:tg:technotes:post:4"
 
@@ -23,12 +23,14 @@ async def sample(db: Database) -> Database:
 
 async def test_summaries_span_the_dates_of_their_messages(sample: Database) -> None:
     summaries = await topic_summaries(sample, "@TechNotes")
-    python = next(s for s in summaries if s.topic.card.id == TOPIC)
+    python = next(s for s in summaries if s.id == TOPIC)
+    topic = await get_topic(sample, TOPIC)
     async with sample.transaction() as repos:
-        dates = await repos.messages.dates([i.source_ref for i in python.topic.bundle.items])
+        dates = await repos.messages.dates([i.source_ref for i in topic.bundle.items])
     assert (python.first_date, python.last_date) == (min(dates.values()), max(dates.values()))
     assert [s.items for s in summaries] == sorted((s.items for s in summaries), reverse=True)
-    assert python.anchors == 3
+    assert (python.anchors, python.items, python.title) == (3, len(topic.bundle.items), "Python")
+    assert [s.id for s in summaries] == [t.card.id for t in await list_topics(sample, "technotes")]
 
 
 async def test_a_bundles_time_range_is_its_span(sample: Database) -> None:
@@ -38,7 +40,7 @@ async def test_a_bundles_time_range_is_its_span(sample: Database) -> None:
         await repos.topics.save(
             [replace(topic, bundle=topic.bundle.model_copy(update={"time_range": span}))], None
         )
-    [python] = [s for s in await topic_summaries(sample, "technotes") if s.topic.card.id == TOPIC]
+    [python] = [s for s in await topic_summaries(sample, "technotes") if s.id == TOPIC]
     assert (python.first_date, python.last_date) == (span["from"], span["to"])
 
 

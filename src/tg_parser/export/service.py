@@ -106,7 +106,7 @@ async def stream_entries(db: Database, options: ExportOptions) -> Iterator[bytes
 
 async def load(db: Database, options: ExportOptions) -> tuple[Catalog, Selection]:
     """What the options select (``options.channel`` already resolved)."""
-    async with db.transaction() as repos:
+    async with db.reading() as repos:
         messages = await repos.knowledge.messages(options.channel, channels=options.channels)
         topics = await repos.knowledge.topics(options.channel, channels=options.channels)
         sources = await repos.sources.list()

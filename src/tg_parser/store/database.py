@@ -17,7 +17,7 @@ from tg_parser.store.channels import ChannelRepository
 from tg_parser.store.cursors import CommentCursorRepository
 from tg_parser.store.documents import DocumentRepository
 from tg_parser.store.embeddings import EmbeddingRepository
-from tg_parser.store.engine import create_engine, damaged_sqlite_file
+from tg_parser.store.engine import READ_ONLY, create_engine, damaged_sqlite_file
 from tg_parser.store.failures import FailureRepository
 from tg_parser.store.knowledge import KnowledgeRepository
 from tg_parser.store.llm_calls import LLMCallRepository
@@ -126,6 +126,15 @@ class Database:
         """One transaction: committed when the block ends, rolled back on any error."""
         async with self._translated_errors(), self.engine.begin() as conn:
             yield Repositories(conn)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Repositories]:
+        """A transaction that only reads: on SQLite it takes no write lock (a plain
+        ``BEGIN``), so readers neither queue behind a writer nor behind each other."""
+        async with self._translated_errors(), self.engine.connect() as conn:
+            reader = await conn.execution_options(**{READ_ONLY: True})
+            async with reader.begin():
+                yield Repositories(reader)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -2,7 +2,9 @@
 
 SQLite runs in WAL mode with a busy timeout and foreign keys on, and every transaction
 starts with ``BEGIN IMMEDIATE`` so that concurrent writers queue on the busy timeout
-instead of failing with "database is locked" when a reader upgrades to a writer.
+instead of failing with "database is locked" when a reader upgrades to a writer — except a
+read-only one (execution option ``READ_ONLY``), which starts with a plain ``BEGIN``: it
+never writes, so it reads its snapshot without waiting for writers or other readers.
 PostgreSQL runs through psycopg 3 with the pool settings from ``Settings``.
 
 A setting that cannot work fails here, in one line naming the setting: a URL of no
@@ -42,6 +44,9 @@ _CANNOT_OPEN = (
     "cannot be opened or created",
     "check the permissions of the file and its folder, or point {setting} elsewhere",
 )
+
+
+READ_ONLY = "tg_parser_read_only"  # execution option of a connection that only reads
 
 
 def database_url(settings: Settings) -> str:
@@ -162,4 +167,5 @@ def install_sqlite_pragmas(engine: Any, busy_timeout: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

@@ -11,7 +11,7 @@ from typing import Any
 from tg_parser.errors import NotFoundError
 from tg_parser.export.entries import Catalog, resolved_sources
 from tg_parser.registry import resolve_channel
-from tg_parser.store import Database, KnowledgeMessage, StoredTopic
+from tg_parser.store import Database, KnowledgeMessage, KnowledgeTopic, StoredTopic
 
 
 @dataclass(frozen=True)
@@ -37,52 +37,73 @@ class TopicView:
 class TopicSummary:
     """A topic in a list: its size and the dates its messages span (None: none known)."""
 
-    topic: StoredTopic
+    id: str
+    title: str
+    type: str
+    items: int  # messages in its bundle
+    anchors: int
+    updated_at: datetime
     first_date: datetime | None
     last_date: datetime | None
-
-    @property
-    def items(self) -> int:
-        return len(self.topic.bundle.items)
-
-    @property
-    def anchors(self) -> int:
-        return len(self.topic.card.anchors)
 
 
 async def list_topics(db: Database, channel: str | None = None) -> list[StoredTopic]:
     """Current topics (of one channel), the largest first: by bundle items, then anchors,
     then id — the order a reader wants, and the same on every call."""
     key = await resolve_channel(db, channel)
-    async with db.transaction() as repos:
+    async with db.reading() as repos:
         topics = await repos.topics.current(key)
     return sorted(topics, key=_size_order)
 
 
 async def topic_summaries(db: Database, channel: str) -> list[TopicSummary]:
-    """A channel's topics, the largest first, with the dates they span: the bundle's time
-    range, else the dates of its stored messages."""
-    topics = await list_topics(db, channel)
-    unranged = [t for t in topics if not t.bundle.time_range]
-    refs = {item.source_ref for t in unranged for item in t.bundle.items}
-    async with db.transaction() as repos:
-        dates = await repos.messages.dates(refs)
-    return [_summary(topic, dates) for topic in topics]
+    """A channel's topics in the order of :func:`list_topics`, with the dates they span:
+    the bundle's time range, else the dates of its stored messages. Read as stored (no
+    model is built per bundle item), since a channel may have many large topics."""
+    key = await resolve_channel(db, channel)
+    async with db.reading() as repos:
+        topics = await repos.knowledge.topics(key)
+        unranged = [_items(t) for t in topics if not (t.bundle or {}).get("time_range")]
+        dates = await repos.messages.dates({item["source_ref"] for i in unranged for item in i})
+    summaries = [_summary(topic, dates) for topic in topics]
+    return sorted(summaries, key=lambda s: (-s.items, -s.anchors, s.id))
 
 
-def _summary(topic: StoredTopic, dates: dict[str, datetime]) -> TopicSummary:
-    span = topic.bundle.time_range or {}
+def _items(topic: KnowledgeTopic) -> list[dict[str, Any]]:
+    return list((topic.bundle or {}).get("items", []))
+
+
+def _summary(topic: KnowledgeTopic, dates: dict[str, datetime]) -> TopicSummary:
+    card, items = topic.card, _items(topic)
+    span = (topic.bundle or {}).get("time_range") or {}
+    first: datetime | None
+    last: datetime | None
     if "from" in span and "to" in span:
-        return TopicSummary(topic, span["from"], span["to"])
-    known = sorted(dates[i.source_ref] for i in topic.bundle.items if i.source_ref in dates)
-    return TopicSummary(topic, known[0] if known else None, known[-1] if known else None)
+        first, last = _moment(span["from"]), _moment(span["to"])
+    else:
+        known = sorted(dates[i["source_ref"]] for i in items if i["source_ref"] in dates)
+        first, last = (known[0], known[-1]) if known else (None, None)
+    return TopicSummary(
+        id=card["id"],
+        title=card["title"],
+        type=card["type"],
+        items=len(items),
+        anchors=len(card["anchors"]),
+        updated_at=_moment(card["updated_at"]),
+        first_date=first,
+        last_date=last,
+    )
+
+
+def _moment(value: str | datetime) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
 async def get_topic(
     db: Database, topic_id: str, channels: Collection[str] | None = None
 ) -> StoredTopic:
     """The topic (of one of ``channels`` when given), else ``NotFoundError``."""
-    async with db.transaction() as repos:
+    async with db.reading() as repos:
         topic = await repos.topics.get(topic_id)
     if topic is None or (channels is not None and topic.channel_id not in channels):
         raise NotFoundError(f"no topic {topic_id!r}: see `tg-parser topics list`")
@@ -95,7 +116,7 @@ async def show_topic(
     """The topic with the texts, dates and links of its anchors and supporting messages."""
     topic = await get_topic(db, topic_id, channels)
     refs = [item.source_ref for item in topic.bundle.items]
-    async with db.transaction() as repos:
+    async with db.reading() as repos:
         found = await repos.knowledge.messages_by_ref(refs)
         sources = await repos.sources.list()
     catalog = Catalog.of(found, sources)

@@ -75,17 +75,7 @@ class TopicSummaryOut(BaseModel):
 
     @classmethod
     def of(cls, summary: catalog.TopicSummary) -> TopicSummaryOut:
-        card = summary.topic.card
-        return cls(
-            id=card.id,
-            title=card.title,
-            type=card.type,
-            items=summary.items,
-            anchors=summary.anchors,
-            first_date=summary.first_date,
-            last_date=summary.last_date,
-            updated_at=card.updated_at,
-        )
+        return cls.model_validate(summary, from_attributes=True)
 
 
 @router.get("", summary="List channels with their counts")
