@@ -56,7 +56,10 @@ from tg_parser.store import Database, StoredDocument, StoredTopic
 from tg_parser.testing.api import api_client
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
-WORDS = "postgres python coffee running chess travel books music cooking garden".split()
+WORDS = [
+    *("postgres", "python", "coffee", "running", "chess"),
+    *("travel", "books", "music", "cooking", "garden"),
+]
 
 
 def messages(channel: str, count: int) -> list[tuple[MessageType, int, int | None]]:
