@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -101,3 +102,16 @@ async def test_bad_filters(client: httpx.AsyncClient, params: dict[str, str], st
     response = await client.get("/api/v1/export", params=params)
     assert response.status_code == status
     assert "error" in response.json()
+
+
+async def test_a_zip_leaves_no_temporary_files(
+    client: httpx.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    response = await client.get("/api/v1/export", params={"format": "zip"})
+    failed = await client.get("/api/v1/export", params={"format": "zip", "topic_id": "topic:x"})
+    assert int(response.headers["content-length"]) == len(response.content) > 0
+    assert failed.status_code == 404
+    assert list(scratch.iterdir()) == []

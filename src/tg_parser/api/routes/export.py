@@ -3,15 +3,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, BinaryIO, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import FileResponse, Response, StreamingResponse
-from starlette.background import BackgroundTask
+from fastapi.responses import Response, StreamingResponse
 
 from tg_parser.api.auth import Reader
 from tg_parser.api.deps import Db
@@ -77,18 +77,30 @@ async def export(
 
 
 async def _archive(db: Db, options: ExportOptions) -> Response:
+    """The zip, streamed from an open handle; its directory is removed at once (POSIX keeps
+    an open file readable), else when the stream ends — a client that goes away midway
+    leaves nothing behind."""
     workdir = Path(tempfile.mkdtemp(prefix="tg-parser-export-"))
     try:
         archive = await export_archive(db, options, workdir)
-    except BaseException:
+        handle = archive.open("rb")
+    finally:
         shutil.rmtree(workdir, ignore_errors=True)
-        raise
-    return FileResponse(
-        archive,
+    size = os.fstat(handle.fileno()).st_size
+    return StreamingResponse(
+        _file_chunks(handle, workdir),
         media_type="application/zip",
-        filename=archive.name,
-        background=BackgroundTask(shutil.rmtree, workdir, ignore_errors=True),
+        headers=_attachment(archive.name) | {"Content-Length": str(size)},
     )
+
+
+def _file_chunks(handle: BinaryIO, workdir: Path) -> Iterator[bytes]:
+    try:
+        while chunk := handle.read(CHUNK_BYTES):
+            yield chunk
+    finally:
+        handle.close()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _chunks(lines: Iterable[bytes]) -> Iterator[bytes]:
