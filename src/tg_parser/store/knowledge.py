@@ -42,8 +42,9 @@ class MessageFilter:
     def conditions(self) -> list[ColumnElement[bool]]:
         doc, raw = processed_documents, raw_messages
         found: list[ColumnElement[bool]] = []
-        if self.channels is not None:
+        if self.channels is not None:  # on both tables: either side's index may serve
             found.append(doc.c.channel_id.in_(list(self.channels)))
+            found.append(raw.c.channel_id.in_(list(self.channels)))
         if self.refs is not None:
             found.append(doc.c.source_ref.in_(list(self.refs)))
         if self.since is not None:
