@@ -17,6 +17,9 @@ The files appear together once all are written (a failure leaves the earlier exp
 was); files of an earlier export that this one no longer writes are deleted when they are
 unchanged since tg-parser wrote them. Noise (ads, greetings) and messages
 without text are left out unless asked for. An export is a run (stage ``export``).
+
+``stream_entries`` makes the lines of ``kb_entries.ndjson`` one by one without writing
+anything (no run: it only reads), for the HTTP API's download.
 """
 
 from __future__ import annotations
