@@ -71,6 +71,14 @@ async def test_listing_by_channel_accepts_any_spelling(db: Database) -> None:
         await list_failures(db, channel="@gamma_news")
 
 
+async def test_listing_within_channels(db: Database) -> None:
+    await _sources(db, "alpha", "beta_news")
+    await _record(db, "process", ALPHA, BETA, run="r1", at=FIRST)
+    found = await list_failures(db, channels={"beta_news", "elsewhere"})
+    assert [f.source_ref for f in found] == [BETA]
+    assert await list_failures(db, channels=set()) == []
+
+
 @pytest.fixture
 async def recorded(cli_env: str) -> None:
     db = await Database.open(Settings(database_url=cli_env))

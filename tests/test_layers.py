@@ -53,6 +53,8 @@ LAYERS: dict[str, int] = {
     "keys": 3,
     "search": 3,
     "jobs": 3,
+    "channels": 3,
+    "documents": 3,
     # entry points and the fakes shipped for tests
     "cli": 4,
     "api": 4,

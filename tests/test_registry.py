@@ -194,6 +194,21 @@ async def test_show_includes_recent_attempts_newest_first(db: Database) -> None:
     assert data["channel_key"] == "alpha"
 
 
+async def test_update_changes_only_the_settings_given(db: Database) -> None:
+    await registry.add_source(db, "alpha", poll_interval_seconds=90, new_via="web")
+    result = await registry.update_source(db, "@Alpha", include_comments=True)
+    unchanged = await registry.update_source(db, "alpha")
+    assert (result.action, result.source.include_comments) == ("updated", True)
+    assert (result.source.poll_interval_seconds, result.source.via) == (90, "web")
+    assert unchanged.action == "unchanged"
+
+
+async def test_update_of_an_unknown_source_adds_nothing(db: Database) -> None:
+    with pytest.raises(NotFoundError, match="no source 'ghost'"):
+        await registry.update_source(db, "ghost", include_comments=True)
+    assert await registry.list_sources(db) == []
+
+
 async def test_pause_and_resume(db: Database) -> None:
     await registry.add_source(db, "alpha")
 

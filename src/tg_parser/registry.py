@@ -126,6 +126,29 @@ async def add_source(
     return AddResult(source, action)
 
 
+async def update_source(
+    db: Database,
+    channel: str,
+    *,
+    via: SourceVia | None = None,
+    include_comments: bool | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    poll_interval_seconds: int | None = None,
+) -> AddResult:
+    """Change the settings given (``None`` = leave as it is) of a source already added."""
+    source = await get_source(db, channel)
+    return await add_source(
+        db,
+        source.channel_key,
+        via=via,
+        include_comments=include_comments,
+        since=since,
+        until=until,
+        poll_interval_seconds=poll_interval_seconds,
+    )
+
+
 def _identity(key: str) -> dict[str, Any]:
     """What the key itself says about a new channel: its username or its numeric id."""
     return {"numeric_id": int(key)} if key.startswith("-") else {"username": key}
@@ -140,7 +163,7 @@ def _check_window(since: datetime | None, until: datetime | None) -> None:
 
 
 async def list_sources(db: Database) -> list[SourceSummary]:
-    async with db.transaction() as repos:
+    async with db.reading() as repos:
         sources = await repos.sources.list()
         counts = await repos.sources.message_counts()
     return [SourceSummary(source, *_counts_of(source, counts)) for source in sources]
@@ -148,7 +171,7 @@ async def list_sources(db: Database) -> list[SourceSummary]:
 
 async def show_source(db: Database, channel: str, attempts: int = 20) -> SourceSummary:
     """A source with its message counts and most recent attempts (newest first)."""
-    async with db.transaction() as repos:
+    async with db.reading() as repos:
         source = await _existing(repos, channel)
         counts = await repos.sources.message_counts()
         recent = await repos.sources.attempts(source.id, limit=attempts)
@@ -173,7 +196,7 @@ async def _set_status(db: Database, channel: str, status: SourceStatus) -> Sourc
 
 
 async def get_source(db: Database, channel: str) -> Source:
-    async with db.transaction() as repos:
+    async with db.reading() as repos:
         return await _existing(repos, channel)
 
 
@@ -201,7 +224,7 @@ async def resolve_channel(db: Database, channel: str | None) -> str | None:
     if channel is None:
         return None
     key = channel_key(channel)
-    async with db.transaction() as repos:
+    async with db.reading() as repos:
         sources = await repos.sources.list()
         source = _match(sources, key)
         if source is not None:

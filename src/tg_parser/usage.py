@@ -69,12 +69,14 @@ async def usage_report(
     since: datetime | None = None,
     run_id: str | None = None,
     also: Collection[str] = (),
+    channels: Collection[str] | None = None,
 ) -> UsageReport:
     """Calls, tokens and cost since a date, or of a run (with ``also``: and of these runs,
-    e.g. a pipeline's stages)."""
+    e.g. a pipeline's stages); with ``channels``, of the calls made for those channels'
+    messages only."""
     ids = None if run_id is None else {run_id, *also}
-    async with db.transaction() as repos:
-        rows = await repos.llm_calls.usage(run_id=ids, since=since)
+    async with db.reading() as repos:
+        rows = await repos.llm_calls.usage(run_id=ids, since=since, channels=channels)
     return UsageReport([_priced(row, prices) for row in rows], since=since, run_id=run_id)
 
 

@@ -13,6 +13,8 @@ from tg_parser.config import Settings
 from tg_parser.store import Database
 from tg_parser.testing.api import api_client
 
+from . import other_channel
+
 
 @pytest.fixture
 async def sample_db(db: Database) -> Database:
@@ -30,5 +32,21 @@ async def client(settings: Settings, sample_db: Database) -> AsyncIterator[httpx
 @pytest.fixture
 async def empty_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the API over an empty database."""
+    async with api_client(create_app(settings)) as http:
+        yield http
+
+
+@pytest.fixture
+async def two_channels_db(sample_db: Database) -> Database:
+    """The sample channel and a second, small one (``other_channel``)."""
+    await other_channel.build(sample_db)
+    return sample_db
+
+
+@pytest.fixture
+async def two_client(
+    settings: Settings, two_channels_db: Database
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the API over two channels (open: it sees both)."""
     async with api_client(create_app(settings)) as http:
         yield http

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,6 @@ from typer.testing import CliRunner
 
 import kb_sample
 from tg_parser.cli.app import app
-from tg_parser.cli.export import date_bound
-from tg_parser.errors import InputError
 
 runner = CliRunner()
 
@@ -137,24 +134,6 @@ def test_a_read_only_out_is_one_line_and_changes_nothing(
     )
     assert len(result.stderr.splitlines()) == 1
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
-
-
-@pytest.mark.parametrize(
-    ("text", "end", "moment"),
-    [
-        ("2025-03-01", False, datetime(2025, 3, 1, tzinfo=UTC)),
-        ("2025-03-01", True, datetime(2025, 3, 1, 23, 59, 59, 999999, tzinfo=UTC)),
-        ("2025-03-01T10:00:00+03:00", True, datetime(2025, 3, 1, 7, tzinfo=UTC)),
-        ("2025-03-01 10:00", False, datetime(2025, 3, 1, 10, tzinfo=UTC)),
-    ],
-)
-def test_date_bound(text: str, end: bool, moment: datetime) -> None:
-    assert date_bound(text, "--to", end_of_day=end) == moment
-
-
-def test_date_bound_refuses_nonsense() -> None:
-    with pytest.raises(InputError, match="use YYYY-MM-DD"):
-        date_bound("31/12/2025", "--to")
 
 
 EXPORTS = Path(__file__).parents[1] / "data" / "export"

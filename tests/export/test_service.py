@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,9 @@ import pytest
 
 import kb_sample
 from tg_parser import contracts, registry
-from tg_parser.errors import NotFoundError
+from tg_parser.errors import InputError, NotFoundError
 from tg_parser.export.entries import message_title
-from tg_parser.export.service import ExportOptions, export_kb, topic_file_name
+from tg_parser.export.service import ExportOptions, export_kb, stream_entries, topic_file_name
 from tg_parser.models import KnowledgeBaseEntry, ProcessedDocument, TopicBundle, TopicCard
 from tg_parser.store.database import Database
 from tg_parser.store.knowledge import KnowledgeMessage
@@ -352,3 +353,27 @@ def _message(text: str, summary: str | None = None, kind: Any = "post") -> Knowl
 )
 def test_message_title(text: str, summary: str | None, title: str) -> None:
     assert message_title(_message(text, summary), "Chan Notes") == title
+
+
+async def test_streamed_entries_are_the_entries_file_made_lazily(
+    sample: Database, tmp_path: Path
+) -> None:
+    await export_kb(sample, ExportOptions(out=tmp_path / "kb", include_noise=True))
+    lines = await stream_entries(sample, ExportOptions(include_noise=True))
+    first = next(lines)
+    assert isinstance(lines, Iterator)
+    assert first + b"".join(lines) == (tmp_path / "kb" / "kb_entries.ndjson").read_bytes()
+    async with sample.transaction() as repos:
+        assert [run.stage for run in await repos.runs.list(limit=10)].count("export") == 1
+
+
+async def test_an_export_without_a_directory_is_refused(sample: Database) -> None:
+    with pytest.raises(InputError, match="--out"):
+        await export_kb(sample, ExportOptions())
+
+
+async def test_channels_limit_what_is_exported(sample: Database, tmp_path: Path) -> None:
+    none = await export_kb(sample, ExportOptions(out=tmp_path / "a", channels={"elsewhere"}))
+    some = await export_kb(sample, ExportOptions(out=tmp_path / "b", channels={"technotes"}))
+    assert none.counts["message_entries"] == none.counts["topic_entries"] == 0
+    assert some.counts["message_entries"] == 220

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING, Literal
 
 import typer
 
 from tg_parser.cli.common import JSON_OPTION, console, print_json, with_database
-from tg_parser.errors import InputError
 
 if TYPE_CHECKING:
     from tg_parser.export import ExportReport
@@ -50,13 +48,14 @@ def export(
     """Write the knowledge base: entries, topics, one file per topic and a manifest."""
     from tg_parser.cli.progress import ProgressDisplay
     from tg_parser.export import ExportOptions, export_kb, output_directory
+    from tg_parser.export.options import date_bound
 
     options = ExportOptions(
         out=output_directory(out),
         channel=channel,
         topic_id=topic_id,
-        date_from=date_bound(date_from, "--from"),
-        date_to=date_bound(date_to, "--to", end_of_day=True),
+        date_from=date_bound(date_from, "--from") if date_from else None,
+        date_to=date_bound(date_to, "--to", end_of_day=True) if date_to else None,
         format=file_format,
         include_supporting=include_supporting,
         include_noise=include_noise,
@@ -68,19 +67,6 @@ def export(
         print_json(report.to_json_dict())
     else:
         print_summary(report)
-
-
-def date_bound(text: str | None, option: str, *, end_of_day: bool = False) -> datetime | None:
-    """A day (its start, or with ``end_of_day`` its end) or a moment; UTC unless given."""
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{option} {text!r} is not a date: use YYYY-MM-DD or ISO 8601") from None
-    if end_of_day and len(text) == len("YYYY-MM-DD"):
-        moment = datetime.combine(moment.date(), time.max)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def print_summary(report: ExportReport) -> None:

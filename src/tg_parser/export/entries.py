@@ -13,9 +13,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
-from tg_parser.models import kb_message_id, kb_topic_id, telegram_url
+from tg_parser.models import Source, kb_message_id, kb_topic_id, telegram_url
 from tg_parser.store import KnowledgeMessage
 from tg_parser.text.sentences import split_sentences
 
@@ -47,9 +48,27 @@ class Catalog:
     channel_titles: Mapping[str, str]
     usernames: Mapping[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, messages: Iterable[KnowledgeMessage], sources: Iterable[Source]) -> Catalog:
+        """The messages by source_ref, with the titles and usernames the sources know."""
+        known = list(sources)
+        return cls(
+            messages={message.document.source_ref: message for message in messages},
+            channel_titles={s.channel_key: s.title for s in known if s.title},
+            usernames={s.channel_key: s.username.lower() for s in known if s.username},
+        )
+
     def link(self, channel: str, post_id: int, comment_id: int | None = None) -> str | None:
         """The public link when the channel's username is known, else the channel key's."""
         return telegram_url(self.usernames.get(channel, channel), post_id, comment_id)
+
+    def message_link(
+        self, channel: str, message_type: str, message_id: int, thread_id: int | None
+    ) -> str | None:
+        """A post's link, or a comment's under its post (None when the post is unknown)."""
+        if message_type != "comment":
+            return self.link(channel, message_id)
+        return self.link(channel, thread_id, message_id) if thread_id is not None else None
 
 
 def iso(moment: datetime) -> str:
@@ -70,12 +89,9 @@ def message_title(message: KnowledgeMessage, channel_title: str | None) -> str:
 
 
 def message_url(message: KnowledgeMessage, catalog: Catalog) -> str | None:
-    channel = message.document.channel_id
-    if message.message_type == "comment":
-        if message.thread_id is None:
-            return None
-        return catalog.link(channel, message.thread_id, message.message_id)
-    return catalog.link(channel, message.message_id)
+    return catalog.message_link(
+        message.document.channel_id, message.message_type, message.message_id, message.thread_id
+    )
 
 
 def message_entry(
@@ -218,7 +234,8 @@ def _resolved(item: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
 def _meaningful(line: str) -> str | None:
     """The line without markup and leading symbols, when it has words besides links/tags."""
     text = _MARKUP.sub("", line).strip()
-    if sum(char.isalpha() for char in _NOT_WORDS.sub(" ", text)) < 3:
+    letters = (char for char in _NOT_WORDS.sub(" ", text) if char.isalpha())
+    if len(list(islice(letters, 3))) < 3:
         return None
     return _LEADING.sub("", text).strip()
 

@@ -17,6 +17,9 @@ The files appear together once all are written (a failure leaves the earlier exp
 was); files of an earlier export that this one no longer writes are deleted when they are
 unchanged since tg-parser wrote them. Noise (ads, greetings) and messages
 without text are left out unless asked for. An export is a run (stage ``export``).
+
+``stream_entries`` makes the lines of ``kb_entries.ndjson`` one by one without writing
+anything (no run: it only reads), for the HTTP API's download.
 """
 
 from __future__ import annotations
@@ -30,13 +33,14 @@ from typing import Any
 import structlog
 
 from tg_parser.clock import utcnow
+from tg_parser.errors import InputError
 from tg_parser.export.entries import Catalog, iso, resolved_sources
 from tg_parser.export.files import GENERATOR, MANIFEST, ExportDirectory, json_bytes
 from tg_parser.export.options import ExportOptions
 from tg_parser.export.selection import SelectedTopic, Selection, select
 from tg_parser.models import KnowledgeBaseEntry, OnProgress, Progress, TopicBundle, TopicCard
 from tg_parser.registry import resolve_channel
-from tg_parser.runs import RunTracker, track_run
+from tg_parser.runs import track_run
 from tg_parser.store import Database
 
 log = structlog.get_logger(__name__)
@@ -68,12 +72,16 @@ async def export_kb(
     db: Database, options: ExportOptions, progress: OnProgress | None = None
 ) -> ExportReport:
     """Write the knowledge base (or the part the filters select) into ``options.out``."""
+    out = options.out
+    if out is None:
+        raise InputError("give the directory to write the knowledge base into (--out)")
     started = time.perf_counter()
     options = replace(options, channel=await resolve_channel(db, options.channel))
     async with track_run(db, "export", options.scope()) as run:
-        directory = ExportDirectory(options.out)
+        directory = ExportDirectory(out)
         directory.prepare()
-        catalog, selection = await _load(db, options, run)
+        catalog, selection = await load(db, options)
+        run.add(**selection.counts)
         previous = directory.previous_files()
         with directory.staging():
             _Writer(directory, catalog, selection, options, progress).write_all(run.id)
@@ -81,29 +89,43 @@ async def export_kb(
         run.add(files_written=len(directory.written), stale_files_removed=len(removed))
         report = ExportReport(
             run_id=run.id,
-            out=str(options.out),
+            out=str(out),
             counts=dict(sorted(run.counters.items())),
             files=[written.to_json_dict() for written in directory.written],
             removed=removed,
             duration_seconds=round(time.perf_counter() - started, 3),
         )
-        log.info("export_finished", out=str(options.out), **report.counts)
+        log.info("export_finished", out=str(out), **report.counts)
     return report
 
 
-async def _load(db: Database, options: ExportOptions, run: RunTracker) -> tuple[Catalog, Selection]:
-    async with db.transaction() as repos:
-        messages = await repos.knowledge.messages(options.channel)
-        topics = await repos.knowledge.topics(options.channel)
+async def stream_entries(db: Database, options: ExportOptions) -> Iterator[bytes]:
+    """The lines of ``kb_entries.ndjson`` the options select, made one by one as they are
+    read (the messages are loaded first; no file is written and no run recorded)."""
+    options = replace(options, channel=await resolve_channel(db, options.channel))
+    catalog, selection = await load(db, options)
+    return (json_bytes(entry) for entry in checked_entries(selection, catalog))
+
+
+async def load(db: Database, options: ExportOptions) -> tuple[Catalog, Selection]:
+    """What the options select (``options.channel`` already resolved)."""
+    async with db.reading() as repos:
+        messages = await repos.knowledge.messages(options.channel, channels=options.channels)
+        topics = await repos.knowledge.topics(options.channel, channels=options.channels)
         sources = await repos.sources.list()
-    catalog = Catalog(
-        messages={m.document.source_ref: m for m in messages},
-        channel_titles={s.channel_key: s.title for s in sources if s.title},
-        usernames={s.channel_key: s.username.lower() for s in sources if s.username},
-    )
-    selection = select(messages, topics, options)
-    run.add(**selection.counts)
-    return catalog, selection
+    return Catalog.of(messages, sources), select(messages, topics, options)
+
+
+def checked_entries(
+    selection: Selection, catalog: Catalog, progress: OnProgress | None = None
+) -> Iterator[dict[str, Any]]:
+    """The selection's entries, each checked against the KnowledgeBaseEntry contract."""
+    total = len(selection.topics) + len(selection.messages)
+    for done, entry in enumerate(selection.entries(catalog), start=1):
+        KnowledgeBaseEntry.model_validate_json(json_bytes(entry))
+        yield entry
+        if progress is not None and (done % 500 == 0 or done == total):
+            progress(Progress("export", done, total, unit="entries"))
 
 
 class _Writer:
@@ -142,12 +164,7 @@ class _Writer:
         return json_bytes(value, pretty=self._pretty)
 
     def _entries(self) -> Iterator[dict[str, Any]]:
-        total = len(self.selection.topics) + len(self.selection.messages)
-        for done, entry in enumerate(self.selection.entries(self.catalog), start=1):
-            KnowledgeBaseEntry.model_validate_json(json_bytes(entry))
-            yield entry
-            if self.progress is not None and (done % 500 == 0 or done == total):
-                self.progress(Progress("export", done, total, unit="entries"))
+        return checked_entries(self.selection, self.catalog, self.progress)
 
     def _topics_document(self) -> dict[str, Any]:
         cards = [topic.card for topic in self.selection.topics]

@@ -3,17 +3,19 @@ bound to one transaction (``async with db.transaction() as repos``).
 """
 
 from tg_parser.store.api_keys import KeyNameTakenError, StoredKey
+from tg_parser.store.channels import ChannelCounts
 from tg_parser.store.database import Database, Repositories
 from tg_parser.store.documents import PendingMessage, StoredDocument
 from tg_parser.store.embeddings import StoredVector
 from tg_parser.store.failures import Failure, FailureRecord
-from tg_parser.store.knowledge import KnowledgeMessage, KnowledgeTopic
+from tg_parser.store.knowledge import KnowledgeMessage, KnowledgeTopic, MessageFilter
 from tg_parser.store.llm_calls import UsageRow
 from tg_parser.store.messages import StoreResult
-from tg_parser.store.topics import StoredTopic, TopicTarget
+from tg_parser.store.topics import StoredTopic, TopicMembership, TopicTarget
 from tg_parser.store.webhooks import Delivery, Webhook
 
 __all__ = [
+    "ChannelCounts",
     "Database",
     "Delivery",
     "Failure",
@@ -21,6 +23,7 @@ __all__ = [
     "KeyNameTakenError",
     "KnowledgeMessage",
     "KnowledgeTopic",
+    "MessageFilter",
     "PendingMessage",
     "Repositories",
     "StoreResult",
@@ -28,6 +31,7 @@ __all__ = [
     "StoredKey",
     "StoredTopic",
     "StoredVector",
+    "TopicMembership",
     "TopicTarget",
     "UsageRow",
     "Webhook",

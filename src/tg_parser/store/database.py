@@ -16,6 +16,7 @@ from tg_parser.errors import SchemaOutdatedError, StorageError
 from tg_parser.metrics import PoolUsage
 from tg_parser.store import migrate
 from tg_parser.store.api_keys import ApiKeyRepository
+from tg_parser.store.channels import ChannelRepository
 from tg_parser.store.cursors import CommentCursorRepository
 from tg_parser.store.documents import DocumentRepository
 from tg_parser.store.embeddings import EmbeddingRepository
@@ -51,6 +52,7 @@ class Repositories:
     api_keys: ApiKeyRepository = field(init=False)
     search: SearchRepository = field(init=False)
     webhooks: WebhookRepository = field(init=False)
+    channels: ChannelRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.sources = SourceRepository(self.conn)
@@ -67,6 +69,7 @@ class Repositories:
         self.api_keys = ApiKeyRepository(self.conn)
         self.search = SearchRepository(self.conn)
         self.webhooks = WebhookRepository(self.conn)
+        self.channels = ChannelRepository(self.conn)
 
 
 class Database:

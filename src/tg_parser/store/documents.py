@@ -60,6 +60,11 @@ class DocumentRepository:
         rows = (await self.conn.execute(query)).mappings()
         return [_stored(row) for row in rows]
 
+    async def get(self, source_ref: str) -> StoredDocument | None:
+        query = select(processed_documents).where(processed_documents.c.source_ref == source_ref)
+        row = (await self.conn.execute(query)).mappings().first()
+        return _stored(row) if row is not None else None
+
     async def pending(
         self,
         *,

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import false, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tg_parser.models import CallRecord
@@ -36,9 +36,15 @@ class LLMCallRepository:
             await self.conn.execute(insert(llm_calls), [dict(vars(r)) for r in records])
 
     async def usage(
-        self, *, run_id: str | Collection[str] | None = None, since: datetime | None = None
+        self,
+        *,
+        run_id: str | Collection[str] | None = None,
+        since: datetime | None = None,
+        channels: Collection[str] | None = None,
     ) -> list[UsageRow]:
-        """Totals per provider and model, largest input first (of one run or of several)."""
+        """Totals per provider and model, largest input first (of one run or of several);
+        with ``channels``, only the calls made for those channels' messages (calls for no
+        message are left out)."""
         failed = func.sum(func.cast(llm_calls.c.status != "ok", llm_calls.c.input_tokens.type))
         query = select(
             llm_calls.c.provider,
@@ -55,6 +61,11 @@ class LLMCallRepository:
             query = query.where(llm_calls.c.run_id.in_(ids))
         if since is not None:
             query = query.where(llm_calls.c.created_at >= since)
+        if channels is not None:
+            prefixes = [
+                llm_calls.c.source_ref.startswith(f"tg:{c}:", autoescape=True) for c in channels
+            ]
+            query = query.where(or_(false(), *prefixes))
         rows = (await self.conn.execute(query)).all()
         usage = [UsageRow(**row._mapping) for row in rows]
         return sorted(usage, key=lambda u: (-u.input_tokens, u.provider, u.model))

@@ -16,6 +16,8 @@ from tg_parser.models import CollectedMessage, MessageType
 from tg_parser.store.dialect import upsert_insert
 from tg_parser.store.tables import raw_message_versions, raw_messages
 
+_REFS_PER_QUERY = 500  # well under SQLite's limit of bound parameters
+
 
 @dataclass
 class StoreResult:
@@ -209,6 +211,19 @@ class RawMessageRepository:
             )
         )
         return {int(message_id): text for message_id, text in rows}
+
+    async def dates(self, refs: Collection[str]) -> dict[str, datetime]:
+        """The date of each stored message among ``refs``, by source_ref."""
+        ordered, found = sorted(refs), {}
+        for start in range(0, len(ordered), _REFS_PER_QUERY):
+            chunk = ordered[start : start + _REFS_PER_QUERY]
+            rows = await self.conn.execute(
+                select(raw_messages.c.source_ref, raw_messages.c.date).where(
+                    raw_messages.c.source_ref.in_(chunk)
+                )
+            )
+            found.update({ref: date for ref, date in rows})
+        return found
 
     async def count_versions(self) -> int:
         query = select(func.count()).select_from(raw_message_versions)

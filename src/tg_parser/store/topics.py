@@ -28,6 +28,17 @@ class TopicTarget:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class TopicMembership:
+    """A message's place in a topic's bundle."""
+
+    topic_id: str
+    title: str
+    type: str
+    role: str
+    score: float | None
+
+
 class TopicRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
@@ -90,6 +101,25 @@ class TopicRepository:
         )
         row = (await self.conn.execute(query)).mappings().first()
         return _topic(row) if row is not None else None
+
+    async def containing(self, channel_id: str, ref: str) -> list[TopicMembership]:
+        """The channel's topics whose bundle holds the message ``ref``, by topic id."""
+        query = (
+            select(
+                topic_cards.c.id, topic_cards.c.title, topic_cards.c.type, topic_bundles.c.bundle
+            )
+            .select_from(topic_cards.join(topic_bundles))
+            .where(topic_cards.c.channel_id == channel_id)
+            .order_by(topic_cards.c.id)
+        )
+        found = []
+        for topic, title, kind, bundle in await self.conn.execute(query):
+            for item in bundle["items"]:
+                if item["source_ref"] == ref:
+                    found.append(
+                        TopicMembership(topic, title, kind, item["role"], item.get("score"))
+                    )
+        return found
 
     async def comment_threads(self) -> dict[str, str]:
         """The source_ref of each stored comment's post (comments with a known thread)."""

@@ -3,7 +3,6 @@ follow one's progress as server-sent events."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -14,6 +13,7 @@ from tg_parser import runs
 from tg_parser.api.auth import Reader, Runner
 from tg_parser.api.deps import AppSettings, Db, Queue
 from tg_parser.api.events import run_events
+from tg_parser.api.filters import Moment
 from tg_parser.api.pages import Page, Paging
 from tg_parser.api.run_models import RunAccepted, RunDetail, RunOut
 from tg_parser.jobs import RunRequest, run_view
@@ -76,10 +76,10 @@ async def list_runs(
     stage: AnyStage | None = None,
     status: RunStatus | None = None,
     channel: Annotated[str | None, Query(max_length=200)] = None,
-    since: datetime | None = None,
+    since: Moment | None = None,
 ) -> Page[RunOut]:
     key = principal.check_channel(channel_key(channel)) if channel else None
-    filters = runs.RunFilters(stage, status, key, principal.channels, _aware(since))
+    filters = runs.RunFilters(stage, status, key, principal.channels, since)
     found = await runs.list_runs(db, filters, limit=paging.limit, offset=paging.offset)
     total = await runs.count_runs(db, filters)
     return paging.page([RunOut.of(run) for run in found], total)
@@ -116,12 +116,3 @@ async def follow_run(run_id: str, db: Db, principal: Reader) -> StreamingRespons
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """A moment without a zone is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    from datetime import UTC
-
-    return moment.replace(tzinfo=UTC)
