@@ -68,6 +68,7 @@ SAMPLERS: dict[str, tuple[Callable[[Database], Awaitable[str]], bool]] = {
     "channel": (_channel, True),
     "topic_id": (_topic, True),
     "document_id": (_document, True),
+    "document": (_document, True),
     "run_id": (_run, True),
     "name": (_key_name, False),
 }

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+import kb_sample
 from tg_parser.models import CollectedMessage, RawTelegramMessage
 from tg_parser.store import Database
 
@@ -104,7 +105,7 @@ async def test_show_by_id_or_source_ref(client: httpx.AsyncClient) -> None:
     assert document["raw"]["thread_id"] == 148
     assert document["telegram_url"] == "https://t.me/technotes/148?comment=106"
     assert document["processed"]["document"]["source_ref"] == "tg:technotes:comment:106"
-    assert document["processed"]["pipeline_version"] == "processing:v1.0.0"
+    assert document["processed"]["pipeline_version"] == kb_sample.PIPELINE
     assert [v["version"] for v in document["history"]] == [1]
     assert [(t["topic_id"], t["role"]) for t in document["topics"]] == [
         ("topic:tg:technotes:post:4", "supporting")
