@@ -1,6 +1,7 @@
-"""`tg-parser serve` as a real process: upload the sample export, run the pipeline following
-its events, then SIGTERM cancels a running run and the server exits cleanly; a server
-killed with SIGKILL leaves its run to be closed as failed when the next one starts."""
+"""`tg-parser serve` as a real process: create a key, upload the sample export, run the
+pipeline following its events, read a topic, download the export zip, then SIGTERM cancels
+a running run and the server exits cleanly; a server killed with SIGKILL leaves its run to
+be closed as failed when the next one starts."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import socket
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +103,20 @@ class Server:
                     found.append((name, json.loads(line.removeprefix("data: "))))
         return found
 
+    def create_key(self) -> None:
+        """`tg-parser keys create` beside the running server; the client sends the key."""
+        command = [sys.executable, "-m", "tg_parser", "keys", "create", "ci", "--scope", "admin"]
+        made = subprocess.run(command, env=self.env, capture_output=True, text=True, check=True)
+        self.client.headers["Authorization"] = f"Bearer {made.stdout.strip()}"
+
+    def refuses_requests_without_the_key(self) -> None:
+        """Once the server has seen the new key (within API_KEY_CACHE_SECONDS)."""
+        deadline = time.monotonic() + 30
+        while httpx.get(f"{self.client.base_url}runs").status_code != 401:
+            assert time.monotonic() < deadline, "the API stayed open after a key was made"
+            time.sleep(0.2)
+        assert self.client.get("/runs").status_code == 200
+
     def output(self) -> str:
         return (self.tmp_path / f"serve-{self.port}.log").read_text(errors="replace")
 
@@ -148,6 +165,8 @@ def slow_process(server: Server) -> dict[str, Any]:
 def test_serve_imports_runs_the_pipeline_and_sigterm_cancels_a_running_run(
     server: Server, tmp_path: Path
 ) -> None:
+    server.create_key()
+    server.refuses_requests_without_the_key()
     imported = upload_sample(server)
     assert server.events(imported["id"])[-1][1]["status"] == "succeeded"
     body = {"stage": "run", "channel": CHANNEL, "provider": "offline"}
@@ -161,11 +180,30 @@ def test_serve_imports_runs_the_pipeline_and_sigterm_cancels_a_running_run(
     assert run["counters"]["messages_processed"] == 165 and run["counters"]["topics"] > 0
     entries = (tmp_path / "exports" / "kb" / "kb_entries.ndjson").read_text(encoding="utf-8")
     assert sum(json.loads(line)["source"]["type"] == "topic" for line in entries.splitlines())
+    read_a_topic(server)
+    download_the_export(server)
     working = slow_process(server)
     # uvicorn shuts down, then ends by the signal it caught (as a stopped service should)
     assert server.stop(signal.SIGTERM) == -signal.SIGTERM
     assert "Traceback" not in server.output(), server.output()
     assert _status_in_db(tmp_path, working["id"]) == ("cancelled", None)
+
+
+def read_a_topic(server: Server) -> None:
+    topics = server.client.get(f"/channels/{CHANNEL}/topics").json()["items"]
+    topic = server.client.get(f"/topics/{topics[0]['id']}").json()
+    assert topic["card"]["title"] and topic["items"]
+    assert all(
+        item["text"] and item["telegram_url"].startswith("https://t.me/") for item in topic["items"]
+    )
+
+
+def download_the_export(server: Server) -> None:
+    response = server.client.get("/export", params={"format": "zip"})
+    assert response.status_code == 200, response.text
+    names = zipfile.ZipFile(BytesIO(response.content)).namelist()
+    assert {"manifest.json", "kb_entries.ndjson", "topics.json"} <= set(names)
+    assert any(name.startswith("topic_") for name in names)
 
 
 def test_a_run_of_a_killed_server_is_closed_failed_when_serve_starts_again(
