@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from tg_parser.api.usage_models import UsageOut
 from tg_parser.jobs import RunView
 from tg_parser.models import Run, RunStatus
 from tg_parser.store import Delivery
@@ -50,33 +51,6 @@ class RunAccepted(RunOut):
         )
 
 
-class ModelUsageOut(BaseModel):
-    provider: str
-    model: str
-    calls: int
-    failed: int
-    input_tokens: int
-    output_tokens: int
-    reasoning_tokens: int
-    mean_latency_ms: int
-    cost_usd: float | None = Field(description="null: no price known for the model.")
-
-
-class UsageTotalOut(BaseModel):
-    calls: int
-    input_tokens: int
-    output_tokens: int
-    reasoning_tokens: int
-    cost_usd: float
-
-
-class UsageOut(BaseModel):
-    """The run's model calls (with its stages'), tokens and estimated cost."""
-
-    models: list[ModelUsageOut]
-    total: UsageTotalOut
-
-
 class DeliveryOut(BaseModel):
     """One attempt at posting the run's summary to its webhook."""
 
@@ -110,7 +84,7 @@ class RunDetail(RunOut):
             view.run.model_dump(include=fields)
             | {
                 "stages": [RunOut.of(stage) for stage in view.stages],
-                "usage": view.usage.to_json_dict(),
+                "usage": UsageOut.of(view.usage),
                 "webhook_deliveries": [DeliveryOut.of(d) for d in view.deliveries],
             }
         )
