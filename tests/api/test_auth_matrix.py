@@ -72,6 +72,8 @@ SAMPLERS: dict[str, tuple[Callable[[Database], Awaitable[str]], bool]] = {
     "run_id": (_run, True),
     "name": (_key_name, False),
 }
+# values for the query parameters a route requires (besides the channel under test)
+REQUIRED_QUERY = {"q": "python"}
 PATH_PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 
 
@@ -241,6 +243,11 @@ async def test_asking_a_channel_a_key_does_not_see_reveals_nothing(
     values = {name: await SAMPLERS[name][0](sample_db) for name in names} | {"channel": asked}
     url = route.path.format(**values)
     params = {} if "channel" in names else {"channel": asked}
+    params |= {
+        param.name: REQUIRED_QUERY[param.name]
+        for param in route.dependant.query_params
+        if param.field_info.is_required()
+    }
     secrets = await _make_keys(sample_db)
     app = create_app(settings.model_copy(update={"api_rate_limit": "0"}))
     async with api_client(app) as http:

@@ -10,6 +10,7 @@ from tg_parser.api.routes import (
     imports,
     keys,
     runs,
+    search,
     sources,
     topics,
     usage,
@@ -21,6 +22,7 @@ router.include_router(sources.router)
 router.include_router(channels.router)
 router.include_router(topics.router)
 router.include_router(documents.router)
+router.include_router(search.router)
 router.include_router(export.router)
 router.include_router(runs.router)
 router.include_router(imports.router)
