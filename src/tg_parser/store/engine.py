@@ -144,9 +144,27 @@ def _parsed(url: str) -> URL:
         ) from None
 
 
+class RollingBackConnection(sqlite3.Connection):
+    """A SQLite connection that rolls its open transaction back when it is closed.
+
+    SQLite only closes a connection once every statement it prepared is finalized; until
+    then the connection lingers, holding its write lock. A task cancelled between a
+    SELECT and the fetch of its rows leaves such a statement, kept alive by the
+    cancellation's traceback, and SQLAlchemy then closes (invalidates) the connection
+    without a rollback: every other writer would wait out the busy timeout and fail with
+    "database is locked". Rolling back first releases the lock at once."""
+
+    def close(self) -> None:
+        if self.in_transaction:
+            self.rollback()
+        super().close()
+
+
 def _sqlite_engine(url: Any, busy_timeout: float) -> AsyncEngine:
     engine = create_async_engine(
-        url, connect_args={"timeout": busy_timeout}, json_serializer=json_text
+        url,
+        connect_args={"timeout": busy_timeout, "factory": RollingBackConnection},
+        json_serializer=json_text,
     )
     install_sqlite_pragmas(engine.sync_engine, busy_timeout)
     return engine
