@@ -19,7 +19,7 @@ import math
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from tg_parser.testing.llm.server import FakeModelServer, Fault, ModelCall, Reply, TokenCount
 
@@ -118,7 +118,14 @@ def fake_openai(*, ending: Ending = "complete", **options: Any) -> FakeModelServ
     return FakeModelServer(OpenAIDialect(ending), **options)
 
 
-def openai_environment(server: FakeModelServer, **settings: str) -> dict[str, str]:
+class Served(Protocol):
+    """A loopback model server, in this process or a child one."""
+
+    @property
+    def base_url(self) -> str: ...
+
+
+def openai_environment(server: Served, **settings: str) -> dict[str, str]:
     """Environment variables that point tg-parser's OpenAI provider at ``server``, with
     retries that do not wait; ``settings`` add or override variables (``LLM_TIMEOUT="2"``)."""
     return {
