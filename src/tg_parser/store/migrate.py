@@ -57,8 +57,10 @@ async def downgrade(engine: AsyncEngine, revision: str) -> None:
 
 
 async def _lock_migrations(conn: AsyncConnection) -> None:
-    """Wait for any other migration of this database to commit (held until ours does)."""
+    """Wait for any other migration of this database to commit (held until ours does);
+    no statement of a migration is cut short by ``DB_STATEMENT_TIMEOUT``."""
     if conn.dialect.name == "postgresql":
+        await conn.execute(text("SET LOCAL statement_timeout = 0"))
         await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
 
 
