@@ -110,3 +110,36 @@ async def test_idempotent_work_is_not_retried_on_other_errors(pg: Database) -> N
     with pytest.raises(ProgrammingError, match="no_such_column"):
         await pg.idempotent(work)
     assert attempts == [1]
+
+
+async def test_a_pool_with_no_free_connection_fails_in_one_line(postgres_url: str) -> None:
+    settings = Settings(
+        database_url=postgres_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.2
+    )
+    db = await Database.open(settings)
+    try:
+        async with db.transaction():
+            with pytest.raises(StorageError) as caught:
+                async with db.transaction():
+                    pass
+        message = caught.value.message
+        assert "within DB_POOL_TIMEOUT (0.2s): all 1 are in use" in message
+        assert "raise DB_POOL_SIZE" in message and "\n" not in message
+        usage = db.pool_usage()
+        assert usage is not None and (usage.size, usage.in_use) == (1, 0)
+    finally:
+        await db.close()
+
+
+async def test_the_pool_gauges_follow_the_settings_and_the_connections_in_use(
+    postgres_url: str,
+) -> None:
+    db = await Database.open(Settings(database_url=postgres_url, db_pool_size=3))
+    try:
+        async with db.transaction(), db.transaction():
+            usage = db.pool_usage()
+            assert usage is not None
+            assert (usage.database, usage.size, usage.in_use) == ("postgresql", 3, 2)
+            assert usage.overflow == -1  # two of three opened, none above the size
+    finally:
+        await db.close()

@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from alembic.util import CommandError
 from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import QueuePool
 
@@ -198,6 +199,13 @@ class Database:
             yield
         except OperationalError as exc:
             raise self._operational_error(exc) from exc
+        except PoolTimeoutError as exc:
+            raise StorageError(
+                f"no free connection to the database at {self.describe()} within "
+                f"DB_POOL_TIMEOUT ({self.settings.db_pool_timeout:g}s): all "
+                f"{self.settings.db_pool_size + self.settings.db_max_overflow} are in use "
+                "(raise DB_POOL_SIZE or DB_MAX_OVERFLOW, or take load off this process)"
+            ) from exc
         except OSError as exc:
             raise StorageError(
                 f"cannot use the database at {self.describe()}: {_first_line(exc)} "
