@@ -44,6 +44,7 @@ def test_each_app_service_runs_its_tg_parser_command_on_the_data_volume(
     assert app["image"].startswith("${TG_PARSER_IMAGE:-tg-parser:") and app["build"] == "."
     assert "data:/data" in app["volumes"] and "data" in compose()["volumes"]
     assert app["environment"]["DB_HOST"] == "postgres"
+    assert app["init"] is True and app["stop_grace_period"] == "60s"  # a clean SIGTERM
     assert app["depends_on"]["postgres"] == {"condition": "service_healthy"}
 
 

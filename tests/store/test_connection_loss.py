@@ -13,7 +13,7 @@ from sqlalchemy.exc import ProgrammingError
 import connections
 from tg_parser.config import Settings
 from tg_parser.errors import ConnectionLostError, StorageError
-from tg_parser.store import Database, Repositories
+from tg_parser.store import Database, Repositories, migrate
 from tg_parser.store.engine import session_options
 
 pytestmark = pytest.mark.postgres
@@ -141,5 +141,16 @@ async def test_the_pool_gauges_follow_the_settings_and_the_connections_in_use(
             assert usage is not None
             assert (usage.database, usage.size, usage.in_use) == ("postgresql", 3, 2)
             assert usage.overflow == -1  # two of three opened, none above the size
+    finally:
+        await db.close()
+
+
+async def test_schema_migrations_are_never_cut_short(postgres_url: str) -> None:
+    """Building an index on a large table takes as long as it takes."""
+    db = await Database.open(Settings(database_url=postgres_url, db_statement_timeout=0.2))
+    try:
+        async with db.engine.begin() as conn:
+            await migrate.lock_migrations(conn)
+            await conn.execute(text("SELECT pg_sleep(0.5)"))  # over the timeout, not cut
     finally:
         await db.close()
