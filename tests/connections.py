@@ -9,6 +9,8 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 OTHERS = "datname = current_database() AND pid <> pg_backend_pid()"
+# inside a transaction pg_stat_activity is a snapshot taken at its first read: take anew
+FRESH = "SELECT pg_stat_clear_snapshot()"
 
 
 def admin(url: str) -> psycopg.Connection:
@@ -19,6 +21,7 @@ def admin(url: str) -> psycopg.Connection:
 
 def terminate_others(conn: psycopg.Connection) -> int:
     """Terminate every other connection to ``conn``'s database; how many there were."""
+    conn.execute(FRESH)
     rows = conn.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {OTHERS}")
     return len(rows.fetchall())
 
@@ -27,6 +30,7 @@ def wait_for_lock_waiter(conn: psycopg.Connection, timeout: float = 30.0) -> int
     """The pid of another connection to the database once one waits for a lock."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        conn.execute(FRESH)
         query = f"SELECT pid FROM pg_stat_activity WHERE {OTHERS} AND wait_event_type = 'Lock'"
         if row := conn.execute(query).fetchone():
             return int(row[0])

@@ -1,7 +1,8 @@
 """A `process` run on PostgreSQL whose connections the server drops
 (``pg_terminate_backend``): connections that died idle are replaced unseen and the run
 goes on; one dropped inside a save fails the run cleanly, with a one-line error on it, and
-the next run completes — every message ends with exactly one document."""
+the next run completes — every message ends with exactly one document. Offline, and with
+a model (the loopback OpenAI server), whose calls are saved with the documents."""
 
 from __future__ import annotations
 
@@ -16,10 +17,13 @@ import connections
 from tg_parser.config import Settings
 from tg_parser.errors import ConnectionLostError
 from tg_parser.ingest.desktop import ImportOptions, import_desktop
+from tg_parser.llm import Analyser, ModelRequest, choose_analyser
 from tg_parser.llm.offline import OfflineAnalyser
 from tg_parser.process import ProcessOptions, ProcessReport, process_messages
 from tg_parser.store import Database
 from tg_parser.store.tables import processed_documents, raw_messages
+from tg_parser.testing.llm.answers import analysis_answer
+from tg_parser.testing.llm.openai import fake_openai, openai_environment
 
 pytestmark = pytest.mark.postgres
 EXPORT = Path(__file__).parent / "data" / "export" / "discussion_channel.json"
@@ -35,8 +39,25 @@ async def db(empty_postgres_url: str) -> AsyncIterator[Database]:
         await database.close()
 
 
-async def _process(db: Database) -> ProcessReport:
-    return await process_messages(db, OfflineAnalyser(), ProcessOptions(batch_size=1))
+@pytest.fixture(params=["offline", "openai"])
+async def analyser(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Analyser]:
+    if request.param == "offline":
+        yield OfflineAnalyser()
+        return
+    with fake_openai(answer=analysis_answer) as server:
+        for name, value in openai_environment(server).items():
+            monkeypatch.setenv(name, value)
+        choice = choose_analyser(Settings(), ModelRequest())
+        try:
+            yield choice.analyser
+        finally:
+            await choice.aclose()
+
+
+async def _process(db: Database, analyser: Analyser) -> ProcessReport:
+    return await process_messages(db, analyser, ProcessOptions(batch_size=1))
 
 
 async def _each_message_once(db: Database) -> None:
@@ -50,21 +71,23 @@ async def _each_message_once(db: Database) -> None:
     assert documents == distinct == len(messages)
 
 
-async def test_connections_that_died_idle_are_replaced_and_the_run_goes_on(db: Database) -> None:
+async def test_connections_that_died_idle_are_replaced_and_the_run_goes_on(
+    db: Database, analyser: Analyser
+) -> None:
     with connections.admin(db.settings.database_url or "") as admin:
         assert connections.terminate_others(admin) >= 1
-    report = await _process(db)
+    report = await _process(db, analyser)
     assert report.counters["failed"] == 0 and report.counters["processed"] > 0
     await _each_message_once(db)
 
 
 async def test_a_connection_dropped_in_a_save_fails_the_run_and_the_next_completes(
-    db: Database,
+    db: Database, analyser: Analyser
 ) -> None:
     with connections.admin(db.settings.database_url or "") as admin:
         with admin.transaction():  # the run's first save waits for this lock
             admin.execute("LOCK TABLE processing_failures IN ACCESS EXCLUSIVE MODE")
-            run = asyncio.create_task(_process(db))
+            run = asyncio.create_task(_process(db, analyser))
             await asyncio.to_thread(connections.wait_for_lock_waiter, admin)
             connections.terminate_others(admin)
         with pytest.raises(ConnectionLostError):
@@ -74,7 +97,7 @@ async def test_a_connection_dropped_in_a_save_fails_the_run_and_the_next_complet
     assert failed.status == "failed" and failed.error is not None
     assert failed.error.startswith("lost the connection to the database at postgresql")
     assert "\n" not in failed.error and "run the command again" in failed.error
-    again = await _process(db)
+    again = await _process(db, analyser)
     assert again.counters["processed"] > 0 and again.counters["failed"] == 0
     async with db.transaction() as repos:
         assert [r.status for r in await repos.runs.list(stage="process")] == [
