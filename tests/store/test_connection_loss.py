@@ -154,3 +154,13 @@ async def test_schema_migrations_are_never_cut_short(postgres_url: str) -> None:
             await conn.execute(text("SELECT pg_sleep(0.5)"))  # over the timeout, not cut
     finally:
         await db.close()
+
+
+async def test_the_servers_own_timeout_is_not_blamed_on_the_setting(pg: Database) -> None:
+    """DB_STATEMENT_TIMEOUT is 0 here: the limit came from the server (role, database)."""
+    with pytest.raises(StorageError) as caught:
+        async with pg.transaction() as repos:
+            await repos.conn.execute(text("SET LOCAL statement_timeout = 100"))
+            await repos.conn.execute(text("SELECT pg_sleep(5)"))
+    assert "DB_STATEMENT_TIMEOUT" not in caught.value.message
+    assert "canceling statement due to statement timeout" in caught.value.message

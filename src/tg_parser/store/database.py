@@ -233,11 +233,10 @@ class Database:
                 f"lost the connection to the database at {where}: {why} (what was saved "
                 "before is kept; run the command again to continue)"
             )
-        if statement_timed_out(exc):
+        if statement_timed_out(exc) and (limit := self.settings.db_statement_timeout):
             return StorageError(
-                f"a statement ran longer than DB_STATEMENT_TIMEOUT "
-                f"({self.settings.db_statement_timeout:g}s) on {where}: {why} (raise "
-                "DB_STATEMENT_TIMEOUT, or 0 for no limit)"
+                f"a statement ran longer than DB_STATEMENT_TIMEOUT ({limit:g}s) on {where}: "
+                f"{why} (raise DB_STATEMENT_TIMEOUT, or 0 for no limit)"
             )
         return StorageError(
             f"cannot use the database at {where}: {why} "

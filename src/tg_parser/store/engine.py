@@ -151,7 +151,8 @@ def damaged_sqlite_file(error: BaseException) -> bool:
 def statement_timed_out(error: BaseException) -> bool:
     """Whether a database error says PostgreSQL cancelled a statement that ran longer
     than its ``statement_timeout``."""
-    return getattr(getattr(error, "orig", None), "sqlstate", None) == _QUERY_CANCELED
+    orig = getattr(error, "orig", None)  # cancelled by hand: the same code, another text
+    return getattr(orig, "sqlstate", None) == _QUERY_CANCELED and "statement timeout" in str(orig)
 
 
 def _parsed(url: str) -> URL:
