@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     db_pool_pre_ping: bool = Field(
         default=True, description="Check a pooled connection is alive before using it."
     )
+    db_statement_timeout: float = Field(
+        default=0.0,
+        ge=0,
+        description="PostgreSQL: seconds one SQL statement may run before the server cancels "
+        "it (0: no limit). Schema upgrades and `db migrate` copies are never cut short.",
+    )
     db_busy_timeout: float = Field(
         default=60.0,
         gt=0,

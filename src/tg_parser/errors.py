@@ -12,6 +12,7 @@ says what is wrong and what to do. Each class knows its CLI exit code and HTTP s
     ├── NotFoundError              exit 3, HTTP 404   an unknown source, run or topic
     ├── StorageError               exit 4, HTTP 503   the database cannot be reached or used
     │   ├── SchemaOutdatedError    exit 4, HTTP 503   the database needs `tg-parser db upgrade`
+    │   ├── ConnectionLostError    exit 4, HTTP 503   the server closed the connection mid-work
     │   └── VerificationError      exit 4, HTTP 503   a copied database does not equal its source
     ├── RunInProgressError         exit 7, HTTP 409   another run is doing this work right now
     ├── NotReadyError              exit 4, HTTP 503   the service cannot take work now (readiness)
@@ -73,6 +74,11 @@ class NotFoundError(TgParserError):
 class StorageError(TgParserError):
     exit_code = 4
     http_status = 503
+
+
+class ConnectionLostError(StorageError):
+    """The database server closed a connection while it was in use (a restart, a failover,
+    ``pg_terminate_backend``): that transaction was rolled back, the connection replaced."""
 
 
 class SchemaOutdatedError(StorageError):

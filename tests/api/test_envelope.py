@@ -12,6 +12,7 @@ from tg_parser.api import create_app
 from tg_parser.api.envelope import error_code
 from tg_parser.config import Settings
 from tg_parser.errors import (
+    ConnectionLostError,
     ExportFormatError,
     NotFoundError,
     RateLimitedError,
@@ -36,6 +37,7 @@ def envelope(response: httpx.Response) -> dict[str, Any]:
         (RunInProgressError("x"), "run_in_progress"),
         (ExportFormatError("x"), "export_format"),
         (SchemaOutdatedError("x"), "schema_outdated"),
+        (ConnectionLostError("x"), "connection_lost"),
         (TgParserError("x"), "tg_parser"),
     ],
 )
@@ -61,6 +63,7 @@ def failing_app(settings: Settings, exc: Exception) -> Any:
         (NotFoundError("no run 'x': see runs"), 404, "not_found"),
         (RunInProgressError("run r1 is busy"), 409, "run_in_progress"),
         (SchemaOutdatedError("run `tg-parser db upgrade`"), 503, "schema_outdated"),
+        (ConnectionLostError("lost the connection to the database at …"), 503, "connection_lost"),
     ],
 )
 async def test_tg_parser_errors_keep_their_status_and_message(

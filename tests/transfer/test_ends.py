@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from tg_parser.config import Settings
 from tg_parser.errors import SchemaOutdatedError
@@ -40,3 +41,19 @@ async def test_a_source_at_an_older_revision_is_refused_with_the_fix(
         await open_ends(Settings(), str(pipeline_sqlite), empty_postgres_url)
 
     assert f"DATABASE_URL=sqlite:///{pipeline_sqlite} tg-parser db upgrade" in refused.value.message
+
+
+@pytest.mark.postgres
+async def test_the_copy_runs_without_a_statement_timeout(
+    tmp_path: Path, empty_postgres_url: str
+) -> None:
+    """Copying a table is one long COPY: DB_STATEMENT_TIMEOUT must not cut it."""
+    path = tmp_path / "kb.sqlite"
+    await (await Database.open(Settings(database_url=f"sqlite:///{path}"))).close()
+    ends = await open_ends(Settings(db_statement_timeout=0.5), str(path), empty_postgres_url)
+    try:
+        async with ends.target.transaction() as repos:
+            shown = (await repos.conn.execute(text("SHOW statement_timeout"))).scalar_one()
+        assert shown == "0"
+    finally:
+        await ends.close()

@@ -185,16 +185,18 @@ async def _finish(
     tracker: RunTracker, status: RunStatus, started: float, error: str | None = None
 ) -> None:
     duration = round(time.perf_counter() - started, 3)
-    counters = dict(tracker.counters)
-    async with tracker.db.transaction() as repos:
-        await repos.runs.finish(
+    counters, finished_at = dict(tracker.counters), utcnow()
+    # closing the run again is harmless: it survives a connection lost on the first try
+    await tracker.db.idempotent(
+        lambda repos: repos.runs.finish(
             tracker.id,
             status=status,
             counters=counters,
-            finished_at=utcnow(),
+            finished_at=finished_at,
             duration_seconds=duration,
             error=error,
         )
+    )
     tracker.run = tracker.run.model_copy(
         update={"status": status, "counters": counters, "duration_seconds": duration}
     )

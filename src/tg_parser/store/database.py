@@ -1,18 +1,30 @@
-"""The database handle: engine lifecycle, schema check, and transactions of repositories."""
+"""The database handle: engine lifecycle, schema check, and transactions of repositories.
+
+A connection the server closes (a restart, a failover, ``pg_terminate_backend``) costs the
+transaction that was using it, never more: SQLAlchemy replaces the pool's connections
+(``DB_POOL_PRE_PING`` also catches one that died while idle), the transaction is rolled
+back and raises ``ConnectionLostError``. A transaction block is not run again for you —
+a connection lost at COMMIT leaves unknown whether it committed, and most blocks are not
+safe to apply twice; the few that are (closing a run) use ``idempotent``, which runs its
+work once more on a fresh connection. Work of a stage is saved in transactions a re-run
+skips, so a run that fails this way is continued by the next one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from alembic.util import CommandError
 from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import QueuePool
 
 from tg_parser.config import Settings
-from tg_parser.errors import SchemaOutdatedError, StorageError
+from tg_parser.errors import ConnectionLostError, SchemaOutdatedError, StorageError
 from tg_parser.metrics import PoolUsage
 from tg_parser.store import migrate
 from tg_parser.store.api_keys import ApiKeyRepository
@@ -20,7 +32,12 @@ from tg_parser.store.channels import ChannelRepository
 from tg_parser.store.cursors import CommentCursorRepository
 from tg_parser.store.documents import DocumentRepository
 from tg_parser.store.embeddings import EmbeddingRepository
-from tg_parser.store.engine import READ_ONLY, create_engine, damaged_sqlite_file
+from tg_parser.store.engine import (
+    READ_ONLY,
+    create_engine,
+    damaged_sqlite_file,
+    statement_timed_out,
+)
 from tg_parser.store.failures import FailureRepository
 from tg_parser.store.knowledge import KnowledgeRepository
 from tg_parser.store.llm_calls import LLMCallRepository
@@ -31,6 +48,8 @@ from tg_parser.store.sources import SourceRepository
 from tg_parser.store.stats import StatsRepository
 from tg_parser.store.topics import TopicRepository
 from tg_parser.store.webhooks import WebhookRepository
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -151,6 +170,16 @@ class Database:
         async with self._translated_errors(), self.engine.begin() as conn:
             yield Repositories(conn)
 
+    async def idempotent(self, work: Callable[[Repositories], Awaitable[T]]) -> T:
+        """``work`` in one transaction; when its connection is lost, once more in a new one.
+        Only for work that may take effect twice (a connection lost at COMMIT may have
+        committed the first attempt)."""
+        with suppress(ConnectionLostError):
+            async with self.transaction() as repos:
+                return await work(repos)
+        async with self.transaction() as repos:
+            return await work(repos)
+
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Repositories]:
         """A transaction that only reads. On SQLite it does not take the write lock, so
@@ -168,7 +197,16 @@ class Database:
     async def _translated_errors(self) -> AsyncIterator[None]:
         try:
             yield
-        except (OperationalError, OSError) as exc:
+        except OperationalError as exc:
+            raise self._operational_error(exc) from exc
+        except PoolTimeoutError as exc:
+            raise StorageError(
+                f"no free connection to the database at {self.describe()} within "
+                f"DB_POOL_TIMEOUT ({self.settings.db_pool_timeout:g}s): all "
+                f"{self.settings.db_pool_size + self.settings.db_max_overflow} are in use "
+                "(raise DB_POOL_SIZE or DB_MAX_OVERFLOW, or take load off this process)"
+            ) from exc
+        except OSError as exc:
             raise StorageError(
                 f"cannot use the database at {self.describe()}: {_first_line(exc)} "
                 "(check DATABASE_URL / DB_* settings and that the server is running)"
@@ -186,6 +224,24 @@ class Database:
                 f"({_first_line(exc)}) — restore it from a backup or point DB_PATH / "
                 "DATABASE_URL elsewhere"
             ) from exc
+
+    def _operational_error(self, exc: OperationalError) -> StorageError:
+        """The one-line error of a failure of the server or of the connection to it."""
+        where, why = self.describe(), _first_line(exc)
+        if exc.connection_invalidated:
+            return ConnectionLostError(
+                f"lost the connection to the database at {where}: {why} (what was saved "
+                "before is kept; run the command again to continue)"
+            )
+        if statement_timed_out(exc) and (limit := self.settings.db_statement_timeout):
+            return StorageError(
+                f"a statement ran longer than DB_STATEMENT_TIMEOUT ({limit:g}s) on {where}: "
+                f"{why} (raise DB_STATEMENT_TIMEOUT, or 0 for no limit)"
+            )
+        return StorageError(
+            f"cannot use the database at {where}: {why} "
+            "(check DATABASE_URL / DB_* settings and that the server is running)"
+        )
 
 
 def _first_line(exc: BaseException) -> str:

@@ -5,7 +5,8 @@ starts with ``BEGIN IMMEDIATE`` so that concurrent writers queue on the busy tim
 instead of failing with "database is locked" when a reader upgrades to a writer — except
 on a connection with the ``READ_ONLY`` execution option (``Database.reading``), which
 starts a deferred transaction: it reads a snapshot beside the writer and other readers.
-PostgreSQL runs through psycopg 3 with the pool settings from ``Settings``.
+PostgreSQL runs through psycopg 3 with the pool settings from ``Settings``, and with
+``DB_STATEMENT_TIMEOUT`` as the server's ``statement_timeout`` of every connection.
 
 A setting that cannot work fails here, in one line naming the setting: a URL of no
 supported database is a ConfigError; a SQLite path that is a folder, lies in a missing
@@ -46,6 +47,7 @@ _CANNOT_OPEN = (
 )
 
 
+_QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE of a statement cancelled (its timeout)
 READ_ONLY = "tg_parser_read_only"  # execution option of a connection that only reads
 
 
@@ -95,8 +97,20 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_timeout=settings.db_pool_timeout,
         pool_recycle=settings.db_pool_recycle,
         pool_pre_ping=settings.db_pool_pre_ping,
+        connect_args=session_options(url, settings.db_statement_timeout),
         json_serializer=json_text,
     )
+
+
+def session_options(url: URL, statement_timeout: float) -> dict[str, str]:
+    """libpq ``options`` of every PostgreSQL connection: the URL's own (``?options=``),
+    then the statement timeout in milliseconds (none when it is 0)."""
+    if not statement_timeout:
+        return {}
+    given = url.query.get("options", "")
+    own = " ".join(given) if isinstance(given, tuple) else given
+    limit = f"-c statement_timeout={round(statement_timeout * 1000)}"
+    return {"options": f"{own} {limit}".strip()}
 
 
 def json_text(value: Any) -> str:
@@ -132,6 +146,13 @@ def damaged_sqlite_file(error: BaseException) -> bool:
     """Whether a database error says the SQLite file is damaged or not a database at all."""
     name = getattr(getattr(error, "orig", None), "sqlite_errorname", "")
     return name in _SQLITE_FILE_PROBLEMS
+
+
+def statement_timed_out(error: BaseException) -> bool:
+    """Whether a database error says PostgreSQL cancelled a statement that ran longer
+    than its ``statement_timeout``."""
+    orig = getattr(error, "orig", None)  # cancelled by hand: the same code, another text
+    return getattr(orig, "sqlstate", None) == _QUERY_CANCELED and "statement timeout" in str(orig)
 
 
 def _parsed(url: str) -> URL:

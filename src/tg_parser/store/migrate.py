@@ -46,19 +46,21 @@ MIGRATION_LOCK = int.from_bytes(b"tgparser", "big") >> 1
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     async with engine.begin() as conn:
-        await _lock_migrations(conn)
+        await lock_migrations(conn)
         await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
     async with engine.begin() as conn:
-        await _lock_migrations(conn)
+        await lock_migrations(conn)
         await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), revision))
 
 
-async def _lock_migrations(conn: AsyncConnection) -> None:
-    """Wait for any other migration of this database to commit (held until ours does)."""
+async def lock_migrations(conn: AsyncConnection) -> None:
+    """Wait for any other migration of this database to commit (held until ours does);
+    no statement of a migration is cut short by ``DB_STATEMENT_TIMEOUT``."""
     if conn.dialect.name == "postgresql":
+        await conn.execute(text("SET LOCAL statement_timeout = 0"))
         await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
 
 

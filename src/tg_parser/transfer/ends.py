@@ -40,7 +40,9 @@ class Ends:
 
 async def open_ends(settings: Settings, source: str, target: str | None) -> Ends:
     """Open ``source`` (a SQLite file path or URL) and ``target`` (a PostgreSQL URL; None:
-    the configured database) with ``settings``' pool and timeouts, and check their schemas."""
+    the configured database) with ``settings``' pool and timeouts, and check their schemas
+    (no statement timeout on either: copying a table is one long statement)."""
+    settings = settings.model_copy(update={"db_statement_timeout": 0.0})
     source_settings = _with_url(settings, sqlite_url(source))
     target_settings = _postgresql(settings if target is None else _with_url(settings, target))
     source_db = await Database.open(source_settings, check_schema=False)
