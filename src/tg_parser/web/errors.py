@@ -3,7 +3,8 @@ with the same one-line message and status; a key missing or refused sends it to 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -18,7 +19,7 @@ from tg_parser.web.render import page
 class PageRoute(APIRoute):
     """A route whose errors are pages (the app's handlers answer JSON)."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def page_handler(request: Request) -> Response:
