@@ -157,3 +157,9 @@ async def test_the_script_and_stylesheet_are_served(browser: httpx.AsyncClient) 
 async def test_the_pages_are_not_in_the_api_schema(browser: httpx.AsyncClient) -> None:
     paths = (await browser.get("/openapi.json")).json()["paths"]
     assert not [path for path in paths if not path.startswith(("/api/", "/health", "/metrics"))]
+
+
+async def test_the_forms_empty_filters_mean_no_filter(browser: httpx.AsyncClient) -> None:
+    empty = {"channel": "", "kind": "", "lang": "", "since": "", "until": "", "topic": ""}
+    response = await browser.get("/search", params={"q": "python", "mode": "hybrid"} | empty)
+    assert response.status_code == 200 and "<mark>" in response.text

@@ -11,7 +11,6 @@ from fastapi.responses import Response
 from tg_parser import channels
 from tg_parser.errors import InputError
 from tg_parser.search import MAX_QUERY_CHARS, SearchFilters, SearchMode, search
-from tg_parser.search.models import MessageKind
 from tg_parser.web.errors import PageRoute
 from tg_parser.web.render import page
 from tg_parser.web.session import Viewer
@@ -29,7 +28,7 @@ async def search_page(
     q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "",
     channel: Text = "",
     topic: Text = "",
-    kind: Annotated[MessageKind | None, Query()] = None,
+    kind: Annotated[str, Query(max_length=10)] = "",
     lang: Annotated[str, Query(max_length=2)] = "",
     since: Annotated[str, Query(max_length=40)] = "",
     until: Annotated[str, Query(max_length=40)] = "",
@@ -37,7 +36,7 @@ async def search_page(
 ) -> Response:
     """The form, and the hits when it names a query. A bad filter is said on the page."""
     form: dict[str, Any] = {
-        "q": q, "channel": channel, "topic": topic, "kind": kind or "",
+        "q": q, "channel": channel, "topic": topic, "kind": kind,
         "lang": lang, "since": since, "until": until, "mode": mode,
     }  # fmt: skip
     db = request.app.state.db
@@ -51,7 +50,7 @@ async def search_page(
         return page(request, "search.html", context)
     try:
         filters = SearchFilters.of(
-            channel=channel or None, topic=topic or None, kind=kind, lang=lang or None,
+            channel=channel or None, topic=topic or None, kind=kind or None, lang=lang or None,
             since=since or None, until=until or None,
         )  # fmt: skip
         context["results"] = await search(
