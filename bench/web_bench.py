@@ -76,8 +76,9 @@ async def store_vectors(url: str) -> None:
             StoredVector(d.source_ref, text_hash(d.text_clean), v)
             for d, v in zip(documents, vectors, strict=True)
         ]
+        model = LocalEmbedder(threads=1).model_id
         async with db.transaction() as repos:
-            await repos.embeddings.save(LocalEmbedder(threads=1).model_id, stored, datetime.now(UTC))
+            await repos.embeddings.save(model, stored, datetime.now(UTC))
     finally:
         await db.close()
 
@@ -111,8 +112,7 @@ async def measure(url: str, requests: int) -> dict[str, Any]:
     settings = Settings(database_url=url, log_level="WARNING")
     async with api_client(create_app(settings)) as client:
         measured = {
-            name: await measure_page(client, path, requests)
-            for name, path in pages(built).items()
+            name: await measure_page(client, path, requests) for name, path in pages(built).items()
         }
     slowest = max(page["p95_ms"] for name, page in measured.items() if "api" not in name)
     return {

@@ -73,7 +73,9 @@ async def test_click_through_channel_topic_message_and_search(
 
         await page.locator('ol.items a[href^="/messages/"]').first.click()
         await expect(page.get_by_role("heading", name="Processing")).to_be_visible()
-        await expect(page.locator("a.tg").first).to_have_attribute("href", "https://t.me/technotes/4")
+        await expect(page.locator("a.tg").first).to_have_attribute(
+            "href", "https://t.me/technotes/4"
+        )
         await shot(page, tmp_path, "message")
 
         await page.click('nav a[href="/search"]')
