@@ -21,6 +21,7 @@ FIRST = "Черновик: <b>bold</b> claims about Zeppelin airships"
 TEXT = '<script>alert("pwned")</script> Привет, <b>мир</b> & Zeppelin airships'
 POSTED = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
 EDITED = datetime(2025, 9, 1, 9, 30, tzinfo=UTC)
+VIEWS = 12345
 
 
 async def build(db: Database) -> None:
@@ -39,6 +40,7 @@ def _collected(text: str, edited: datetime | None) -> CollectedMessage:
         channel_id=CHANNEL,
         date=POSTED,
         text=text,
+        raw_payload={"views": VIEWS},
     )
     return CollectedMessage(message, edit_date=edited)
 

@@ -86,6 +86,16 @@ async def test_a_message_shows_its_text_edits_and_processing(browser: httpx.Asyn
     assert 'lang="ru"' in html
 
 
+async def test_views_are_shown_when_the_source_tells_them(
+    browser: httpx.AsyncClient, web_db: Database
+) -> None:
+    html = (await browser.get(f"/messages/{hostile.REF}")).text
+    assert "12\u202f345 views" in html
+    async with web_db.reading() as repos:  # what the topic page shows for each item
+        found = await repos.knowledge.messages_by_ref([hostile.REF, "tg:technotes:post:2"])
+    assert [message.views for message in found] == [None, hostile.VIEWS]
+
+
 @pytest.mark.parametrize(
     "path",
     [f"/messages/{hostile.REF}", "/search?q=Zeppelin+airships&mode=lexical"],

@@ -1,0 +1,85 @@
+"""The app factory: ``create_app(settings)`` builds the FastAPI app `serve` runs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from tg_parser import metrics, web
+from tg_parser.api import health, routes
+from tg_parser.api.access_log import RequestLog
+from tg_parser.api.auth import describe_security
+from tg_parser.api.envelope import ERROR_RESPONSES, REQUEST_ID_HEADER, install_error_handlers
+from tg_parser.api.limits import BodyLimit
+from tg_parser.api.metrics import metrics_router
+from tg_parser.api.ratelimit import QUOTA_HEADERS, QuotaHeaders, RateLimiter
+from tg_parser.config import Settings
+from tg_parser.jobs import InProcessQueue
+from tg_parser.keys import Keyring
+from tg_parser.store import Database
+
+UPLOAD_PATHS = ("/api/v1/imports",)
+
+
+def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
+    """The API over the database of ``settings`` (or ``db``, opened and closed by the
+    caller). The database is opened when the app starts and closed when it stops; the run
+    queue (``app.state.queue``) starts after it and stops before it, cancelling its runs."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.db = db or await Database.open(settings)
+        unwatch = metrics.watch_pool(app.state.db.pool_usage)
+        try:
+            app.state.queue = InProcessQueue(app.state.db)
+            await app.state.queue.start()
+            try:
+                yield
+            finally:
+                await app.state.queue.stop()
+        finally:
+            unwatch()
+            if db is None:
+                await app.state.db.close()
+
+    app = FastAPI(
+        title="tg-parser",
+        version=version("tg-parser"),
+        summary="A topic-organised knowledge base of Telegram channels.",
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
+    app.state.settings = settings
+    app.state.keyring = Keyring(settings.api_key_cache_seconds)
+    app.state.rate_limiter = RateLimiter(settings.api_rate_limit)
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, limit_for=_body_limit(settings))
+    app.add_middleware(QuotaHeaders)
+    if settings.api_cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.api_cors_origins,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", REQUEST_ID_HEADER],
+            expose_headers=[REQUEST_ID_HEADER, *QUOTA_HEADERS, "Retry-After"],
+        )
+    app.add_middleware(RequestLog)  # the outermost: it sees every answer, a 413 included
+    app.include_router(routes.router, prefix="/api/v1")
+    app.include_router(health.router)
+    app.include_router(metrics_router(settings))
+    web.install(app)  # the topic browser at /
+    describe_security(app)
+    return app
+
+
+def _body_limit(settings: Settings) -> Callable[[str], int]:
+    def limit_for(path: str) -> int:
+        if path.startswith(UPLOAD_PATHS):
+            return settings.api_max_upload_bytes
+        return settings.api_max_body_bytes
+
+    return limit_for

@@ -1,0 +1,29 @@
+"""Time helpers: every timestamp tg-parser makes is timezone-aware UTC; the ``Retry-After``
+HTTP header (seconds like ``"120"`` or an HTTP date) read as seconds to wait."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds the header asks to wait (never negative); None if absent or unreadable."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        return max(float(text), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max((when - (now or utcnow())).total_seconds(), 0.0)

@@ -1,0 +1,244 @@
+"""Reading the search index: full-text matches ranked by the backend, the vectors of the
+indexed documents, and what a result shows (text, dates, link parts, topics).
+
+Full text: SQLite ranks FTS5 matches by BM25, PostgreSQL ranks ``@@`` matches of the
+tsvector by ``ts_rank`` (term frequency); both match the same documents, because both
+see the same stemmed terms and the query is the OR of its terms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    column,
+    false,
+    func,
+    literal_column,
+    select,
+    table,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tg_parser.store.tables import (
+    embeddings,
+    processed_documents,
+    raw_messages,
+    search_documents,
+    sources,
+    topic_bundles,
+    topic_cards,
+)
+
+_CHUNK = 500  # source_refs per query, well under SQLite's limit of bound parameters
+_DOC = search_documents
+_FTS = table("search_fts", column("rowid"), column("rank"))
+
+
+@dataclass(frozen=True)
+class IndexFilter:
+    """Which indexed documents a search may return (noise never)."""
+
+    channels: Sequence[str] | None = None
+    message_type: str | None = None
+    language: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    refs: Sequence[str] | None = None  # only these (a topic's items)
+
+
+@dataclass(frozen=True)
+class LexicalMatch:
+    """A full-text match: its score (higher is better) and how many query terms it has."""
+
+    source_ref: str
+    score: float
+    matched: int
+
+
+@dataclass(frozen=True)
+class IndexedVector:
+    """An indexed document's filter fields and its current vector (None: not embedded)."""
+
+    source_ref: str
+    channel_id: str
+    message_type: str
+    language: str | None
+    date: datetime
+    vector: bytes | None
+
+
+@dataclass(frozen=True)
+class HitRow:
+    """What a search result shows of a document."""
+
+    source_ref: str
+    channel_id: str
+    message_type: str
+    message_id: int
+    thread_id: int | None
+    date: datetime
+    document: dict[str, Any]
+    username: str | None
+
+
+@dataclass(frozen=True)
+class TopicMembers:
+    topic_id: str
+    title: str
+    items: list[dict[str, Any]]
+
+
+class SearchRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def lexical(
+        self, terms: Sequence[str], where: IndexFilter, limit: int
+    ) -> list[LexicalMatch]:
+        """The best ``limit`` documents matching any of the stemmed ``terms``, best first,
+        with the backend's score and the number of ``terms`` each holds."""
+        if not terms or where.refs == []:
+            return []
+        match = _postgresql_match if self.conn.dialect.name == "postgresql" else _sqlite_match
+        best = match(terms).where(*_conditions(where)).limit(limit).subquery()
+        # the terms of the best only (read after the ranking, not carried through its sort)
+        query = (
+            select(_DOC.c.source_ref, best.c.score, _DOC.c.terms)
+            .select_from(best.join(_DOC, _DOC.c.id == best.c.id))
+            .order_by(best.c.score.desc(), _DOC.c.id)
+        )
+        wanted = set(terms)
+        return [
+            LexicalMatch(ref, float(score), len(wanted.intersection(held.split())))
+            for ref, score, held in await self.conn.execute(query)
+        ]
+
+    async def fingerprint(self) -> tuple[Any, ...]:
+        """Changes whenever an index row is added or replaced (two index lookups: cheap
+        enough to ask before every search; a removed row is not seen, but a search
+        result whose document is gone is dropped anyway)."""
+        query = select(
+            select(func.max(_DOC.c.id)).scalar_subquery(),
+            select(func.max(_DOC.c.updated_at)).scalar_subquery(),
+        )
+        return tuple((await self.conn.execute(query)).one())
+
+    async def vectors(self, model: str) -> list[IndexedVector]:
+        """Every non-noise indexed document with its vector by ``model``, if current."""
+        vector = embeddings.c.vector
+        join = and_(
+            embeddings.c.source_ref == _DOC.c.source_ref,
+            embeddings.c.model == model,
+            embeddings.c.text_hash == _DOC.c.text_hash,
+        )
+        query = (
+            select(
+                _DOC.c.source_ref,
+                _DOC.c.channel_id,
+                _DOC.c.message_type,
+                _DOC.c.language,
+                _DOC.c.date,
+                vector,
+            )
+            .select_from(_DOC.outerjoin(embeddings, join))
+            .where(_DOC.c.noise == false())
+            .order_by(_DOC.c.id)
+        )
+        return [IndexedVector(*row) for row in await self.conn.execute(query)]
+
+    async def texts(self, refs: Sequence[str]) -> dict[str, str]:
+        """The clean text of each document among ``refs``."""
+        found: dict[str, str] = {}
+        for chunk in _chunks(refs):
+            query = select(processed_documents.c.source_ref, processed_documents.c.document)
+            rows = await self.conn.execute(query.where(processed_documents.c.source_ref.in_(chunk)))
+            found.update((ref, document["text_clean"]) for ref, document in rows)
+        return found
+
+    async def hits(self, refs: Sequence[str]) -> dict[str, HitRow]:
+        """The documents among ``refs`` (absent when gone) with their raw fields."""
+        found: dict[str, HitRow] = {}
+        for chunk in _chunks(refs):
+            query = _HITS.where(processed_documents.c.source_ref.in_(chunk))
+            for row in await self.conn.execute(query):
+                found[row.source_ref] = HitRow(*row)
+        return found
+
+    async def topics(self, channels: Sequence[str]) -> list[TopicMembers]:
+        """The current topics of the channels with their bundle items, by topic id."""
+        query = (
+            select(topic_cards.c.id, topic_cards.c.title, topic_bundles.c.bundle)
+            .select_from(topic_cards.join(topic_bundles))
+            .where(topic_cards.c.channel_id.in_(list(channels)))
+            .order_by(topic_cards.c.id)
+        )
+        rows = await self.conn.execute(query)
+        return [TopicMembers(id_, title, bundle.get("items", [])) for id_, title, bundle in rows]
+
+
+_HITS = select(
+    processed_documents.c.source_ref,
+    processed_documents.c.channel_id,
+    raw_messages.c.message_type,
+    raw_messages.c.message_id,
+    raw_messages.c.thread_id,
+    raw_messages.c.date,
+    processed_documents.c.document,
+    sources.c.username,
+).select_from(
+    processed_documents.join(
+        raw_messages, raw_messages.c.source_ref == processed_documents.c.source_ref
+    ).outerjoin(sources, sources.c.channel_key == processed_documents.c.channel_id)
+)
+
+
+def _sqlite_match(terms: Sequence[str]) -> Select[Any]:
+    """FTS5 matches by ``rank`` (BM25, lower is better), read from the FTS table first."""
+    match = " OR ".join(f'"{term}"' for term in terms)
+    fts: ColumnElement[Any] = literal_column("search_fts")
+    return (
+        select(_DOC.c.id, (-_FTS.c.rank).label("score"))
+        .select_from(_FTS.join(_DOC, _DOC.c.id == _FTS.c.rowid))
+        .where(fts.op("MATCH")(match))
+        .order_by(_FTS.c.rank)
+    )
+
+
+def _postgresql_match(terms: Sequence[str]) -> Select[Any]:
+    vector: ColumnElement[Any] = literal_column("search_documents.search_fts")
+    query = func.to_tsquery("simple", " | ".join(f"'{term}'" for term in terms))
+    rank = func.ts_rank(vector, query)
+    return (
+        select(_DOC.c.id, rank.label("score"))
+        .where(vector.op("@@")(query))
+        .order_by(rank.desc(), _DOC.c.id)
+    )
+
+
+def _conditions(where: IndexFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [_DOC.c.noise == false()]
+    if where.channels is not None:
+        conditions.append(_DOC.c.channel_id.in_(list(where.channels)))
+    if where.message_type is not None:
+        conditions.append(_DOC.c.message_type == where.message_type)
+    if where.language is not None:
+        conditions.append(_DOC.c.language == where.language)
+    if where.since is not None:
+        conditions.append(_DOC.c.date >= where.since)
+    if where.until is not None:
+        conditions.append(_DOC.c.date < where.until)
+    if where.refs is not None:
+        conditions.append(_DOC.c.source_ref.in_(list(where.refs)))
+    return conditions
+
+
+def _chunks(refs: Sequence[str]) -> list[list[str]]:
+    ordered = list(refs)
+    return [ordered[start : start + _CHUNK] for start in range(0, len(ordered), _CHUNK)]

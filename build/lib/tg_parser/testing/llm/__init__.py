@@ -1,0 +1,1 @@
+"""Loopback servers speaking the real HTTP APIs of the model providers (see ``server``)."""
