@@ -9,7 +9,7 @@ from importlib.metadata import version
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from tg_parser import metrics
+from tg_parser import metrics, web
 from tg_parser.api import health, routes
 from tg_parser.api.access_log import RequestLog
 from tg_parser.api.auth import describe_security
@@ -71,6 +71,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.include_router(routes.router, prefix="/api/v1")
     app.include_router(health.router)
     app.include_router(metrics_router(settings))
+    web.install(app)  # the topic browser at /
     describe_security(app)
     return app
 

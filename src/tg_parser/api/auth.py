@@ -12,7 +12,7 @@ one: missing, wrong, revoked or expired is ``401``; a scope too small is ``403``
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -74,17 +74,26 @@ class Principal:
 OPEN = Principal(key_name=None, scope="admin")
 
 
+KeySource = Callable[[Request], str | None]
+
+
 async def authenticate(request: Request) -> Principal:
-    """The principal of the request, counted against its rate limit (``AuthError``,
-    ``RateLimitedError``), once per request. A request whose key fails is counted against
-    its address."""
+    """The principal of the request's key header, counted against its rate limit
+    (``AuthError``, ``RateLimitedError``), once per request. A request whose key fails is
+    counted against its address."""
+    return await authenticate_with(request, presented_key)
+
+
+async def authenticate_with(request: Request, key_of: KeySource) -> Principal:
+    """``authenticate`` with the key ``key_of`` finds in the request (None: no key given):
+    the browser's pages read it from their cookie."""
     known: Principal | None = getattr(request.state, "principal", None)
     if known is not None:
         return known
     limiter: RateLimiter = request.app.state.rate_limiter
     address = f"address:{request.client.host if request.client else 'unknown'}"
     try:
-        principal = await _principal(request)
+        principal = await _principal(request, key_of)
     except AuthError:
         await limiter.hit(request, address)
         raise
@@ -94,10 +103,10 @@ async def authenticate(request: Request) -> Principal:
     return principal
 
 
-async def _principal(request: Request) -> Principal:
+async def _principal(request: Request, key_of: KeySource) -> Principal:
     keyring: Keyring = request.app.state.keyring
     db = database(request)
-    key = presented_key(request)
+    key = key_of(request)
     if key is not None:
         stored = await keyring.verify(db, key)
         channels = None if stored.channels is None else frozenset(stored.channels)

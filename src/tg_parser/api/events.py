@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Collection
 from typing import Any
 
 import orjson
+from fastapi.responses import StreamingResponse
 
 from tg_parser.models import RUN_ACTIVE, Run
 from tg_parser.runs import get_run
@@ -20,6 +21,19 @@ from tg_parser.store import Database
 
 POLL_SECONDS = 0.5
 KEEPALIVE_SECONDS = 15.0
+
+
+async def run_stream(
+    db: Database, run_id: str, channels: Collection[str] | None = None
+) -> StreamingResponse:
+    """The run's events as a streamed answer (``NotFoundError``, before anything is sent,
+    for a run that is not there or of another channel)."""
+    await get_run(db, run_id, channels)
+    return StreamingResponse(
+        run_events(db, run_id, channels),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 async def run_events(

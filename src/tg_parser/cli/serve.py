@@ -19,7 +19,8 @@ def serve(
         None, "--port", min=1, max=65535, help="Port to listen on (default: API_PORT)."
     ),
 ) -> None:
-    """Serve the HTTP API (docs at /docs, OpenAPI at /openapi.json) until stopped."""
+    """Serve the HTTP API (docs at /docs, OpenAPI at /openapi.json) and the topic browser
+    (at /) until stopped."""
     from tg_parser.api.server import serve as serve_api
 
     settings = settings_of(ctx)
@@ -29,7 +30,10 @@ def serve(
     # a one-line error now, not a failed startup
     database = with_database(ctx, lambda db: _check(db, settings.api_host))
     address = f"http://{settings.api_host}:{settings.api_port}"
-    typer.echo(f"Serving {database} on {address} (docs at {address}/docs; Ctrl-C stops)")
+    typer.echo(
+        f"Serving {database}: the browser at {address}/, the API docs at {address}/docs "
+        "(Ctrl-C stops)"
+    )
     try:
         serve_api(settings)
     except KeyboardInterrupt:

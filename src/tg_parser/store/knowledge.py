@@ -25,6 +25,7 @@ class KnowledgeMessage:
     message_id: int
     thread_id: int | None
     date: datetime
+    views: int | None = None  # as last collected (None: the source does not tell)
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ _MESSAGES = select(
     raw_messages.c.message_id,
     raw_messages.c.thread_id,
     raw_messages.c.date,
+    raw_messages.c.raw_payload["views"].as_string().label("views"),
 ).select_from(_JOINED)
 
 
@@ -164,4 +166,11 @@ def _message(row: Any) -> KnowledgeMessage:
         message_id=int(row["message_id"]),
         thread_id=int(thread) if thread is not None else None,
         date=row["date"],
+        views=_count(row["views"]),
     )
+
+
+def _count(value: Any) -> int | None:
+    """A count stored in a raw payload (a number, or its text), else None."""
+    text = str(value) if value is not None else ""
+    return int(text) if text.isdigit() else None

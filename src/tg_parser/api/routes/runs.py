@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tg_parser import runs
 from tg_parser.api.auth import Reader, Runner
 from tg_parser.api.deps import AppSettings, Db, Queue
-from tg_parser.api.events import run_events
+from tg_parser.api.events import run_stream
 from tg_parser.api.filters import Moment
 from tg_parser.api.pages import Page, Paging
 from tg_parser.api.run_models import RunAccepted, RunDetail, RunOut
@@ -110,9 +110,4 @@ async def cancel_run(run_id: str, db: Db, queue: Queue, principal: Runner) -> Ru
     },
 )
 async def follow_run(run_id: str, db: Db, principal: Reader) -> StreamingResponse:
-    await runs.get_run(db, run_id, principal.channels)
-    return StreamingResponse(
-        run_events(db, run_id, principal.channels),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return await run_stream(db, run_id, principal.channels)
