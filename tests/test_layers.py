@@ -58,6 +58,7 @@ LAYERS: dict[str, int] = {
     # entry points and the fakes shipped for tests
     "cli": 4,
     "api": 4,
+    "mcp": 4,
     "__main__": 4,
     "testing": 4,
 }

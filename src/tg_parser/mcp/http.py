@@ -1,0 +1,59 @@
+"""The MCP server inside `serve`, at ``/mcp`` (streamable HTTP), with the API's keys.
+
+Every request is authenticated as an API request is (``Authorization: Bearer`` or
+``X-API-Key``; open on a loopback address while no key exists) and counted against the
+same rate limit; a refused one gets the API's error envelope (401, 429). A ``read`` scope
+suffices — every key has it — and a key limited to channels sees only those: the tools
+read the request's principal, so another channel's topic or message is "not found".
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from starlette.types import Receive, Scope, Send
+
+from tg_parser.api.auth import Principal, authenticate
+from tg_parser.api.envelope import tg_parser_error_response
+from tg_parser.errors import AuthError, TgParserError
+from tg_parser.keys import is_loopback
+from tg_parser.mcp.server import http_sessions
+from tg_parser.mcp.tools import Caller
+
+PATH = "/mcp"
+
+
+@asynccontextmanager
+async def mcp_sessions(app: FastAPI) -> AsyncIterator[None]:
+    """Run the MCP session manager while the app runs (it serves ``/mcp``); a new one
+    each time the app starts (a manager runs once)."""
+    sessions = http_sessions(_caller, loopback=is_loopback(app.state.settings.api_host))
+    async with sessions.run():
+        app.state.mcp_sessions = sessions
+        try:
+            yield
+        finally:
+            del app.state.mcp_sessions
+
+
+def _caller(request: Request | None) -> Caller:
+    principal: Principal | None = getattr(getattr(request, "state", None), "principal", None)
+    if request is None or principal is None:
+        raise AuthError("this request carries no principal")  # only if wired wrong
+    return Caller(request.app.state.db, request.app.state.settings, principal)
+
+
+async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+    """``/mcp``: the caller authenticated (its principal kept on the request's state,
+    where the tools find it), then the request handed to the session manager."""
+    request = Request(scope, receive)
+    try:
+        await authenticate(request)
+    except TgParserError as exc:
+        await tg_parser_error_response(exc)(scope, receive, send)
+        return
+    sessions: Any = request.app.state.mcp_sessions
+    await sessions.handle_request(scope, receive, send)
