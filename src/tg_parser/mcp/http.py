@@ -46,14 +46,20 @@ def _caller(request: Request | None) -> Caller:
     return Caller(request.app.state.db, request.app.state.settings, principal)
 
 
-async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
-    """``/mcp``: the caller authenticated (its principal kept on the request's state,
-    where the tools find it), then the request handed to the session manager."""
-    request = Request(scope, receive)
-    try:
-        await authenticate(request)
-    except TgParserError as exc:
-        await tg_parser_error_response(exc)(scope, receive, send)
-        return
-    sessions: Any = request.app.state.mcp_sessions
-    await sessions.handle_request(scope, receive, send)
+class Endpoint:
+    """``/mcp`` (an ASGI app, so the session manager answers it itself): the caller
+    authenticated (its principal kept on the request's state, where the tools find it),
+    then the request handed to the session manager."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        try:
+            await authenticate(request)
+        except TgParserError as exc:
+            await tg_parser_error_response(exc)(scope, receive, send)
+            return
+        sessions: Any = request.app.state.mcp_sessions
+        await sessions.handle_request(scope, receive, send)
+
+
+endpoint = Endpoint()

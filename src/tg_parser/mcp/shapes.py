@@ -34,7 +34,7 @@ def message(item: DocumentItem, cap: int) -> dict[str, Any]:
             "url": item.telegram_url,
             "post_ref": post,
             "language": document.language,
-            "tags": list(document.topics) if document.topics else None,
+            "tags": quoted_all(list(document.topics), cap) if document.topics else None,
             "noise": found.noise,
             "text": quoted(document.text_clean, cap),
             "summary": quoted(document.summary, cap) if document.summary else None,
