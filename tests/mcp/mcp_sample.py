@@ -24,6 +24,7 @@ INJECTION = (
     "<script>alert('owned')</script>"
 )
 INJECTED_REF = source_ref(CHANNEL, "post", 9001)
+OTHER_TOPIC = other_channel.TOPIC_ID
 INJECTED_AT = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import mcp_sample
 import pytest
-from conftest import call, connect, refused
 from mcp.shared.exceptions import MCPError
 
+from conftest import call, connect, refused
 from tg_parser.mcp.quoting import NOTE
 
 CHANNEL = mcp_sample.CHANNEL
@@ -88,7 +88,7 @@ async def test_get_topic_gives_the_card_and_a_page_of_resolved_messages(url: str
     card = topic["topic"]
     assert card["id"] == TOPIC and card["channel"] == CHANNEL
     assert card["summary"]["untrusted_text"] and card["scope_in"][0]["untrusted_text"]
-    assert [a["source_ref"] for a in card["anchors"]][0] == "tg:technotes:post:4"
+    assert card["anchors"][0]["source_ref"] == "tg:technotes:post:4"
     assert topic["total"] == card["items"] > 8
     first = topic["items"][0]
     assert first["role"] == "anchor" and first["url"] == "https://t.me/technotes/4"
@@ -199,4 +199,3 @@ async def test_every_channel_text_is_quoted_and_the_note_heads_every_answer(url:
         assert len(quoted) > 5
         rest = str(unquoted(answer))  # the answer without its quotes holds none of them
         assert [text for text in quoted if text in rest] == []
-

@@ -21,7 +21,6 @@ from tg_parser.config import Settings
 from tg_parser.jobs import InProcessQueue
 from tg_parser.keys import Keyring
 from tg_parser.mcp import http as mcp_http
-from tg_parser.mcp.http import mcp_sessions
 from tg_parser.store import Database
 
 UPLOAD_PATHS = ("/api/v1/imports",)
@@ -41,7 +40,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
             app.state.queue = InProcessQueue(app.state.db)
             await app.state.queue.start()
             try:
-                async with mcp_sessions(app):
+                async with mcp_http.mcp_sessions(app):
                     yield
             finally:
                 await app.state.queue.stop()
@@ -75,7 +74,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.include_router(routes.router, prefix="/api/v1")
     app.include_router(health.router)
     app.include_router(metrics_router(settings))
-    app.add_route(mcp_http.PATH, mcp_http.endpoint, ["GET", "POST", "DELETE"], False)
+    app.router.routes.append(mcp_http.route())
     describe_security(app)
     return app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 import typer
@@ -24,7 +25,5 @@ def mcp(ctx: typer.Context) -> None:
 
         await serve_stdio(Caller(db, settings, OPEN))
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # the agent stopped it: nothing to save
         with_database(ctx, serve)
-    except KeyboardInterrupt:
-        pass  # the agent stopped it: nothing was being written

@@ -14,7 +14,7 @@ MAX_REFS = 50  # source_refs one get_messages call may name
 
 Limit = Annotated[
     int | None,
-    Field(ge=1, description="Items to return (default MCP_PAGE_SIZE, capped at MCP_MAX_PAGE_SIZE)."),
+    Field(ge=1, description="Items to return (default MCP_PAGE_SIZE, at most MCP_MAX_PAGE_SIZE)."),
 ]
 Cursor = Annotated[
     str | None,

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
+from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from tg_parser.api.auth import Principal, authenticate
@@ -62,4 +63,6 @@ class Endpoint:
         await sessions.handle_request(scope, receive, send)
 
 
-endpoint = Endpoint()
+def route() -> Route:
+    """The route of ``/mcp`` (GET, POST, DELETE as streamable HTTP has them; not in OpenAPI)."""
+    return Route(PATH, Endpoint(), methods=["GET", "POST", "DELETE"], include_in_schema=False)

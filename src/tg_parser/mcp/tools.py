@@ -85,7 +85,7 @@ async def search_tool(caller: Caller, args: SearchArgs) -> dict[str, Any]:
         channels=caller.principal.channels,
     )
     hits = [shapes.hit(hit, caller.cap) for hit in found.hits[page.offset : wanted]]
-    more = len(found.hits) == wanted < MAX_LIMIT
+    more = len(found.hits) == wanted and wanted < MAX_LIMIT
     return result(
         query=found.query,
         mode=found.mode,
@@ -119,7 +119,8 @@ async def get_topic_tool(caller: Caller, args: GetTopicArgs) -> dict[str, Any]:
     page = caller.page(args)
     view = await catalog.show_topic(caller.db, args.topic_id, caller.principal.channels)
     items = [shapes.topic_item(source, view, caller.cap) for source in sliced(view.sources, page)]
-    return result(topic=shapes.topic_card(view, caller.cap), **paged(items, page, len(view.sources)))
+    card = shapes.topic_card(view, caller.cap)
+    return result(topic=card, **paged(items, page, len(view.sources)))
 
 
 async def get_messages_tool(caller: Caller, args: GetMessagesArgs) -> dict[str, Any]:
