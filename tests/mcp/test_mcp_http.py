@@ -10,13 +10,15 @@ from typing import Any
 import httpx
 import mcp_sample
 import pytest
+from mcp_fixtures import call, connect, kb, refused, serving, url
 
 import key_sample
-from conftest import call, connect, refused, serving
 from tg_parser.api import create_app
 from tg_parser.config import Settings
 from tg_parser.mcp.quoting import NOTE
 from tg_parser.store import Database
+
+__all__ = ["kb", "url"]  # fixtures from mcp_fixtures
 
 OTHER = mcp_sample.OTHER
 LEAKS = (OTHER, "zanzibar")  # what only the other channel's data holds

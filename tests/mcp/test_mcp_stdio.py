@@ -11,9 +11,9 @@ from pathlib import Path
 import mcp_sample
 from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters
+from mcp_fixtures import call, refused
 
 import kb_sample
-from conftest import call, refused
 from tg_parser.config import Settings
 from tg_parser.store import Database
 

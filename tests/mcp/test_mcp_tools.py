@@ -8,9 +8,11 @@ from typing import Any
 import mcp_sample
 import pytest
 from mcp.shared.exceptions import MCPError
+from mcp_fixtures import call, connect, kb, refused, url
 
-from conftest import call, connect, refused
 from tg_parser.mcp.quoting import NOTE
+
+__all__ = ["kb", "url"]  # fixtures from mcp_fixtures
 
 CHANNEL = mcp_sample.CHANNEL
 TOPIC = "topic:tg:technotes:post:4"

@@ -9,6 +9,7 @@ read the request's principal, so another channel's topic or message is "not foun
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -30,14 +31,32 @@ PATH = "/mcp"
 @asynccontextmanager
 async def mcp_sessions(app: FastAPI) -> AsyncIterator[None]:
     """Run the MCP session manager while the app runs (it serves ``/mcp``); a new one
-    each time the app starts (a manager runs once)."""
+    each time the app starts (a manager runs once).
+
+    The manager runs in a task of its own: its task group is entered and left in that
+    task, so the app's startup and shutdown may run in different tasks (as a test
+    client's fixtures do)."""
     sessions = http_sessions(_caller, loopback=is_loopback(app.state.settings.api_host))
-    async with sessions.run():
-        app.state.mcp_sessions = sessions
-        try:
-            yield
-        finally:
-            del app.state.mcp_sessions
+    started, stopping = asyncio.Event(), asyncio.Event()
+
+    async def run() -> None:
+        async with sessions.run():
+            started.set()
+            await stopping.wait()
+
+    task = asyncio.create_task(run(), name="mcp-sessions")
+    waiter = asyncio.create_task(started.wait())
+    await asyncio.wait([task, waiter], return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    if not started.is_set():
+        task.result()  # it failed to start: raise its error
+    app.state.mcp_sessions = sessions
+    try:
+        yield
+    finally:
+        del app.state.mcp_sessions
+        stopping.set()
+        await task
 
 
 def _caller(request: Request | None) -> Caller:

@@ -1,5 +1,9 @@
-"""The MCP server over real streamable HTTP: `serve`'s app under uvicorn in this process
-(its lifespan runs the MCP session manager), and the SDK's own client of it."""
+"""Fixtures and helpers of the MCP tests (plain module; test modules import what they use:
+a ``conftest.py`` here would take the name of ``tests/conftest.py``, and an ``__init__.py``
+would make this folder a package named ``mcp``, hiding the SDK).
+
+The MCP server over real streamable HTTP: `serve`'s app under uvicorn in this process (its
+lifespan runs the MCP session manager), and the SDK's own client of it."""
 
 from __future__ import annotations
 
@@ -34,13 +38,6 @@ async def url(settings: Settings, kb: Database) -> AsyncIterator[str]:
     """The ``/mcp`` address of `serve`'s app over the sample knowledge base."""
     async with serving(create_app(settings)) as address:
         yield address
-
-
-@pytest.fixture
-async def client(url: str) -> AsyncIterator[Client]:
-    """An MCP client of it, without a key (the API is open on loopback while none exists)."""
-    async with connect(url) as mcp:
-        yield mcp
 
 
 def free_port() -> int:
