@@ -81,7 +81,7 @@ async def search_tool(caller: Caller, args: SearchArgs) -> dict[str, Any]:
         args.query,
         filters,
         mode=args.mode,
-        limit=max(wanted, 1),
+        limit=wanted,
         channels=caller.principal.channels,
     )
     hits = [shapes.hit(hit, caller.cap) for hit in found.hits[page.offset : wanted]]
