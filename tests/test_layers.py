@@ -59,6 +59,7 @@ LAYERS: dict[str, int] = {
     "cli": 4,
     "api": 4,
     "web": 4,
+    "mcp": 4,
     "__main__": 4,
     "testing": 4,
 }

@@ -435,6 +435,20 @@ class Settings(BaseSettings):
         "in another process counts within this time); 0: look each key up every request.",
     )
 
+    # --- MCP server (`tg-parser mcp`, and /mcp in `serve`) ---
+    mcp_page_size: int = Field(
+        default=10, ge=1, description="Items an MCP tool returns when it is given no `limit`."
+    )
+    mcp_max_page_size: int = Field(
+        default=50, ge=1, description="Most items an MCP tool returns; a larger `limit` is capped."
+    )
+    mcp_max_text_chars: int = Field(
+        default=4000,
+        ge=100,
+        description="Longest channel text an MCP tool returns; a longer one is cut and "
+        "marked `truncated`.",
+    )
+
     @field_validator("api_rate_limit")
     @classmethod
     def _rate(cls, value: str) -> str:

@@ -26,15 +26,20 @@ DOCUMENT_PREFIX = "doc:"
 @dataclass(frozen=True)
 class DocumentQuery:
     """The filters of a documents listing (None: no condition); ``channels`` are the
-    channels to look in (already resolved; None: every channel)."""
+    channels to look in (already resolved; None: every channel). ``thread_id`` selects the
+    comments on one post (give its channel in ``channels``); ``oldest_first`` reverses the
+    order."""
 
     channels: Collection[str] | None = None
+    refs: Collection[str] | None = None  # these source_refs only
     topic_id: str | None = None
     since: datetime | None = None
     until: datetime | None = None
     language: str | None = None
     noise: bool | None = None
     message_type: MessageType | None = None
+    thread_id: int | None = None
+    oldest_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ async def list_documents(
     many it selects in all."""
     async with db.reading() as repos:
         where = await _filter(repos, query)
-        page = await repos.knowledge.page(where, offset, limit)
+        page = await repos.knowledge.page(where, offset, limit, oldest_first=query.oldest_first)
         short = offset == 0 and len(page) < limit
         total = len(page) if short else await repos.knowledge.count(where)
         sources = await repos.sources.list()
@@ -79,7 +84,7 @@ async def list_documents(
 
 
 async def _filter(repos: Repositories, query: DocumentQuery) -> MessageFilter:
-    refs = None
+    refs = None if query.refs is None else set(query.refs)
     if query.topic_id is not None:
         topic = await repos.topics.get(query.topic_id)
         visible = topic is not None and (
@@ -87,7 +92,8 @@ async def _filter(repos: Repositories, query: DocumentQuery) -> MessageFilter:
         )
         if topic is None or not visible:
             raise NotFoundError(f"no topic {query.topic_id!r}: see `tg-parser topics list`")
-        refs = [item.source_ref for item in topic.bundle.items]
+        bundle = {item.source_ref for item in topic.bundle.items}
+        refs = bundle if refs is None else refs & bundle
     return MessageFilter(
         channels=query.channels,
         refs=refs,
@@ -96,6 +102,7 @@ async def _filter(repos: Repositories, query: DocumentQuery) -> MessageFilter:
         language=query.language,
         noise=query.noise,
         message_type=query.message_type,
+        thread_id=query.thread_id,
     )
 
 

@@ -20,6 +20,7 @@ from tg_parser.api.ratelimit import QUOTA_HEADERS, QuotaHeaders, RateLimiter
 from tg_parser.config import Settings
 from tg_parser.jobs import InProcessQueue
 from tg_parser.keys import Keyring
+from tg_parser.mcp import http as mcp_http
 from tg_parser.store import Database
 
 UPLOAD_PATHS = ("/api/v1/imports",)
@@ -27,8 +28,9 @@ UPLOAD_PATHS = ("/api/v1/imports",)
 
 def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     """The API over the database of ``settings`` (or ``db``, opened and closed by the
-    caller). The database is opened when the app starts and closed when it stops; the run
-    queue (``app.state.queue``) starts after it and stops before it, cancelling its runs."""
+    caller), with the MCP server at ``/mcp``. The database is opened when the app starts and
+    closed when it stops; the run queue (``app.state.queue``) starts after it and stops
+    before it, cancelling its runs; the MCP session manager runs inside both."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -38,7 +40,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
             app.state.queue = InProcessQueue(app.state.db)
             await app.state.queue.start()
             try:
-                yield
+                async with mcp_http.mcp_sessions(app):
+                    yield
             finally:
                 await app.state.queue.stop()
         finally:
@@ -71,6 +74,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.include_router(routes.router, prefix="/api/v1")
     app.include_router(health.router)
     app.include_router(metrics_router(settings))
+    app.router.routes.append(mcp_http.route())
     web.install(app)  # the topic browser at /
     describe_security(app)
     return app

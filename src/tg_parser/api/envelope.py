@@ -63,6 +63,12 @@ def error_code(exc: TgParserError) -> str:
 
 async def _tg_parser_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TgParserError)
+    return tg_parser_error_response(exc)
+
+
+def tg_parser_error_response(exc: TgParserError) -> JSONResponse:
+    """The envelope of a tg-parser error, with its status and headers (``Retry-After``,
+    ``WWW-Authenticate``); for ASGI endpoints that answer outside the routes."""
     return error_response(exc.http_status, error_code(exc), exc.message, headers=_headers(exc))
 
 

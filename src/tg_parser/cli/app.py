@@ -20,6 +20,7 @@ from tg_parser.cli import (
     imports,
     ingest,
     keys,
+    mcp,
     process,
     run,
     runs,
@@ -80,6 +81,7 @@ app.command("search")(search.search)
 app.command("status")(status.status)
 app.command("usage")(usage.usage)
 app.command("serve")(serve.serve)
+app.command("mcp")(mcp.mcp)
 
 _debug = False
 

@@ -39,6 +39,7 @@ class MessageFilter:
     language: str | None = None
     noise: bool | None = None
     message_type: MessageType | None = None
+    thread_id: int | None = None  # a thread's messages: its post's id (with its channel)
 
     def conditions(self) -> list[ColumnElement[bool]]:
         doc, raw = processed_documents, raw_messages
@@ -58,6 +59,8 @@ class MessageFilter:
             found.append(doc.c.noise == self.noise)
         if self.message_type is not None:
             found.append(raw.c.message_type == self.message_type)
+        if self.thread_id is not None:
+            found.append(raw.c.thread_id == self.thread_id)
         return found
 
 
@@ -100,10 +103,15 @@ class KnowledgeRepository:
         rows = (await self.conn.execute(query)).mappings()
         return [_message(row) for row in rows]
 
-    async def page(self, where: MessageFilter, offset: int, limit: int) -> list[KnowledgeMessage]:
-        """One page of the messages ``where`` selects, the newest first. The page's rows are
-        found first by their keys alone, so a deep page sorts keys, not documents."""
+    async def page(
+        self, where: MessageFilter, offset: int, limit: int, *, oldest_first: bool = False
+    ) -> list[KnowledgeMessage]:
+        """One page of the messages ``where`` selects, the newest first (or the oldest). The
+        page's rows are found first by their keys alone, so a deep page sorts keys, not
+        documents."""
         newest_first = (raw_messages.c.date.desc(), raw_messages.c.id.desc())
+        if oldest_first:
+            newest_first = (raw_messages.c.date.asc(), raw_messages.c.id.asc())
         keys = (
             select(raw_messages.c.id)
             .select_from(_JOINED)

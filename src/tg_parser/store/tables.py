@@ -135,6 +135,7 @@ raw_messages = Table(
     Column("first_seen_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
     Index(None, "channel_id", "message_type", "message_id"),
+    Index(None, "channel_id", "thread_id"),  # a post's comments (MCP get_thread)
 )
 
 raw_message_versions = Table(
