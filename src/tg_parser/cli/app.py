@@ -30,6 +30,7 @@ from tg_parser.cli import (
     telegram,
     topics,
     usage,
+    worker,
 )
 from tg_parser.cli.common import State, Terminated, err_console
 from tg_parser.errors import TgParserError
@@ -80,6 +81,7 @@ app.command("search")(search.search)
 app.command("status")(status.status)
 app.command("usage")(usage.usage)
 app.command("serve")(serve.serve)
+app.command("worker")(worker.worker)
 
 _debug = False
 

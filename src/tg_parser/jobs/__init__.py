@@ -10,7 +10,7 @@ services the CLI calls, ``stages.py``), its progress written as it goes (``progr
 and its summary posted to its webhook when it ends (``webhooks.py``, ``views.py``).
 """
 
-from tg_parser.jobs.backend import run_queue, uses_workers, worker_queue
+from tg_parser.jobs.backend import require_postgres, run_queue, uses_workers, worker_queue
 from tg_parser.jobs.execute import announce, execute_run
 from tg_parser.jobs.queue import InProcessQueue, RunQueue
 from tg_parser.jobs.request import RunRequest, Stage, UploadedExport
@@ -33,6 +33,7 @@ __all__ = [
     "execute_run",
     "new_secret",
     "receive_export",
+    "require_postgres",
     "run_queue",
     "run_view",
     "signature",

@@ -3,6 +3,7 @@ PostgreSQL, ``serve``'s own tasks on SQLite (``RUN_QUEUE`` may say otherwise).""
 
 from __future__ import annotations
 
+from tg_parser.config import Settings
 from tg_parser.errors import ConfigError
 from tg_parser.jobs.queue import InProcessQueue, RunQueue
 from tg_parser.store import Database
@@ -28,6 +29,15 @@ def run_queue(db: Database) -> RunQueue:
 
         return WorkerQueue(db)
     return InProcessQueue(db)
+
+
+def require_postgres(settings: Settings, refusal: str = NEEDS_POSTGRES) -> None:
+    """``ConfigError`` (``refusal``) unless the settings name a PostgreSQL database; checked
+    before the database is opened, so a refused command writes nothing."""
+    from tg_parser.store.engine import database_url
+
+    if not database_url(settings).startswith("postgresql"):
+        raise ConfigError(refusal)
 
 
 def worker_queue(db: Database) -> RunQueue:
