@@ -120,9 +120,11 @@ async def work(
     queues: Iterable[str] | None = None,
     wait: bool = True,
     name: str | None = None,
+    signals: bool = True,
 ) -> None:
     """Run a worker on ``db`` until it is stopped (SIGINT/SIGTERM: the jobs it has end
-    first; a second signal aborts them) or, without ``wait``, until the queues are empty."""
+    first; a second signal stops it at once; without ``signals``, cancel its task) or,
+    without ``wait``, until the queues are empty."""
     app = queue_app(db)
     lease = db.settings.worker_lease_seconds
     options: WorkerOptions = {
@@ -131,7 +133,7 @@ async def work(
         "delete_jobs": "successful",
         "update_heartbeat_interval": lease / 3,
         "stalled_worker_timeout": lease,
-        "install_signal_handlers": wait,
+        "install_signal_handlers": wait and signals,
     }
     if queues:
         options["queues"] = list(queues)
