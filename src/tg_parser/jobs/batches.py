@@ -279,16 +279,19 @@ async def end_if_done(db: Database, run: Run) -> bool:
     return ended
 
 
-async def cancel_batches(db: Database, run: Run) -> list[int]:
+async def cancel_batches(db: Database, run: Run) -> list[int] | None:
     """Cancel a spread run: its open batches are cancelled and the run ends ``cancelled``
     (its jobs, told by their leases, stop after saving what they have); the queue jobs of
-    the batches cancelled, to abort."""
+    the batches cancelled, to abort. None: the run has no batches (it runs whole)."""
     async with db.transaction() as repos:
         await repos.runs.lock(run.id)
+        batches = await repos.batches.list(run.id)
+        if not batches:
+            return None
         jobs = await repos.batches.cancel(run.id)
         current = await repos.runs.get(run.id)
         if current is not None and current.status == "running":
-            counters = combined(current, await repos.batches.list(run.id), final=True)
+            counters = combined(current, batches, final=True)
             await _finish(repos, current, "cancelled", counters, "cancelled")
     return jobs
 

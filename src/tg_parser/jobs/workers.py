@@ -199,7 +199,7 @@ class WorkerQueue:
             await self._abort(await self._run_jobs(run_id))
         elif run.status == "running":
             batch_jobs = await cancel_batches(self.db, run)
-            await self._abort(batch_jobs or await self._run_jobs(run_id))
+            await self._abort(await self._run_jobs(run_id) if batch_jobs is None else batch_jobs)
             await self._ended(run_id)
         return await get_run(self.db, run_id)
 
