@@ -387,6 +387,24 @@ class Settings(BaseSettings):
     api_run_concurrency: int = Field(
         default=2, ge=1, description="Runs `serve` executes at once; more wait in its queue."
     )
+    run_queue: Literal["auto", "in-process", "workers"] = Field(
+        default="auto",
+        description="Who executes runs started over the API (and with `--queue`): `workers` "
+        "(`tg-parser worker` processes; PostgreSQL only), `in-process` (`serve` itself), or "
+        "`auto`: workers on PostgreSQL, in-process on SQLite.",
+    )
+    worker_batch_size: int = Field(
+        default=500,
+        ge=1,
+        description="Messages per job when a queued `process` run is split among workers "
+        "(PostgreSQL).",
+    )
+    worker_lease_seconds: float = Field(
+        default=60.0,
+        ge=3,
+        description="How long a worker's hold on a batch lasts without renewal (renewed every "
+        "third of it); a killed worker's batch is taken over after it.",
+    )
     api_export_dir: Path = Field(
         default=Path("exports"),
         description="Directory runs started over the API export into (a run's `out` is a "

@@ -140,6 +140,23 @@ async def _plan(
     claims: list[str] | None = None,
 ) -> tuple[ProcessReport, dict[str, list[int]]]:
     """The report so far and the pending messages by channel (of the ``claims`` only)."""
+    by_channel, counters = await pending_work(db, options, channel, claims)
+    report = ProcessReport(
+        provider=analyser.provider,
+        model_id=analyser.model_id,
+        dry_run=options.dry_run,
+        channels={key: len(ids) for key, ids in by_channel.items()},
+        counters=counters,
+        duration_seconds=0.0,
+    )
+    return report, by_channel
+
+
+async def pending_work(
+    db: Database, options: ProcessOptions, channel: str | None, claims: list[str] | None = None
+) -> tuple[dict[str, list[int]], dict[str, int]]:
+    """The pending messages' row ids by channel (of the ``claims`` only), and the counters
+    ``pending`` and ``skipped`` (in scope, but up to date or past the limit)."""
     async with db.transaction() as repos:
         failed = await repos.failures.list(stage=STAGE) if options.retry_failed else None
         pending = await repos.documents.pending(
@@ -152,16 +169,33 @@ async def _plan(
         in_scope = await repos.messages.count(channel)
     if claims is not None:  # a channel that arrived after the claims is another run's
         pending = [message for message in pending if message.channel_id in claims]
-    by_channel = _by_channel(pending)
-    report = ProcessReport(
-        provider=analyser.provider,
-        model_id=analyser.model_id,
-        dry_run=options.dry_run,
-        channels={key: len(ids) for key, ids in by_channel.items()},
-        counters={"pending": len(pending), "skipped": in_scope - len(pending)},
-        duration_seconds=0.0,
-    )
-    return report, by_channel
+    return _by_channel(pending), {"pending": len(pending), "skipped": in_scope - len(pending)}
+
+
+async def process_batch(
+    db: Database,
+    analyser: Analyser,
+    options: ProcessOptions,
+    run: RunTracker,
+    channel_id: str,
+    ids: list[int],
+) -> dict[str, int]:
+    """Process the messages ``ids`` of one channel that are still to do, within ``run`` (a
+    part of a run spread over workers): those a worker that held the batch before saved
+    (with ``force``: since the run started) are not asked again. Its counters."""
+    async with db.transaction() as repos:
+        still = await repos.documents.pending(
+            channel_id=channel_id,
+            pipeline_version=PIPELINE_VERSION,
+            force=options.force or options.retry_failed,
+            rows=ids,
+            not_since=run.run.started_at,
+        )
+    todo = [message.id for message in still]
+    worker = _Worker(db, analyser, options, run, _Counter(None, len(todo)))
+    await worker.channel(channel_id, todo)
+    noise = {f"noise_{kind}": count for kind, count in worker.noise_reasons.items()}
+    return {name: run.counters[name] for name in ("processed", "noise", "failed")} | noise
 
 
 async def _estimate(
@@ -304,6 +338,7 @@ class _Worker:
         stored = [result for result in results if isinstance(result, StoredDocument)]
         failures = [result for result in results if isinstance(result, Failure)]
         async with self.db.transaction() as repos:
+            await self.run.guard(repos)
             await repos.documents.save(stored)
             await repos.failures.clear(STAGE, [s.document.source_ref for s in stored])
             await repos.failures.record(STAGE, failures, run_id=self.run.id, now=utcnow())

@@ -16,6 +16,13 @@ from tg_parser.testing.api import api_client
 from . import other_channel
 
 
+@pytest.fixture(autouse=True)
+def _runs_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The API's runs are executed by the server itself, on PostgreSQL too (the worker
+    backend has its own tests: test_runs_workers.py, tests/jobs/test_workers.py)."""
+    monkeypatch.setenv("RUN_QUEUE", "in-process")
+
+
 @pytest.fixture
 async def sample_db(db: Database) -> Database:
     await kb_sample.build(db)

@@ -66,6 +66,7 @@ def _offline(url: str) -> Settings:
             telegram_web_base_url="http://127.0.0.1:9",
             web_timeout=1.0,
             api_rate_limit="0",
+            run_queue="in-process",
         )
 
 

@@ -81,3 +81,35 @@ def test_history_is_linear() -> None:
         down = revision.down_revision
         assert down is None or isinstance(down, str), f"{revision.revision} merges {down}"
     assert [r for r in revisions if r.down_revision is None] == [revisions[-1]]
+
+
+def _queue_objects(sync_conn: Any) -> set[str]:
+    """The job queue's own tables, functions and types (PostgreSQL)."""
+    rows = sync_conn.exec_driver_sql(
+        "SELECT relname FROM pg_class WHERE relname LIKE 'procrastinate%%' AND relkind = 'r' "
+        "UNION SELECT proname FROM pg_proc WHERE proname LIKE 'procrastinate%%' "
+        "UNION SELECT typname FROM pg_type WHERE typname LIKE 'procrastinate%%' "
+        "AND typtype IN ('e', 'c')"
+    )
+    return set(rows.scalars())
+
+
+async def test_the_job_queue_schema_comes_and_goes_with_migration_0009(db: Database) -> None:
+    """PostgreSQL: migration 0009 installs procrastinate's own schema and its downgrade
+    removes every object of it; SQLite has no job queue."""
+    if db.backend == "sqlite":
+        async with db.engine.connect() as conn:
+            names = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+        assert not [name for name in names if name.startswith("procrastinate")]
+        return
+    async with db.engine.connect() as conn:
+        installed = await conn.run_sync(_queue_objects)
+    assert {"procrastinate_jobs", "procrastinate_workers", "procrastinate_fetch_job_v2"} <= (
+        installed
+    )
+    await db.downgrade("0008")
+    async with db.engine.connect() as conn:
+        assert await conn.run_sync(_queue_objects) == set()
+    await db.upgrade()
+    async with db.engine.connect() as conn:
+        assert await conn.run_sync(_queue_objects) == installed

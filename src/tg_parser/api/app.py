@@ -18,7 +18,7 @@ from tg_parser.api.limits import BodyLimit
 from tg_parser.api.metrics import metrics_router
 from tg_parser.api.ratelimit import QUOTA_HEADERS, QuotaHeaders, RateLimiter
 from tg_parser.config import Settings
-from tg_parser.jobs import InProcessQueue
+from tg_parser.jobs import run_queue
 from tg_parser.keys import Keyring
 from tg_parser.mcp import http as mcp_http
 from tg_parser.store import Database
@@ -37,7 +37,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         app.state.db = db or await Database.open(settings)
         unwatch = metrics.watch_pool(app.state.db.pool_usage)
         try:
-            app.state.queue = InProcessQueue(app.state.db)
+            app.state.queue = run_queue(app.state.db)
             await app.state.queue.start()
             try:
                 async with mcp_http.mcp_sessions(app):

@@ -31,6 +31,7 @@ from tg_parser.cli import (
     telegram,
     topics,
     usage,
+    worker,
 )
 from tg_parser.cli.common import State, Terminated, err_console
 from tg_parser.errors import TgParserError
@@ -82,6 +83,7 @@ app.command("status")(status.status)
 app.command("usage")(usage.usage)
 app.command("serve")(serve.serve)
 app.command("mcp")(mcp.mcp)
+app.command("worker")(worker.worker)
 
 _debug = False
 

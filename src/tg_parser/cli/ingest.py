@@ -13,7 +13,8 @@ from tg_parser.cli.common import (
     settings_of,
     with_database,
 )
-from tg_parser.errors import SourceError
+from tg_parser.cli.queued import QUEUE_OPTION, submit_queued
+from tg_parser.errors import InputError, SourceError
 
 if TYPE_CHECKING:
     from tg_parser.ingest import IngestReport, SourceReport
@@ -38,9 +39,16 @@ def ingest(
     since: str | None = SINCE_OPTION,
     until: str | None = UNTIL_OPTION,
     limit: int | None = LIMIT_OPTION,
+    queue: bool = QUEUE_OPTION,
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Collect what is new in live channels (web preview or Telegram), resumably."""
+    if queue:
+        if len(source or ()) > 1 or since or until:
+            raise InputError("--queue takes one --source (or --all), without --since/--until")
+        channel = source[0] if source else None
+        submit_queued(ctx, {"stage": "ingest", "channel": channel, "limit": limit}, json_output)
+        return
     from tg_parser.cli.progress import ProgressDisplay
     from tg_parser.ingest import live as service
     from tg_parser.registry import parse_when

@@ -20,6 +20,7 @@ from tg_parser.cli.common import (
     settings_of,
     with_database,
 )
+from tg_parser.cli.queued import QUEUE_OPTION, submit_queued
 from tg_parser.errors import InputError
 
 if TYPE_CHECKING:
@@ -62,11 +63,28 @@ def process(
     model: str | None = MODEL_OPTION,
     concurrency: int | None = CONCURRENCY_OPTION,
     no_skip: bool = NO_SKIP_OPTION,
+    queue: bool = QUEUE_OPTION,
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Turn new and changed messages into documents (clean text, summary, topics, noise)."""
     if channel and all_channels:
         raise InputError("give --channel CHANNEL or --all, not both")
+    if queue:
+        if dry_run:
+            raise InputError("--dry-run answers at once: leave out --queue")
+        queued = {
+            "stage": "process",
+            "channel": channel,
+            "force": force,
+            "limit": limit,
+            "retry_failed": retry_failed,
+            "provider": provider,
+            "model": model,
+            "concurrency": concurrency,
+            "skip_trivial": not no_skip,
+        }
+        submit_queued(ctx, queued, json_output)
+        return
     from tg_parser.cli.progress import ProgressDisplay
     from tg_parser.llm import ModelRequest
     from tg_parser.process import ProcessOptions

@@ -19,6 +19,7 @@ from tg_parser.cli.common import (
     with_database,
 )
 from tg_parser.cli.process import noise_breakdown
+from tg_parser.cli.queued import QUEUE_OPTION, submit_queued
 from tg_parser.errors import InputError, SourceError
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ def run(
     provider: str | None = PROVIDER_OPTION,
     model: str | None = MODEL_OPTION,
     concurrency: int | None = CONCURRENCY_OPTION,
+    queue: bool = QUEUE_OPTION,
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Collect the live sources (or import an export), process, build topics and export: the
@@ -65,6 +67,20 @@ def run(
         raise InputError("give --channel CHANNEL or --all, not both")
     if all_channels and import_path:
         raise InputError("--import works on one channel: leave out --all")
+    if queue:
+        if import_path or comments_path:
+            raise InputError("--queue works on stored messages: import first, then queue")
+        queued = {
+            "stage": "run",
+            "channel": channel,
+            "collect": not no_ingest,
+            "out": out,
+            "provider": provider,
+            "model": model,
+            "concurrency": concurrency,
+        }
+        submit_queued(ctx, queued, json_output)
+        return
     from tg_parser.cli.progress import ProgressDisplay
     from tg_parser.export import output_directory
     from tg_parser.llm import ModelRequest

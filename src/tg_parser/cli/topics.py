@@ -18,6 +18,7 @@ from tg_parser.cli.common import (
     settings_of,
     with_database,
 )
+from tg_parser.cli.queued import QUEUE_OPTION, submit_queued
 
 if TYPE_CHECKING:
     from tg_parser.store import Database, StoredTopic
@@ -40,9 +41,21 @@ def build(
     force: bool = typer.Option(False, "--force", help="Rebuild from scratch (new topic ids)."),
     provider: str | None = PROVIDER_OPTION,
     model: str | None = MODEL_OPTION,
+    queue: bool = QUEUE_OPTION,
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Embed new documents, discover topics, write their cards, refresh target topics."""
+    if queue:
+        queued = {
+            "stage": "topics",
+            "channel": channel,
+            "max_topics": max_topics,
+            "force": force,
+            "provider": provider,
+            "model": model,
+        }
+        submit_queued(ctx, queued, json_output)
+        return
     from tg_parser.cli.progress import ProgressDisplay
     from tg_parser.llm import ModelRequest
     from tg_parser.topics import TopicOptions

@@ -6,7 +6,7 @@ starts it later; ``abandoned`` closes runs whose process is gone; ``records`` re
 """
 
 from tg_parser.runs.abandoned import close_abandoned_runs
-from tg_parser.runs.claims import claimable_channels
+from tg_parser.runs.claims import claim, claimable_channels
 from tg_parser.runs.queued import as_parent, close_queued, executing, queue_run, start_queued
 from tg_parser.runs.records import RunFilters, count_runs, get_run, list_runs, new_run_id
 from tg_parser.runs.tracking import RunTracker, channel_of, executing_run, track_run
@@ -16,6 +16,7 @@ __all__ = [
     "RunTracker",
     "as_parent",
     "channel_of",
+    "claim",
     "claimable_channels",
     "close_abandoned_runs",
     "close_queued",

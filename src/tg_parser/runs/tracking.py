@@ -21,7 +21,7 @@ from tg_parser.models import Run, RunStatus, channel_key
 from tg_parser.runs.abandoned import close_abandoned_runs
 from tg_parser.runs.claims import claim
 from tg_parser.runs.records import new_run_id
-from tg_parser.store import Database
+from tg_parser.store import Database, Repositories
 
 log = structlog.get_logger(__name__)
 
@@ -59,6 +59,10 @@ class RunTracker:
             async with self.db.transaction() as repos:
                 await repos.runs.describe(self.id, channel=channel)
             self.run = self.run.model_copy(update={"channel": channel})
+
+    async def guard(self, repos: Repositories) -> None:
+        """Inside a transaction saving the run's work: raise to roll it back when the work is
+        no longer the run's to save (a batch whose lease another worker took over)."""
 
     async def checkpoint(self, *, every: float = 0.0) -> None:
         """Persist the counters so far (visible to `runs show` while the run goes on).

@@ -3,6 +3,7 @@ bound to one transaction (``async with db.transaction() as repos``).
 """
 
 from tg_parser.store.api_keys import KeyNameTakenError, StoredKey
+from tg_parser.store.batches import Batch
 from tg_parser.store.channels import ChannelCounts
 from tg_parser.store.database import Database, Repositories
 from tg_parser.store.documents import PendingMessage, StoredDocument
@@ -15,6 +16,7 @@ from tg_parser.store.topics import StoredTopic, TopicMembership, TopicTarget
 from tg_parser.store.webhooks import Delivery, Webhook
 
 __all__ = [
+    "Batch",
     "ChannelCounts",
     "Database",
     "Delivery",

@@ -28,6 +28,7 @@ from tg_parser.errors import ConnectionLostError, SchemaOutdatedError, StorageEr
 from tg_parser.metrics import PoolUsage
 from tg_parser.store import migrate
 from tg_parser.store.api_keys import ApiKeyRepository
+from tg_parser.store.batches import BatchRepository
 from tg_parser.store.channels import ChannelRepository
 from tg_parser.store.cursors import CommentCursorRepository
 from tg_parser.store.documents import DocumentRepository
@@ -72,6 +73,7 @@ class Repositories:
     search: SearchRepository = field(init=False)
     webhooks: WebhookRepository = field(init=False)
     channels: ChannelRepository = field(init=False)
+    batches: BatchRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.sources = SourceRepository(self.conn)
@@ -89,6 +91,7 @@ class Repositories:
         self.search = SearchRepository(self.conn)
         self.webhooks = WebhookRepository(self.conn)
         self.channels = ChannelRepository(self.conn)
+        self.batches = BatchRepository(self.conn)
 
 
 class Database:
@@ -115,6 +118,12 @@ class Database:
     @property
     def backend(self) -> str:
         return self.engine.url.get_backend_name()
+
+    def queue_url(self) -> str | None:
+        """The plain PostgreSQL URL a job queue connects with (None: SQLite)."""
+        if self.backend != "postgresql":
+            return None
+        return self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
     def describe(self) -> str:
         """Where the data lives, without the password."""

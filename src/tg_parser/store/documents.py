@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, or_, select
@@ -73,15 +74,21 @@ class DocumentRepository:
         force: bool = False,
         limit: int | None = None,
         only: Collection[str] | None = None,
+        rows: Collection[int] | None = None,
+        not_since: datetime | None = None,
     ) -> list[PendingMessage]:
         """The keys of raw messages with no document, or one made from older text or another
         pipeline version (all of them with ``force``), oldest first: posts before comments.
-        ``only`` keeps the messages with these source_refs. Keys only, so that a channel of
-        any size is listed in little memory; ``messages.rows`` loads a window of them."""
+        ``only`` keeps the messages with these source_refs, ``rows`` those with these row
+        ids; with ``force``, ``not_since`` leaves out the documents made since then (a run
+        taking over a batch a killed worker began). Keys only, so that a channel of any
+        size is listed in little memory; ``messages.rows`` loads a window of them."""
         doc = processed_documents
         query = select(raw_messages.c.id, raw_messages.c.channel_id).select_from(
             raw_messages.outerjoin(doc, doc.c.source_ref == raw_messages.c.source_ref)
         )
+        if force and not_since is not None:
+            query = query.where(or_(doc.c.source_ref.is_(None), doc.c.processed_at < not_since))
         if not force:
             query = query.where(
                 or_(
@@ -94,6 +101,8 @@ class DocumentRepository:
             query = query.where(raw_messages.c.channel_id == channel_id)
         if only is not None:
             query = query.where(raw_messages.c.source_ref.in_(list(only)))
+        if rows is not None:
+            query = query.where(raw_messages.c.id.in_(list(rows)))
         query = query.order_by(
             raw_messages.c.channel_id, raw_messages.c.message_type.desc(), raw_messages.c.id
         )

@@ -84,6 +84,15 @@ class RunRepository:
         await self.conn.execute(delete(run_claims).where(run_claims.c.run_id == run_id))
         return True
 
+    async def lock(self, run_id: str) -> None:
+        """Hold the run's row until the transaction ends (PostgreSQL; SQLite's transactions
+        hold the whole file already), so what ends it is decided once."""
+        await self.conn.execute(select(runs.c.id).where(runs.c.id == run_id).with_for_update())
+
+    async def detach(self, run_id: str) -> None:
+        """The run is no longer its starting process's: its jobs carry it (and beat for it)."""
+        await self.conn.execute(update(runs).where(runs.c.id == run_id).values(host=None, pid=None))
+
     async def get(self, run_id: str) -> Run | None:
         row = (await self.conn.execute(select(runs).where(runs.c.id == run_id))).mappings().first()
         return Run.model_validate(dict(row)) if row else None

@@ -266,6 +266,23 @@ run_claims = Table(
     Column("claimed_at", Timestamp, nullable=False),
 )
 
+run_batches = Table(
+    "run_batches",
+    metadata,
+    Column("run_id", ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("channel_id", String(64), nullable=False),
+    Column("message_ids", Json, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("holder", String(255)),
+    Column("leased_until", Timestamp),
+    Column("job_id", Integer),
+    Column("attempts", Integer, nullable=False),
+    Column("counters", Json, nullable=False),
+    Column("error", Text),
+    Column("finished_at", Timestamp),
+)
+
 llm_calls = Table(
     "llm_calls",
     metadata,
@@ -341,6 +358,10 @@ search_documents = Table(
 )
 
 
+QUEUE_PREFIX = "procrastinate_"  # the job queue's own tables (PostgreSQL, installed by 0009)
+
+
 def unmodelled(name: str | None) -> bool:
-    """Whether a database object belongs to the backend's full-text index (not modelled)."""
-    return bool(name) and str(name).startswith(SEARCH_INDEX_PREFIX)
+    """Whether a database object belongs to the backend's full-text index or to the job
+    queue's own schema (not modelled)."""
+    return bool(name) and str(name).startswith((SEARCH_INDEX_PREFIX, QUEUE_PREFIX))
