@@ -139,12 +139,12 @@ async def semantic_search(
 async def vector_index(db: Database, embedder: Embedder) -> VectorIndex:
     """The current matrix of the database's indexed documents (cached while unchanged)."""
     key = (db.describe(), embedder.model_id)
-    async with db.transaction() as repos:
+    async with db.reading() as repos:
         fingerprint = await repos.search.fingerprint()
     cached = _CACHE.get(key)
     if cached is not None and cached.complete and cached.fingerprint == fingerprint:
         return cached
-    async with db.transaction() as repos:
+    async with db.reading() as repos:
         rows = await repos.search.vectors(embedder.model_id)
     vectors, complete = await _with_missing(db, embedder, rows)
     index = await asyncio.to_thread(
@@ -166,7 +166,7 @@ async def _with_missing(
     }
     missing = [row.source_ref for row in rows if row.vector is None]
     for start in range(0, min(len(missing), EMBED_PER_SEARCH), EMBED_BATCH):
-        async with db.transaction() as repos:
+        async with db.reading() as repos:
             texts = await repos.search.texts(missing[start : start + EMBED_BATCH])
         refs = list(texts)
         embedded = normalise(await asyncio.to_thread(embedder.embed, [texts[r] for r in refs]))

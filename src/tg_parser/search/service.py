@@ -68,8 +68,7 @@ async def search(
         retrievers["lexical"] = _lexical(db, parsed, where, hybrid=mode == "hybrid")
     if mode != "lexical":
         model = embedder or default_embedder(db.settings.embed_threads)
-        index = await vector_index(db, model)  # before the full-text query: one at a time
-        retrievers["semantic"] = semantic_search(index, model, parsed.text, where, CANDIDATES)
+        retrievers["semantic"] = _semantic(db, model, parsed.text, where)
     # side by side: the full-text query runs in the database, the dot product in a thread
     lists = dict(zip(retrievers, await asyncio.gather(*retrievers.values()), strict=True))
     ranked = fuse(lists, WEIGHTS)
@@ -82,10 +81,19 @@ async def _lexical(
     db: Database, query: Query, where: IndexFilter, *, hybrid: bool
 ) -> list[tuple[str, float]]:
     """Full-text matches, best first (in hybrid mode those covering enough of the query)."""
-    async with db.transaction() as repos:
+    async with db.reading() as repos:
         matches = await repos.search.lexical(query.terms, where, CANDIDATES)
     needed = MIN_COVERAGE * len(query.terms) if hybrid else 0
     return [(match.source_ref, match.score) for match in matches if match.matched >= needed]
+
+
+async def _semantic(
+    db: Database, embedder: Embedder, text: str, where: IndexFilter
+) -> list[tuple[str, float]]:
+    """The nearest documents in meaning, best first (the vector index brought up to date
+    first)."""
+    index = await vector_index(db, embedder)
+    return await semantic_search(index, embedder, text, where, CANDIDATES)
 
 
 @cache
@@ -102,7 +110,7 @@ async def _index_filter(
         channels = [await _channel(db, filters.channel, channels)]
     refs = None
     if filters.topic is not None:
-        async with db.transaction() as repos:
+        async with db.reading() as repos:
             topic = await repos.topics.get(filters.topic)
         if topic is None or (channels is not None and topic.channel_id not in channels):
             raise NotFoundError(f"no topic {filters.topic!r}: see `tg-parser topics list`")
@@ -134,7 +142,7 @@ async def _channel(db: Database, channel: str, allowed: list[str] | None) -> str
 async def _hits(db: Database, ranked: list[Fused], query: Query, limit: int) -> list[SearchHit]:
     """The best ``limit`` of ``ranked`` that still exist, as results."""
     refs = [entry.source_ref for entry in ranked[: limit * 2]]
-    async with db.transaction() as repos:
+    async with db.reading() as repos:
         rows = await repos.search.hits(refs)
         topics = await topics_of(repos, list(rows.values()))
     kept = [entry for entry in ranked if entry.source_ref in rows][:limit]
