@@ -266,8 +266,13 @@ def _counted(rows: Iterable[Sequence[Any]], terms: Sequence[str]) -> list[Lexica
 
 
 def _postgresql_match(terms: Sequence[str]) -> Select[Any]:
+    """``@@`` matches by ``ts_rank``. The tsquery is a subquery, computed once: psycopg
+    prepares a statement it has run five times, and in PostgreSQL's generic plan for it a
+    ``to_tsquery`` of the parameter would be parsed again for every row ranked (twice as
+    slow at 10,000 matching rows)."""
     vector: ColumnElement[Any] = literal_column("search_documents.search_fts")
-    query = func.to_tsquery("simple", " | ".join(f"'{term}'" for term in terms))
+    text = " | ".join(f"'{term}'" for term in terms)
+    query = select(func.to_tsquery("simple", text)).scalar_subquery()
     rank = func.ts_rank(vector, query)
     return (
         select(_DOC.c.id, rank.label("score"))
