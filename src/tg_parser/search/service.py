@@ -29,7 +29,7 @@ from tg_parser.search.models import (
     TopicRef,
 )
 from tg_parser.search.query import Query
-from tg_parser.search.semantic import semantic_search, vector_index
+from tg_parser.search.semantic import discard, semantic_search, vector_index
 from tg_parser.search.snippets import snippet
 from tg_parser.search.topics import topics_of
 from tg_parser.store import Database
@@ -140,15 +140,24 @@ async def _channel(db: Database, channel: str, allowed: list[str] | None) -> str
 
 
 async def _hits(db: Database, ranked: list[Fused], query: Query, limit: int) -> list[SearchHit]:
-    """The best ``limit`` of ``ranked`` that still exist, as results."""
-    refs = [entry.source_ref for entry in ranked[: limit * 2]]
-    async with db.reading() as repos:
-        rows = await repos.search.hits(refs)
-        topics = await topics_of(repos, list(rows.values()))
-    kept = [entry for entry in ranked if entry.source_ref in rows][:limit]
-    return [
-        _hit(entry, rows[entry.source_ref], topics.get(entry.source_ref), query) for entry in kept
-    ]
+    """The best ``limit`` of ``ranked`` that still exist, as results (read ``limit * 2`` at
+    a time: a document gone since it was indexed takes no place)."""
+    hits: list[SearchHit] = []
+    for start in range(0, len(ranked), limit * 2):
+        window = ranked[start : start + limit * 2]
+        refs = [entry.source_ref for entry in window]
+        async with db.reading() as repos:
+            rows = await repos.search.hits(refs)
+            topics = await topics_of(repos, list(rows.values()))
+        discard(db, [ref for ref in refs if ref not in rows])  # gone: not to be found again
+        kept = [entry for entry in window if entry.source_ref in rows][: limit - len(hits)]
+        hits.extend(
+            _hit(entry, rows[entry.source_ref], topics.get(entry.source_ref), query)
+            for entry in kept
+        )
+        if len(hits) == limit or len(rows) == len(refs):
+            break
+    return hits
 
 
 def _hit(entry: Fused, row: HitRow, topic: TopicRef | None, query: Query) -> SearchHit:

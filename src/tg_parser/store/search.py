@@ -77,6 +77,7 @@ class IndexedVector:
     message_type: str
     language: str | None
     date: datetime
+    noise: bool
     vector: bytes | None
 
 
@@ -153,17 +154,28 @@ class SearchRepository:
         return _counted((await self.conn.execute(query)).all(), terms)
 
     async def fingerprint(self) -> tuple[Any, ...]:
-        """Changes whenever an index row is added or replaced (two index lookups: cheap
-        enough to ask before every search; a removed row is not seen, but a search
-        result whose document is gone is dropped anyway)."""
+        """The highest id, the latest update and the lowest id of the index rows: a row added
+        or replaced changes it, and so does emptying the index (three index lookups: cheap
+        enough to ask before every search; another removed row is not seen, but a search
+        result whose document is gone is dropped)."""
         query = select(
             select(func.max(_DOC.c.id)).scalar_subquery(),
             select(func.max(_DOC.c.updated_at)).scalar_subquery(),
+            select(func.min(_DOC.c.id)).scalar_subquery(),
         )
         return tuple((await self.conn.execute(query)).one())
 
-    async def vectors(self, model: str) -> list[IndexedVector]:
-        """Every non-noise indexed document with its vector by ``model``, if current."""
+    async def vectors(
+        self,
+        model: str,
+        *,
+        since: datetime | None = None,
+        after_id: int | None = None,
+        refs: Sequence[str] | None = None,
+    ) -> list[IndexedVector]:
+        """The indexed documents with their vector by ``model``, if current: all that are not
+        noise; or those (noise too) updated at or after ``since`` or with an id above
+        ``after_id`` (a row written late with an earlier time); or those among ``refs``."""
         vector = embeddings.c.vector
         join = and_(
             embeddings.c.source_ref == _DOC.c.source_ref,
@@ -177,11 +189,20 @@ class SearchRepository:
                 _DOC.c.message_type,
                 _DOC.c.language,
                 _DOC.c.date,
+                _DOC.c.noise,
                 vector,
             )
             .select_from(_DOC.outerjoin(embeddings, join))
-            .where(_DOC.c.noise == false())
             .order_by(_DOC.c.id)
+        )
+        if refs is not None:
+            found: list[IndexedVector] = []
+            for chunk in _chunks(refs):
+                rows = await self.conn.execute(query.where(_DOC.c.source_ref.in_(chunk)))
+                found.extend(IndexedVector(*row) for row in rows)
+            return found
+        query = query.where(
+            _DOC.c.noise == false() if since is None else _DOC.c.updated_at >= since
         )
         return [IndexedVector(*row) for row in await self.conn.execute(query)]
 
