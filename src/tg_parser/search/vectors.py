@@ -3,9 +3,10 @@ filters look at, updated in place as documents come, change or go.
 
 Rows live in preallocated arrays that grow by a quarter when full, so adding documents
 copies nothing until then; a changed document rewrites its row, a removed one is marked
-dead (its row is reused by nothing: the arrays are compacted when a third is dead).
-Readers take the current ``Rows`` once and keep it: an update makes a new ``Rows`` (sharing
-the arrays unless they grew), so a search running beside an update sees a consistent index.
+dead (the arrays are compacted when a third of their rows are). Readers take the current
+``Rows`` once and keep it: an update makes a new ``Rows`` (sharing the arrays unless they
+grew), so a search running beside an update sees the rows and refs of one moment (only a
+replaced row may already hold its new vector).
 
 Up to ``EXACT_ROWS`` rows the search is exact; above, it first ranks the rows in a
 128-dimensional projection (the matrix's principal directions: a quarter of the memory to
@@ -131,9 +132,9 @@ class VectorIndex:
         rows = self.rows  # once: an update may replace it meanwhile
         chosen = np.flatnonzero(self.mask(rows, where))
         if self.basis is not None and rows.projected is not None and chosen.size > EXACT_ROWS:
-            coarse = _rows(rows.projected, chosen, rows.size) @ (self.basis @ query)
+            coarse = _products(rows.projected, chosen, rows.size, self.basis @ query)
             chosen = chosen[_top(coarse, limit * SHORTLIST)]
-        similarity = _rows(rows.matrix, chosen, rows.size) @ query
+        similarity = _products(rows.matrix, chosen, rows.size, query)
         best = _top(similarity, limit)
         return [(rows.refs[chosen[i]], float(similarity[i])) for i in best]
 
@@ -225,9 +226,12 @@ def _copied(rows: Rows, capacity: int, dimensions: int, take: np.ndarray | None 
     return replace(new, size=len(taken), refs=refs, position=position)
 
 
-def _rows(matrix: np.ndarray, chosen: np.ndarray, size: int) -> np.ndarray:
-    """The ``chosen`` rows of ``matrix`` (a view of its first ``size`` when all)."""
-    return matrix[:size] if chosen.size == size else matrix[chosen]
+def _products(matrix: np.ndarray, chosen: np.ndarray, size: int, vector: np.ndarray) -> np.ndarray:
+    """The ``chosen`` rows of ``matrix`` times ``vector``: when they are most of its first
+    ``size`` rows, all of those are multiplied (copying the chosen ones would cost more)."""
+    if chosen.size * 2 < size:
+        return np.asarray(matrix[chosen] @ vector)
+    return np.asarray((matrix[:size] @ vector)[chosen])
 
 
 def _top(scores: np.ndarray, count: int) -> np.ndarray:
