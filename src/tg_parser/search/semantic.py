@@ -110,11 +110,11 @@ async def _refresh(
     if since is None:
         cached.index, cached.pending = VectorIndex(embedder.dimensions), {}
     async with db.reading() as repos:
-        rows = await repos.search.vectors(
-            embedder.model_id,
-            since=None if since is None else since[1],
-            after_id=None if since is None else since[0],
-        )
+        if since is None:
+            rows = await repos.search.vectors(embedder.model_id)
+        else:
+            changed = await repos.search.changed(since=since[1], after_id=since[0])
+            rows = await repos.search.vectors(embedder.model_id, refs=changed)
     await asyncio.to_thread(_apply, cached, rows, {})
     cached.fingerprint = fingerprint
     log.info("search_vectors_read", rows=len(rows), full=since is None)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
+    union,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -165,17 +166,19 @@ class SearchRepository:
         )
         return tuple((await self.conn.execute(query)).one())
 
-    async def vectors(
-        self,
-        model: str,
-        *,
-        since: datetime | None = None,
-        after_id: int | None = None,
-        refs: Sequence[str] | None = None,
-    ) -> list[IndexedVector]:
+    async def changed(self, since: datetime, after_id: int) -> list[str]:
+        """The source_refs of the index rows updated after ``since`` or with an id above
+        ``after_id`` (a row written late with an earlier time): two index ranges."""
+        query = union(
+            select(_DOC.c.source_ref).where(_DOC.c.updated_at > since),
+            select(_DOC.c.source_ref).where(_DOC.c.id > after_id),
+        )
+        return list((await self.conn.execute(query)).scalars())
+
+    async def vectors(self, model: str, refs: Sequence[str] | None = None) -> list[IndexedVector]:
         """The indexed documents with their vector by ``model``, if current: all that are not
-        noise; or those (noise too) updated at or after ``since`` or with an id above
-        ``after_id`` (a row written late with an earlier time); or those among ``refs``."""
+        noise, or those among ``refs`` (noise too; looked up by source_ref, so that the
+        database reads the few vectors asked for instead of joining them all)."""
         vector = embeddings.c.vector
         join = and_(
             embeddings.c.source_ref == _DOC.c.source_ref,
@@ -201,10 +204,8 @@ class SearchRepository:
                 rows = await self.conn.execute(query.where(_DOC.c.source_ref.in_(chunk)))
                 found.extend(IndexedVector(*row) for row in rows)
             return found
-        query = query.where(
-            _DOC.c.noise == false() if since is None else _DOC.c.updated_at >= since
-        )
-        return [IndexedVector(*row) for row in await self.conn.execute(query)]
+        rows = await self.conn.execute(query.where(_DOC.c.noise == false()))
+        return [IndexedVector(*row) for row in rows]
 
     async def texts(self, refs: Sequence[str]) -> dict[str, str]:
         """The clean text of each document among ``refs``."""
