@@ -1,10 +1,13 @@
 # ruff: noqa: RUF001  (Russian words are the data here)
 """The processing stage keeps the search index in step: new documents are found, an edited
-and re-processed message is found by its new words only."""
+and re-processed message is found by its new words only; the semantic index follows it
+row by row (a search reads only what changed)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+
+from structlog.testing import capture_logs
 
 from tg_parser.llm.offline import OfflineAnalyser
 from tg_parser.models import CollectedMessage, RawTelegramMessage, source_ref
@@ -24,11 +27,14 @@ EDITED = (
 )
 
 
-def _message(text: str, edited: datetime | None = None) -> CollectedMessage:
+OTHER = "Обжарка зёрен дома: сковорода, двенадцать минут, первый крэк и остывание на сите."
+
+
+def _message(text: str, edited: datetime | None = None, number: int = 7) -> CollectedMessage:
     message = RawTelegramMessage(
-        id="7",
+        id=str(number),
         message_type="post",
-        source_ref=source_ref("brew", "post", 7),
+        source_ref=source_ref("brew", "post", number),
         channel_id="brew",
         date=POSTED,
         text=text,
@@ -53,3 +59,29 @@ async def test_processing_indexes_and_reprocessing_reindexes(db: Database) -> No
     assert report.counters["processed"] == 1
     assert await _refs(db, "эспрессо") == []
     assert await _refs(db, "фильтр кофе") == ["tg:brew:post:7"]
+
+
+async def _processed(db: Database, message: CollectedMessage) -> None:
+    async with db.transaction() as repos:
+        await repos.messages.store([message])
+    await process_messages(db, OfflineAnalyser(), ProcessOptions())
+
+
+async def _nearest(db: Database, query: str, embedder: WordEmbedder) -> str:
+    results = await search(db, query, mode="semantic", embedder=embedder)
+    return results.hits[0].source_ref
+
+
+async def test_the_vector_index_reads_only_what_changed(db: Database) -> None:
+    embedder = WordEmbedder()
+    await _processed(db, _message(FIRST))
+    assert await _nearest(db, "помол для эспрессо", embedder) == "tg:brew:post:7"
+    with capture_logs() as logs:
+        await _processed(db, _message(OTHER, number=8))
+        assert await _nearest(db, "обжарка зёрен на сковороде", embedder) == "tg:brew:post:8"
+        embedder.calls.clear()
+        await _processed(db, _message(EDITED, POSTED + timedelta(hours=1)))
+        assert await _nearest(db, "фильтр-кофе среднего помола", embedder) == "tg:brew:post:7"
+    read = [(e["rows"], e["full"]) for e in logs if e["event"] == "search_vectors_read"]
+    assert read == [(1, False), (1, False)]  # the new post, then the edited one
+    assert embedder.calls == [1, 1]  # the edited text, the query: nothing else again

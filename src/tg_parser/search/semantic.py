@@ -1,25 +1,22 @@
 """Semantic search: the query's vector against the stored vectors of the indexed documents,
-a dot product in numpy (the vectors are unit length: it is the cosine).
+a dot product in numpy (the vectors are unit length: it is the cosine; search/vectors.py
+holds them).
 
-The vectors of all indexed documents are held in memory, one matrix per database and
-model, with their filter fields as arrays, and reloaded when the index changes (its
-fingerprint). Up to ``EXACT_ROWS`` rows the search is exact; above, it first ranks the rows
-in a 128-dimensional projection (the matrix's principal directions: a quarter of the
-memory to read per query, the cost that dominates) and then re-ranks ``SHORTLIST`` times
-as many rows as asked for by their full vectors. On real vectors of the local model that
-finds 99.4% of the exact top 10 (bench/search_bench.py reads 100k rows: exact search
-alone takes over 40 ms there on a loaded machine). Documents without a current vector
-(``topics build`` embeds them too) are embedded here, at most ``EMBED_PER_SEARCH`` per
-search so that no search waits long; a matrix still missing some is completed by the
-next searches. Any change to the index reloads the whole matrix (seconds at 100k rows).
+The vectors are held in memory, one index per database and model, and kept up to date
+incrementally: before each search the index's fingerprint (its highest id and latest
+update) is read, and when it changed only the rows added or replaced since are read and
+applied (a document turned noise leaves; a document whose result turns out gone is
+removed by the search). The first search of a process reads them all (seconds at 100k
+rows). Documents without a current vector (``topics build`` embeds them too) are embedded
+here, at most ``EMBED_PER_SEARCH`` per search so that no search waits long; the next
+searches embed the rest.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -29,95 +26,36 @@ from threadpoolctl import ThreadpoolController
 
 from tg_parser.clock import utcnow
 from tg_parser.embed import Embedder, normalise, text_hash
+from tg_parser.search.vectors import VectorIndex
 from tg_parser.store import Database, StoredVector
 from tg_parser.store.search import IndexedVector, IndexFilter
 
 log = structlog.get_logger(__name__)
 
 EMBED_PER_SEARCH = 1000
-EXACT_ROWS = 20_000
-PROJECTED_DIMENSIONS = 128
-SHORTLIST = 10  # rows re-ranked exactly per row asked for, above EXACT_ROWS
-_FIT_ROWS = 8192  # rows the projection is fitted on
 EMBED_BATCH = 256
-_CACHE: dict[tuple[str, str], VectorIndex] = {}
 
 
 @dataclass
-class VectorIndex:
-    """The unit vectors of the indexed documents (rows) and what filters look at."""
+class _Cached:
+    """A database's index for one model, what it has seen, and what it still lacks."""
 
-    fingerprint: tuple[Any, ...]
-    complete: bool
-    refs: list[str]
-    channels: np.ndarray  # str
-    types: np.ndarray  # str
-    languages: np.ndarray  # str ("" when unknown)
-    dates: np.ndarray  # datetime64[s], UTC
-    matrix: np.ndarray  # float32, one row per document
+    index: VectorIndex
+    fingerprint: tuple[Any, ...] | None = None
+    pending: dict[str, IndexedVector] = field(default_factory=dict)  # no current vector yet
+    _locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self.position = {ref: row for row, ref in enumerate(self.refs)}
-        self.basis, self.projected = _projection(self.matrix)
+    def lock(self) -> asyncio.Lock:
+        """One update at a time (per event loop: a lock belongs to one)."""
+        return self._locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
 
-    def mask(self, where: IndexFilter) -> np.ndarray:
-        """The rows the filter lets through."""
-        keep = np.ones(len(self.refs), dtype=bool)
-        if where.channels is not None:
-            keep &= np.isin(self.channels, list(where.channels))
-        if where.message_type is not None:
-            keep &= self.types == where.message_type
-        if where.language is not None:
-            keep &= self.languages == where.language
-        if where.since is not None:
-            keep &= self.dates >= _datetime64(where.since)
-        if where.until is not None:
-            keep &= self.dates < _datetime64(where.until)
-        if where.refs is not None:
-            rows = [self.position[ref] for ref in where.refs if ref in self.position]
-            chosen = np.zeros(len(self.refs), dtype=bool)
-            chosen[rows] = True
-            keep &= chosen
-        return keep
 
-    def nearest(self, query: np.ndarray, where: IndexFilter, limit: int) -> list[tuple[str, float]]:
-        """The ``limit`` rows most similar to ``query`` among those ``where`` keeps."""
-        rows = np.flatnonzero(self.mask(where))
-        if self.basis is not None and self.projected is not None and rows.size > EXACT_ROWS:
-            coarse = _rows(self.projected, rows) @ (self.basis @ query)
-            rows = rows[_top(coarse, limit * SHORTLIST)]
-        similarity = _rows(self.matrix, rows) @ query
-        best = _top(similarity, limit)
-        return [(self.refs[rows[i]], float(similarity[i])) for i in best]
+_CACHE: dict[tuple[str, str], _Cached] = {}
 
 
 @cache
 def _blas() -> ThreadpoolController:
     return ThreadpoolController()
-
-
-def _rows(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """The rows of ``matrix`` (the matrix itself when all, saving a copy)."""
-    return matrix if rows.size == len(matrix) else matrix[rows]
-
-
-def _top(scores: np.ndarray, count: int) -> np.ndarray:
-    """Positions of the ``count`` highest scores, best first (ties: lower position)."""
-    count = min(count, scores.size)
-    if count == 0:
-        return np.zeros(0, dtype=np.intp)
-    best = np.argpartition(-scores, count - 1)[:count]
-    return best[np.lexsort((best, -scores[best]))]
-
-
-def _projection(matrix: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """The principal directions of a large matrix and its rows projected on them."""
-    if len(matrix) <= EXACT_ROWS:
-        return None, None
-    sample = np.random.default_rng(0).choice(len(matrix), _FIT_ROWS, replace=False)
-    _, _, directions = np.linalg.svd(matrix[np.sort(sample)], full_matrices=False)
-    basis = np.ascontiguousarray(directions[:PROJECTED_DIMENSIONS], dtype=np.float32)
-    return basis, np.ascontiguousarray(matrix @ basis.T)
 
 
 async def semantic_search(
@@ -137,74 +75,102 @@ async def semantic_search(
 
 
 async def vector_index(db: Database, embedder: Embedder) -> VectorIndex:
-    """The current matrix of the database's indexed documents (cached while unchanged)."""
+    """The database's indexed documents' vectors, brought up to date."""
     key = (db.describe(), embedder.model_id)
-    async with db.transaction() as repos:
+    cached = _CACHE.setdefault(key, _Cached(VectorIndex(embedder.dimensions)))
+    async with db.reading() as repos:
         fingerprint = await repos.search.fingerprint()
-    cached = _CACHE.get(key)
-    if cached is not None and cached.complete and cached.fingerprint == fingerprint:
-        return cached
+    if cached.fingerprint == fingerprint and not cached.pending:
+        return cached.index
+    async with cached.lock():
+        if cached.fingerprint != fingerprint:
+            await _refresh(db, embedder, cached, fingerprint)
+        if cached.pending:
+            await _embed_pending(db, embedder, cached)
+    return cached.index
+
+
+def discard(db: Database, refs: Collection[str]) -> None:
+    """Forget documents found gone, in every cached index of the database."""
+    where = db.describe()
+    for (described, _), cached in _CACHE.items():
+        if described == where:
+            cached.index.discard(refs)
+            for ref in refs:
+                cached.pending.pop(ref, None)
+
+
+async def _refresh(
+    db: Database, embedder: Embedder, cached: _Cached, fingerprint: tuple[Any, ...]
+) -> None:
+    """Read the rows added or replaced since the cached fingerprint (all of them, for a
+    first look or an index that went back) and apply them."""
+    seen = cached.fingerprint
+    since = None if seen is None or not _went_forward(seen, fingerprint) else seen
+    if since is None:
+        cached.index, cached.pending = VectorIndex(embedder.dimensions), {}
+    async with db.reading() as repos:
+        if since is None:
+            rows = await repos.search.vectors(embedder.model_id)
+        else:
+            changed = await repos.search.changed(since=since[1], after_id=since[0])
+            rows = await repos.search.vectors(embedder.model_id, refs=changed)
+    await asyncio.to_thread(_apply, cached, rows, {})
+    cached.fingerprint = fingerprint
+    log.info("search_vectors_read", rows=len(rows), full=since is None)
+
+
+def _went_forward(seen: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
+    """Whether the index only grew or changed since ``seen`` (not emptied, nor restored from
+    a backup, nor lost its first row)."""
+    if None in seen or None in now:
+        return False
+    (top, latest, first), (now_top, now_latest, now_first) = seen, now
+    return bool(now_top >= top and now_latest >= latest and now_first == first)
+
+
+async def _embed_pending(db: Database, embedder: Embedder, cached: _Cached) -> None:
+    """Give up to ``EMBED_PER_SEARCH`` pending documents their vectors: those stored since
+    (by ``topics build``), else embedded now (and stored)."""
+    refs = list(cached.pending)[:EMBED_PER_SEARCH]
+    async with db.reading() as repos:
+        rows = await repos.search.vectors(embedder.model_id, refs=refs)
+    missing = [row.source_ref for row in rows if row.vector is None and not row.noise]
+    embedded: dict[str, np.ndarray] = {}
+    for start in range(0, len(missing), EMBED_BATCH):
+        embedded.update(await _embedded(db, embedder, missing[start : start + EMBED_BATCH]))
+    found = {row.source_ref for row in rows}
+    for ref in refs:
+        if ref not in found:  # gone meanwhile
+            cached.pending.pop(ref, None)
+    await asyncio.to_thread(_apply, cached, rows, embedded)
+    log.info("search_embedded", documents=len(embedded), pending=len(cached.pending))
+
+
+async def _embedded(db: Database, embedder: Embedder, refs: Sequence[str]) -> dict[str, np.ndarray]:
+    """The vectors of the documents ``refs``, embedded now and stored."""
+    async with db.reading() as repos:
+        texts = await repos.search.texts(refs)
+    found = list(texts)
+    vectors = normalise(await asyncio.to_thread(embedder.embed, [texts[r] for r in found]))
+    stored = [StoredVector(r, text_hash(texts[r]), v) for r, v in zip(found, vectors, strict=True)]
     async with db.transaction() as repos:
-        rows = await repos.search.vectors(embedder.model_id)
-    vectors, complete = await _with_missing(db, embedder, rows)
-    index = await asyncio.to_thread(
-        _build, fingerprint, complete, rows, vectors, embedder.dimensions
-    )
-    _CACHE[key] = index
-    return index
+        await repos.embeddings.save(embedder.model_id, stored, utcnow())
+    return dict(zip(found, vectors, strict=True))
 
 
-async def _with_missing(
-    db: Database, embedder: Embedder, rows: Sequence[IndexedVector]
-) -> tuple[dict[str, np.ndarray], bool]:
-    """The stored vectors by source_ref, plus those of up to ``EMBED_PER_SEARCH`` documents
-    embedded now (and stored); whether every row has one."""
+def _apply(cached: _Cached, rows: Sequence[IndexedVector], embedded: dict[str, np.ndarray]) -> None:
+    """Update the index with ``rows`` (their stored vectors, or those just ``embedded``);
+    a row still without a vector is pending."""
     vectors = {
         row.source_ref: np.frombuffer(row.vector, dtype=np.float32)
         for row in rows
         if row.vector is not None
     }
-    missing = [row.source_ref for row in rows if row.vector is None]
-    for start in range(0, min(len(missing), EMBED_PER_SEARCH), EMBED_BATCH):
-        async with db.transaction() as repos:
-            texts = await repos.search.texts(missing[start : start + EMBED_BATCH])
-        refs = list(texts)
-        embedded = normalise(await asyncio.to_thread(embedder.embed, [texts[r] for r in refs]))
-        stored = [
-            StoredVector(r, text_hash(texts[r]), v) for r, v in zip(refs, embedded, strict=True)
-        ]
-        async with db.transaction() as repos:
-            await repos.embeddings.save(embedder.model_id, stored, utcnow())
-        vectors.update(zip(refs, embedded, strict=True))
-    if missing:
-        log.info(
-            "search_embedded", documents=min(len(missing), EMBED_PER_SEARCH), missing=len(missing)
-        )
-    return vectors, len(missing) <= EMBED_PER_SEARCH
-
-
-def _build(
-    fingerprint: tuple[Any, ...],
-    complete: bool,
-    rows: Sequence[IndexedVector],
-    vectors: dict[str, np.ndarray],
-    dimensions: int,
-) -> VectorIndex:
-    kept = [row for row in rows if row.source_ref in vectors]
-    matrix = np.zeros((len(kept), dimensions), dtype=np.float32)
-    for position, row in enumerate(kept):
-        matrix[position] = vectors[row.source_ref]
-    return VectorIndex(
-        fingerprint=fingerprint,
-        complete=complete,
-        refs=[row.source_ref for row in kept],
-        channels=np.array([row.channel_id for row in kept], dtype=str),
-        types=np.array([row.message_type for row in kept], dtype=str),
-        languages=np.array([row.language or "" for row in kept], dtype=str),
-        dates=np.array([_datetime64(row.date) for row in kept], dtype="datetime64[s]"),
-        matrix=matrix,
-    )
-
-
-def _datetime64(moment: datetime) -> np.datetime64:
-    return np.datetime64(int(moment.timestamp()), "s")
+    vectors.update(embedded)
+    cached.index.update(rows, vectors)
+    for row in rows:
+        if row.noise or row.source_ref in vectors:
+            cached.pending.pop(row.source_ref, None)
+        else:
+            cached.pending[row.source_ref] = row

@@ -29,7 +29,7 @@ from tg_parser.search.models import (
     TopicRef,
 )
 from tg_parser.search.query import Query
-from tg_parser.search.semantic import semantic_search, vector_index
+from tg_parser.search.semantic import discard, semantic_search, vector_index
 from tg_parser.search.snippets import snippet
 from tg_parser.search.topics import topics_of
 from tg_parser.store import Database
@@ -68,8 +68,7 @@ async def search(
         retrievers["lexical"] = _lexical(db, parsed, where, hybrid=mode == "hybrid")
     if mode != "lexical":
         model = embedder or default_embedder(db.settings.embed_threads)
-        index = await vector_index(db, model)  # before the full-text query: one at a time
-        retrievers["semantic"] = semantic_search(index, model, parsed.text, where, CANDIDATES)
+        retrievers["semantic"] = _semantic(db, model, parsed.text, where)
     # side by side: the full-text query runs in the database, the dot product in a thread
     lists = dict(zip(retrievers, await asyncio.gather(*retrievers.values()), strict=True))
     ranked = fuse(lists, WEIGHTS)
@@ -82,10 +81,19 @@ async def _lexical(
     db: Database, query: Query, where: IndexFilter, *, hybrid: bool
 ) -> list[tuple[str, float]]:
     """Full-text matches, best first (in hybrid mode those covering enough of the query)."""
-    async with db.transaction() as repos:
+    async with db.reading() as repos:
         matches = await repos.search.lexical(query.terms, where, CANDIDATES)
     needed = MIN_COVERAGE * len(query.terms) if hybrid else 0
     return [(match.source_ref, match.score) for match in matches if match.matched >= needed]
+
+
+async def _semantic(
+    db: Database, embedder: Embedder, text: str, where: IndexFilter
+) -> list[tuple[str, float]]:
+    """The nearest documents in meaning, best first (the vector index brought up to date
+    first)."""
+    index = await vector_index(db, embedder)
+    return await semantic_search(index, embedder, text, where, CANDIDATES)
 
 
 @cache
@@ -102,7 +110,7 @@ async def _index_filter(
         channels = [await _channel(db, filters.channel, channels)]
     refs = None
     if filters.topic is not None:
-        async with db.transaction() as repos:
+        async with db.reading() as repos:
             topic = await repos.topics.get(filters.topic)
         if topic is None or (channels is not None and topic.channel_id not in channels):
             raise NotFoundError(f"no topic {filters.topic!r}: see `tg-parser topics list`")
@@ -132,15 +140,24 @@ async def _channel(db: Database, channel: str, allowed: list[str] | None) -> str
 
 
 async def _hits(db: Database, ranked: list[Fused], query: Query, limit: int) -> list[SearchHit]:
-    """The best ``limit`` of ``ranked`` that still exist, as results."""
-    refs = [entry.source_ref for entry in ranked[: limit * 2]]
-    async with db.transaction() as repos:
-        rows = await repos.search.hits(refs)
-        topics = await topics_of(repos, list(rows.values()))
-    kept = [entry for entry in ranked if entry.source_ref in rows][:limit]
-    return [
-        _hit(entry, rows[entry.source_ref], topics.get(entry.source_ref), query) for entry in kept
-    ]
+    """The best ``limit`` of ``ranked`` that still exist, as results (read ``limit * 2`` at
+    a time: a document gone since it was indexed takes no place)."""
+    hits: list[SearchHit] = []
+    for start in range(0, len(ranked), limit * 2):
+        window = ranked[start : start + limit * 2]
+        refs = [entry.source_ref for entry in window]
+        async with db.reading() as repos:
+            rows = await repos.search.hits(refs)
+            topics = await topics_of(repos, list(rows.values()))
+        discard(db, [ref for ref in refs if ref not in rows])  # gone: not to be found again
+        kept = [entry for entry in window if entry.source_ref in rows][: limit - len(hits)]
+        hits.extend(
+            _hit(entry, rows[entry.source_ref], topics.get(entry.source_ref), query)
+            for entry in kept
+        )
+        if len(hits) == limit or len(rows) == len(refs):
+            break
+    return hits
 
 
 def _hit(entry: Fused, row: HitRow, topic: TopicRef | None, query: Query) -> SearchHit:

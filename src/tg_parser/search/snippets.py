@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from tg_parser.store.terms import normalised, stem, words
+from tg_parser.store.terms import term, words
 
 WIDTH = 240  # characters of text in a snippet
 LEAD = 40  # characters shown before the first matching word
@@ -24,9 +24,9 @@ def snippet(text: str, terms: Collection[str], width: int = WIDTH) -> Snippet:
     """The window of ``text`` with the most distinct query terms (the start when none)."""
     text = " ".join(text.split())
     matches = [
-        (match.start(), match.end(), term)
+        (match.start(), match.end(), found)
         for match in words(text)
-        if (term := stem(normalised(match.group()))) in terms
+        if (found := term(match.group())) in terms
     ]
     lead = min(LEAD, width // 4)
     start = max(0, _best_start(matches, width - lead) - lead) if matches else 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from tg_parser.stemming import normalised, stem
 
@@ -21,7 +22,7 @@ WORD = re.compile(r"[^\W_]+")
 # the longest word kept: longer runs (hashes, base64) are noise that bloats the index
 MAX_WORD = 40
 
-__all__ = ["WORD", "index_text", "normalised", "stem", "terms", "words"]
+__all__ = ["WORD", "index_text", "normalised", "stem", "term", "terms", "words"]
 
 
 def words(text: str) -> Iterator[re.Match[str]]:
@@ -29,9 +30,16 @@ def words(text: str) -> Iterator[re.Match[str]]:
     return (match for match in WORD.finditer(text) if len(match.group()) <= MAX_WORD)
 
 
+@lru_cache(maxsize=200_000)
+def term(word: str) -> str:
+    """The indexed term of one word as written (its normalised stem; cached, as the same
+    words come back in every text)."""
+    return stem(normalised(word))
+
+
 def terms(text: str) -> list[str]:
     """The stemmed terms of ``text`` in order (repeats kept: they count for ranking)."""
-    return [stem(normalised(match.group())) for match in words(text)]
+    return [term(match.group()) for match in words(text)]
 
 
 def index_text(text: str) -> str:
