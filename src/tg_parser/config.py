@@ -429,6 +429,29 @@ class Settings(BaseSettings):
         "in another process counts within this time); 0: look each key up every request.",
     )
 
+    schedule_default_poll_interval: int = Field(
+        default=3600,
+        ge=60,
+        description="Seconds between scheduled runs of a source added without `--poll-interval`.",
+    )
+    schedule_tick_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds between scheduler ticks (`tg-parser schedule`, and `serve` on "
+        "SQLite); each tick queues a run for every source that is due.",
+    )
+    schedule_max_backoff: int = Field(
+        default=86_400,
+        ge=60,
+        description="Longest wait, in seconds, before retrying a source whose scheduled runs "
+        "keep failing (the wait doubles with each failure in a row, up to this).",
+    )
+    schedule_in_serve: bool = Field(
+        default=True,
+        description="`serve` on SQLite runs the scheduler tick in-process (on PostgreSQL the "
+        "workers' periodic task does); false: only `tg-parser schedule` schedules.",
+    )
+
     @field_validator("api_rate_limit")
     @classmethod
     def _rate(cls, value: str) -> str:

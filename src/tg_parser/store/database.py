@@ -26,6 +26,7 @@ from tg_parser.store.knowledge import KnowledgeRepository
 from tg_parser.store.llm_calls import LLMCallRepository
 from tg_parser.store.messages import RawMessageRepository
 from tg_parser.store.runs import RunRepository
+from tg_parser.store.schedules import ScheduleRepository
 from tg_parser.store.search import SearchRepository
 from tg_parser.store.sources import SourceRepository
 from tg_parser.store.stats import StatsRepository
@@ -53,6 +54,7 @@ class Repositories:
     search: SearchRepository = field(init=False)
     webhooks: WebhookRepository = field(init=False)
     channels: ChannelRepository = field(init=False)
+    schedules: ScheduleRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.sources = SourceRepository(self.conn)
@@ -70,6 +72,7 @@ class Repositories:
         self.search = SearchRepository(self.conn)
         self.webhooks = WebhookRepository(self.conn)
         self.channels = ChannelRepository(self.conn)
+        self.schedules = ScheduleRepository(self.conn)
 
 
 class Database:
