@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import version
@@ -20,6 +21,7 @@ from tg_parser.api.ratelimit import QUOTA_HEADERS, QuotaHeaders, RateLimiter
 from tg_parser.config import Settings
 from tg_parser.jobs import InProcessQueue
 from tg_parser.keys import Keyring
+from tg_parser.schedule import run_schedule, schedules_in_process
 from tg_parser.store import Database
 
 UPLOAD_PATHS = ("/api/v1/imports",)
@@ -28,7 +30,8 @@ UPLOAD_PATHS = ("/api/v1/imports",)
 def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     """The API over the database of ``settings`` (or ``db``, opened and closed by the
     caller). The database is opened when the app starts and closed when it stops; the run
-    queue (``app.state.queue``) starts after it and stops before it, cancelling its runs."""
+    queue (``app.state.queue``) starts after it and stops before it, cancelling its runs;
+    on SQLite the scheduler ticks in between."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -38,7 +41,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
             app.state.queue = InProcessQueue(app.state.db)
             await app.state.queue.start()
             try:
-                yield
+                async with _scheduling(app.state.db, app.state.queue):
+                    yield
             finally:
                 await app.state.queue.stop()
         finally:
@@ -73,6 +77,22 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.include_router(metrics_router(settings))
     describe_security(app)
     return app
+
+
+@asynccontextmanager
+async def _scheduling(db: Database, queue: InProcessQueue) -> AsyncIterator[None]:
+    """On SQLite, the scheduler's tick runs in this process while the app runs (on
+    PostgreSQL the workers' periodic task ticks): see docs/operations.md, Scheduler."""
+    if not schedules_in_process(db):
+        yield
+        return
+    every = db.settings.schedule_tick_seconds
+    ticking = asyncio.create_task(run_schedule(db, queue, every=every), name="schedule")
+    try:
+        yield
+    finally:
+        ticking.cancel()
+        await asyncio.wait([ticking])
 
 
 def _body_limit(settings: Settings) -> Callable[[str], int]:

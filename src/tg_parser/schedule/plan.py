@@ -69,9 +69,7 @@ def plan_source(
     next_at = _next_run(source, record, failures, settings)
     until = source.rate_limit_until
     if until is not None and until > now and until >= next_at:
-        return plan(
-            "deferred", until, f"Telegram asked to wait until {until:%Y-%m-%d %H:%M:%S} UTC"
-        )
+        return plan("deferred", until, f"Telegram asked to wait until {until:%Y-%m-%d %H:%M} UTC")
     if next_at <= now:
         return plan("due", next_at, "due")
     return plan("waiting", next_at, _waiting_reason(failures))

@@ -32,9 +32,10 @@ async def observe(db: Database, now: datetime) -> Observation:
     plans, settled = [], []
     for source in sources:
         record = records.get(source.id)
-        if record is not None and record.run_id is not None and record.run_id in runs:
-            if (done := ended(record, runs[record.run_id], now)) is not None:
-                settled.append(record := done)
+        run_id = record.run_id if record is not None else None
+        if record is not None and run_id is not None and run_id in runs:
+            record = ended(record, runs[run_id], now) or record
+            settled += [record] if record.outcome is not None else []
         plans.append(plan_source(source, record, now, db.settings))
     return Observation(plans, settled)
 

@@ -4,6 +4,7 @@ queued, then how that run ended."""
 from __future__ import annotations
 
 from datetime import datetime
+
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
