@@ -31,7 +31,8 @@ class ScheduleRepository:
             insert = upsert_insert(self.conn, source_schedules).values(
                 source_id=source_id, version=1, failures=0, **taken
             )
-            result = await self.conn.execute(insert.on_conflict_do_nothing())
+            inserted = insert.on_conflict_do_nothing().returning(source_schedules.c.source_id)
+            return (await self.conn.execute(inserted)).first() is not None
         else:
             result = await self.conn.execute(
                 update(source_schedules)
