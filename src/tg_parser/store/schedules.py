@@ -33,13 +33,12 @@ class ScheduleRepository:
             )
             inserted = insert.on_conflict_do_nothing().returning(source_schedules.c.source_id)
             return (await self.conn.execute(inserted)).first() is not None
-        else:
-            result = await self.conn.execute(
-                update(source_schedules)
-                .where(source_schedules.c.source_id == source_id)
-                .where(source_schedules.c.version == version)
-                .values(version=version + 1, **taken)
-            )
+        result = await self.conn.execute(
+            update(source_schedules)
+            .where(source_schedules.c.source_id == source_id)
+            .where(source_schedules.c.version == version)
+            .values(version=version + 1, **taken)
+        )
         return result.rowcount == 1
 
     async def queued(self, source_id: int, run_id: str) -> None:
