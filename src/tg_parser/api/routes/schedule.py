@@ -28,7 +28,7 @@ class ScheduleOut(BaseModel):
     reason: str = Field(description="Why the source is in this state, in one line.")
     interval_seconds: int
     next_run_at: datetime | None = Field(
-        None, description="When the scheduler runs it next; absent when it does not."
+        None, description="When the scheduler runs it next; null when it does not."
     )
     failures: int = Field(description="Failures in a row (they lengthen the wait).")
     last_run_id: str | None = None
