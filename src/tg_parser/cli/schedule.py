@@ -33,7 +33,6 @@ def schedule(
     if ctx.invoked_subcommand is not None:
         return
     if not once:
-        typer.echo("Scheduling (Ctrl-C stops).")
         with_database(ctx, _forever)
         return
     report, runs = with_database(ctx, _once)
@@ -69,6 +68,7 @@ async def _forever(db: Database) -> None:
     await queue.start()
     try:
         every = db.settings.schedule_tick_seconds
+        typer.echo(f"Scheduling every {every:g} s (Ctrl-C stops).")
         await run_schedule(db, queue, every=every, on_tick=_echo_tick)
     finally:
         await queue.stop()
