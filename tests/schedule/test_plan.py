@@ -162,3 +162,14 @@ def test_the_json_leaves_out_what_is_unknown() -> None:
         "interval_seconds": 3600,
         "failures": 0,
     }
+
+
+def test_a_run_that_could_not_collect_its_source_failed() -> None:
+    result = {"ingest": {"sources": [{"channel": "news", "outcome": "failed", "reason": "404"}]}}
+    done = ended(record(run_id="r1"), run("succeeded", finished_at=NOW, result=result), NOW)
+    assert done is not None
+    assert (done.outcome, done.failures, done.error) == (
+        "failed",
+        1,
+        "collecting news failed: 404",
+    )

@@ -15,7 +15,7 @@ from tg_parser.clock import utcnow
 from tg_parser.config import Settings
 from tg_parser.jobs import InProcessQueue
 from tg_parser.models import Run
-from tg_parser.schedule import tick, wait_for_runs
+from tg_parser.schedule import schedule_plans, tick, wait_for_runs
 from tg_parser.store import Database
 from tg_parser.testing import FakeTelegramWeb
 
@@ -86,3 +86,19 @@ async def test_a_source_without_an_export_directory_is_not_exported(
     assert stages == {"ingest", "process", "topics"}
     assert run.result is not None and "out" not in run.result
     assert not list(tmp_path.glob("**/manifest.json"))
+
+
+async def test_a_source_that_cannot_be_collected_is_a_failed_outcome(
+    queue: InProcessQueue,
+) -> None:
+    await registry.add_source(queue.db, "@missing", via="web")
+
+    run, _ = await scheduled(queue)
+    report = await tick(queue.db, queue)
+
+    assert run.status == "succeeded"  # the pipeline ran; collecting its source failed
+    assert report.settled == 1 and report.entries == []
+    [plan] = await schedule_plans(queue.db)
+    assert plan.record is not None and plan.record.outcome == "failed"
+    assert plan.record.error is not None and "collecting missing failed" in plan.record.error
+    assert plan.state in ("error", "waiting")

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from tg_parser.config import Settings
-from tg_parser.models import Run, ScheduleRecord, Source
+from tg_parser.models import Run, ScheduleOutcome, ScheduleRecord, Source
 
 PlanState = Literal["due", "waiting", "running", "deferred", "paused", "error", "export"]
 TAKE_EXPIRES = timedelta(minutes=10)  # a tick that took a source and queued nothing: died
@@ -86,25 +86,40 @@ def backoff(interval: int, failures: int, ceiling: int) -> int:
 
 def ended(record: ScheduleRecord, run: Run | None, now: datetime) -> ScheduleRecord | None:
     """The record with the outcome of its run, when the run has ended since it was queued
-    (None: still queued or running, or already recorded). A run no longer on record
-    (removed) ended ``cancelled``."""
+    (None: still queued or running, or already recorded). A run that succeeded but could
+    not collect the source failed; a run no longer on record (removed) was cancelled."""
     if record.outcome is not None or record.run_id is None:
         return None
     if run is not None and run.status in ("queued", "running"):
         return None
-    if run is None or run.status == "cancelled":
-        outcome: Any = "cancelled"
-    else:
-        outcome = run.status
+    outcome, error = _outcome(run)
     failures = {"succeeded": 0, "failed": record.failures + 1}.get(outcome, record.failures)
     return record.model_copy(
         update={
             "outcome": outcome,
             "finished_at": (run.finished_at if run else None) or now,
-            "error": run.error if run else "the run is no longer on record",
+            "error": error,
             "failures": failures,
         }
     )
+
+
+def _outcome(run: Run | None) -> tuple[ScheduleOutcome, str | None]:
+    if run is None:
+        return "cancelled", "the run is no longer on record"
+    if run.status == "succeeded" and (why := _collection_failed(run)) is not None:
+        return "failed", why
+    outcome: ScheduleOutcome = "failed" if run.status == "failed" else "cancelled"
+    return ("succeeded", None) if run.status == "succeeded" else (outcome, run.error)
+
+
+def _collection_failed(run: Run) -> str | None:
+    """Why the run's collection of its channel failed (None: it did not fail)."""
+    ingest = (run.result or {}).get("ingest") or {}
+    for source in ingest.get("sources") or []:
+        if source.get("outcome") == "failed":
+            return f"collecting {source.get('channel')} failed: {source.get('reason', 'unknown')}"
+    return None
 
 
 def _not_scheduled(source: Source) -> tuple[PlanState, str] | None:
