@@ -29,6 +29,7 @@ from tg_parser.store import Database
 log = structlog.get_logger(__name__)
 
 TickAction = Literal["queued", "running", "taken", "refused"]
+_ACTIONS: tuple[TickAction, ...] = ("queued", "running", "taken", "refused")
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,6 @@ async def tick(db: Database, queue: RunQueue, now: datetime | None = None) -> Ti
     counts = {action: len([e for e in report.entries if e.action == action]) for action in _ACTIONS}
     log.info("schedule_tick", settled=report.settled, **counts)
     return report
-
-
-_ACTIONS: tuple[TickAction, ...] = ("queued", "running", "taken", "refused")
 
 
 def scheduled_request(source: Source) -> RunRequest:
