@@ -121,6 +121,7 @@ def test_the_settings_are_shown_and_cleared(cli_env: str, tmp_path: Path) -> Non
     assert (shown["export_dir"], shown["provider"], shown["model"]) == (None, None, None)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_sigterm_stops_the_foreground_scheduler(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'tg.sqlite'}"}
