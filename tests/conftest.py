@@ -38,6 +38,7 @@ PRIVATE_PREFIXES = (
     "OUTPUT_LANGUAGE",
     "RUN_",
     "API_",
+    "SCHEDULE_",
 )
 
 
@@ -51,6 +52,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     for name in list(os.environ):
         if name.startswith(PRIVATE_PREFIXES):
             monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SCHEDULE_IN_SERVE", "false")  # the scheduler tests turn it on
     monkeypatch.chdir(tmp_path)
 
 

@@ -55,6 +55,7 @@ LAYERS: dict[str, int] = {
     "jobs": 3,
     "channels": 3,
     "documents": 3,
+    "schedule": 3,
     # entry points and the fakes shipped for tests
     "cli": 4,
     "api": 4,

@@ -467,6 +467,32 @@ class Settings(BaseSettings):
         "marked `truncated`.",
     )
 
+    # --- Scheduler (`tg-parser schedule`, and `serve` when it executes the runs) ---
+    schedule_default_poll_interval: int = Field(
+        default=3600,
+        ge=60,
+        description="Seconds between scheduled runs of a source added without `--poll-interval`.",
+    )
+    schedule_tick_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds between scheduler ticks (`tg-parser schedule`, `serve` when it "
+        "executes the runs, the workers' periodic task); each tick queues a run for every "
+        "source that is due.",
+    )
+    schedule_max_backoff: int = Field(
+        default=86_400,
+        ge=60,
+        description="Longest wait, in seconds, before retrying a source whose scheduled runs "
+        "keep failing (the wait doubles with each failure in a row, up to this).",
+    )
+    schedule_in_serve: bool = Field(
+        default=True,
+        description="`serve` runs the scheduler tick in-process when it executes the runs "
+        "itself (SQLite, or RUN_QUEUE=in-process; with workers their periodic task ticks); "
+        "false: only `tg-parser schedule` (or the workers) schedule.",
+    )
+
     @field_validator("api_rate_limit")
     @classmethod
     def _rate(cls, value: str) -> str:

@@ -90,10 +90,15 @@ class VerificationError(StorageError):
 
 
 class RunInProgressError(TgParserError):
-    """Another run of the same stage holds the channel (its claim); this one did nothing."""
+    """Another run of the same stage holds the channel (its claim); this one did nothing.
+    ``holder``: that run's id, when known."""
 
     exit_code = 7
     http_status = 409
+
+    def __init__(self, message: str, holder: str | None = None) -> None:
+        super().__init__(message)
+        self.holder = holder
 
 
 class NotReadyError(TgParserError):

@@ -1,5 +1,6 @@
 """The whole pipeline in one go, behind `tg-parser run`: collect the live sources (or
-import an export) → process → topics → export.
+import an export) → process → topics → export. A scheduled run builds topics only when
+something changed (or they were never built) and exports only when it has a directory.
 
 Each stage is the stage's own service and its own run, so running the pipeline twice
 changes nothing: the import finds every message unchanged, nothing is processed, the
@@ -37,17 +38,21 @@ from tg_parser.wiring import Stages
 
 @dataclass(frozen=True)
 class PipelineOptions:
-    """Where to write, which channel (None: every one), an export to import first, and
-    whether to collect the live sources in scope first (never when importing)."""
+    """Where to write (None: no export), which channel (None: every one), an export to
+    import first, whether to collect the live sources in scope first (never when
+    importing), and whether to build topics only when processing changed something."""
 
-    out: Path = Path("kb")
+    out: Path | None = Path("kb")
     channel: str | None = None
     import_path: Path | None = None
     comments_path: Path | None = None
     collect: bool = True
+    topics_when_changed: bool = False
 
     def scope(self) -> dict[str, Any]:
-        scope: dict[str, Any] = {"channel": self.channel or "*", "out": str(self.out)}
+        scope: dict[str, Any] = {"channel": self.channel or "*"}
+        scope |= {"out": str(self.out)} if self.out else {}
+        scope |= {"topics": "when changed"} if self.topics_when_changed else {}
         scope |= {"import": str(self.import_path)} if self.import_path else {}
         scope |= {"comments": str(self.comments_path)} if self.comments_path else {}
         return scope | ({} if self.collect else {"collect": False})
@@ -56,7 +61,7 @@ class PipelineOptions:
 @dataclass
 class PipelineReport:
     channel: str | None
-    out: str
+    out: str | None
     imports: list[ImportReport] = field(default_factory=list)
     ingest: IngestReport | None = None
     process: ProcessReport | None = None
@@ -69,7 +74,8 @@ class PipelineReport:
         stages = {"process": self.process, "topics": self.topics, "export": self.export}
         report: dict[str, Any] = {"run_id": self.run_id}
         report |= {"channel": self.channel} if self.channel else {}
-        report |= {"out": self.out, "imports": [i.to_json_dict() for i in self.imports]}
+        report |= {"out": self.out} if self.out else {}
+        report |= {"imports": [i.to_json_dict() for i in self.imports]}
         report |= {"ingest": self.ingest.to_json_dict()} if self.ingest else {}
         report |= {name: stage.to_json_dict() for name, stage in stages.items() if stage}
         return report | {"duration_seconds": self.duration_seconds}
@@ -108,15 +114,27 @@ async def _stages(
 ) -> PipelineReport:
     imports: list[ImportReport] = []
     channel = await _import(db, options, progress, imports)
-    report = PipelineReport(channel=channel, out=str(options.out), imports=imports)
+    out = str(options.out) if options.out else None
+    report = PipelineReport(channel=channel, out=out, imports=imports)
     if options.collect and options.import_path is None:
         report.ingest = await _collect(db, channel, stages.live, progress)
     report.process = await stages.process(db, ProcessOptions(channel=channel), progress)
-    topics = stages.topics.model_copy(update={"channel": channel})
-    report.topics = await stages.build_topics(db, topics, progress)
-    export = ExportOptions(out=options.out, channel=channel)
-    report.export = await export_kb(db, export, progress)
+    if not options.topics_when_changed or await _topics_stale(db, channel, report.process):
+        topics = stages.topics.model_copy(update={"channel": channel})
+        report.topics = await stages.build_topics(db, topics, progress)
+    if options.out is not None:
+        export = ExportOptions(out=options.out, channel=channel)
+        report.export = await export_kb(db, export, progress)
     return report
+
+
+async def _topics_stale(db: Database, channel: str | None, processed: ProcessReport) -> bool:
+    """Documents were processed (new or changed), or the topics were never built."""
+    if processed.counters.get("processed", 0) > 0:
+        return True
+    async with db.transaction() as repos:
+        built = await repos.runs.count(stage="topics", status="succeeded", channel=channel)
+    return built == 0
 
 
 async def _summarise(run: RunTracker, report: PipelineReport) -> None:

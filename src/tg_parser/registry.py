@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal, overload
 
 from pydantic_core import to_jsonable_python
@@ -98,10 +99,15 @@ async def add_source(
     since: datetime | None = None,
     until: datetime | None = None,
     poll_interval_seconds: int | None = None,
+    export_dir: str | None = None,
+    provider: str | None = None,
+    model: str | None = None,
     new_via: SourceVia = "web",
 ) -> AddResult:
-    """Register a channel, or update the settings given (``None`` = leave as it is);
-    a new channel without ``via`` is collected ``new_via`` (see :func:`default_via`)."""
+    """Register a channel, or update the settings given (``None`` = leave as it is; ``""``
+    clears ``export_dir``, ``provider`` or ``model``); a new channel without ``via`` is
+    collected ``new_via`` (see :func:`default_via`), polled every
+    SCHEDULE_DEFAULT_POLL_INTERVAL unless ``poll_interval_seconds`` is given."""
     key = channel_key(channel)
     given: dict[str, Any] = {
         "via": via,
@@ -111,10 +117,12 @@ async def add_source(
         "poll_interval_seconds": poll_interval_seconds,
     }
     values = {name: value for name, value in given.items() if value is not None}
+    values |= _run_settings(export_dir, provider, model)
     async with db.transaction() as repos:
         existing = _match(await repos.sources.list(), key)
         if existing is None:
-            values = {"via": new_via} | _identity(key) | values
+            interval = db.settings.schedule_default_poll_interval
+            values = {"via": new_via, "poll_interval_seconds": interval} | _identity(key) | values
         else:
             key = existing.channel_key
         old_from, old_to = (
@@ -135,6 +143,9 @@ async def update_source(
     since: datetime | None = None,
     until: datetime | None = None,
     poll_interval_seconds: int | None = None,
+    export_dir: str | None = None,
+    provider: str | None = None,
+    model: str | None = None,
 ) -> AddResult:
     """Change the settings given (``None`` = leave as it is) of a source already added."""
     source = await get_source(db, channel)
@@ -146,7 +157,36 @@ async def update_source(
         since=since,
         until=until,
         poll_interval_seconds=poll_interval_seconds,
+        export_dir=export_dir,
+        provider=provider,
+        model=model,
     )
+
+
+def _run_settings(
+    export_dir: str | None, provider: str | None, model: str | None
+) -> dict[str, str | None]:
+    """The scheduled-run settings given, checked (``""`` clears one): the export directory
+    made absolute (the scheduler may run elsewhere), a known provider."""
+    values: dict[str, str | None] = {}
+    if export_dir is not None:
+        values["export_dir"] = str(_export_dir(export_dir)) if export_dir.strip() else None
+    if provider is not None:
+        from tg_parser.llm.providers import PROVIDERS
+
+        if provider and provider not in PROVIDERS:
+            raise InputError(f"--provider {provider!r}: use one of {', '.join(PROVIDERS)}")
+        values["provider"] = provider or None
+    if model is not None:
+        values["model"] = model.strip() or None
+    return values
+
+
+def _export_dir(text: str) -> Path:
+    path = Path(text).expanduser().resolve()
+    if path.parent == path:
+        raise InputError(f"--export-dir {text!r} is the root of the file system: give a folder")
+    return path
 
 
 def _identity(key: str) -> dict[str, Any]:

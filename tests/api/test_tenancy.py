@@ -37,6 +37,7 @@ READS = [
     "/api/v1/failures",
     "/api/v1/failures?stage=process",
     "/api/v1/usage",
+    "/api/v1/schedule",
 ]
 HIDDEN = [
     ("GET", f"/api/v1/sources/{OTHER}"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import version
@@ -18,9 +19,10 @@ from tg_parser.api.limits import BodyLimit
 from tg_parser.api.metrics import metrics_router
 from tg_parser.api.ratelimit import QUOTA_HEADERS, QuotaHeaders, RateLimiter
 from tg_parser.config import Settings
-from tg_parser.jobs import run_queue
+from tg_parser.jobs import RunQueue, run_queue
 from tg_parser.keys import Keyring
 from tg_parser.mcp import http as mcp_http
+from tg_parser.schedule import run_schedule, schedules_in_process
 from tg_parser.store import Database
 
 UPLOAD_PATHS = ("/api/v1/imports",)
@@ -30,7 +32,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     """The API over the database of ``settings`` (or ``db``, opened and closed by the
     caller), with the MCP server at ``/mcp``. The database is opened when the app starts and
     closed when it stops; the run queue (``app.state.queue``) starts after it and stops
-    before it, cancelling its runs; the MCP session manager runs inside both."""
+    before it, cancelling its runs; the MCP session manager runs inside both, and, when
+    this process executes the runs, the scheduler ticks there too."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -40,7 +43,10 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
             app.state.queue = run_queue(app.state.db)
             await app.state.queue.start()
             try:
-                async with mcp_http.mcp_sessions(app):
+                async with (
+                    mcp_http.mcp_sessions(app),
+                    _scheduling(app.state.db, app.state.queue),
+                ):
                     yield
             finally:
                 await app.state.queue.stop()
@@ -78,6 +84,23 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     web.install(app)  # the topic browser at /
     describe_security(app)
     return app
+
+
+@asynccontextmanager
+async def _scheduling(db: Database, queue: RunQueue) -> AsyncIterator[None]:
+    """The scheduler's tick runs in this process while the app runs, when the process
+    executes the runs (with workers, their periodic task ticks): see docs/operations.md,
+    Scheduler."""
+    if not schedules_in_process(db):
+        yield
+        return
+    every = db.settings.schedule_tick_seconds
+    ticking = asyncio.create_task(run_schedule(db, queue, every=every), name="schedule")
+    try:
+        yield
+    finally:
+        ticking.cancel()
+        await asyncio.wait([ticking])
 
 
 def _body_limit(settings: Settings) -> Callable[[str], int]:

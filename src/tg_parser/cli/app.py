@@ -24,6 +24,7 @@ from tg_parser.cli import (
     process,
     run,
     runs,
+    schedule,
     search,
     serve,
     sources,
@@ -72,6 +73,7 @@ app.add_typer(topics.app, name="topics")
 app.add_typer(telegram.app, name="telegram")
 app.add_typer(failures.app, name="failures")
 app.add_typer(keys.app, name="keys")
+app.add_typer(schedule.app, name="schedule")
 app.command("init")(db.init)
 app.command("import")(imports.import_desktop)
 app.command("process")(process.process)

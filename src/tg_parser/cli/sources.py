@@ -63,7 +63,24 @@ def add(
         None, "--until", help="End of the history window: ISO date/datetime (naive = UTC)."
     ),
     poll_interval: str | None = typer.Option(
-        None, "--poll-interval", help="How often to poll: seconds or 30m, 1h, 1d (new: 1h)."
+        None,
+        "--poll-interval",
+        help="How often the scheduler runs it: seconds or 30m, 1h, 1d (new sources: "
+        "SCHEDULE_DEFAULT_POLL_INTERVAL).",
+    ),
+    export_dir: str | None = typer.Option(
+        None,
+        "--export-dir",
+        help="Directory scheduled runs export the channel into ('' : not exported).",
+    ),
+    provider: str | None = typer.Option(
+        None,
+        "--provider",
+        help="Provider scheduled runs process with: openai, anthropic, gemini, ollama, "
+        "offline or auto ('' : LLM_PROVIDER).",
+    ),
+    model: str | None = typer.Option(
+        None, "--model", help="Model scheduled runs process with ('' : LLM_MODEL)."
     ),
 ) -> None:
     """Add a channel, or change the settings given for one already added."""
@@ -82,6 +99,9 @@ def add(
             since=since_at,
             until=until_at,
             poll_interval_seconds=interval,
+            export_dir=export_dir,
+            provider=provider,
+            model=model,
             new_via=registry.default_via(settings_of(ctx)),
         ),
     )
@@ -165,7 +185,8 @@ def _settings_line(source: Source) -> str:
     window = f"{_date(source.history_from)} .. {_date(source.history_to)}"
     comments = "with comments" if source.include_comments else "posts only"
     every = timedelta(seconds=source.poll_interval_seconds)
-    return f"via {source.via}, {comments}, history {window}, poll every {every}"
+    line = f"via {source.via}, {comments}, history {window}, poll every {every}"
+    return line + (f", export to {source.export_dir}" if source.export_dir else "")
 
 
 def _date(value: datetime | None) -> str:

@@ -54,6 +54,7 @@ class RunRequest(BaseModel):
     out: str = "kb"
     upload: UploadedExport | None = None
     webhook_url: str | None = None
+    scheduled: bool = False  # the scheduler's `run`: the source's export dir, topics if changed
 
     @field_validator("out")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tg_parser.config import Settings
 from tg_parser.jobs.request import RunRequest
@@ -11,6 +11,9 @@ from tg_parser.llm import ModelRequest
 from tg_parser.models import OnProgress
 from tg_parser.store import Database
 from tg_parser.wiring import Stages, wired_stages
+
+if TYPE_CHECKING:
+    from tg_parser.pipeline import PipelineOptions
 
 
 async def run_stage(
@@ -69,10 +72,24 @@ async def _pipeline(
 ) -> dict[str, Any]:
     from tg_parser.pipeline import PipelineOptions, run_pipeline
 
-    options = PipelineOptions(
-        out=export_dir(settings, request), channel=request.channel, collect=request.collect
-    )
+    if request.scheduled:
+        options = await _scheduled(db, request)
+    else:
+        out = export_dir(settings, request)
+        options = PipelineOptions(out=out, channel=request.channel, collect=request.collect)
     return (await run_pipeline(db, options, stages, progress)).to_json_dict()
+
+
+async def _scheduled(db: Database, request: RunRequest) -> PipelineOptions:
+    """The scheduler's run of a source: exported to the source's directory (when it has
+    one), its topics rebuilt only when something changed."""
+    from tg_parser.pipeline import PipelineOptions
+    from tg_parser.registry import get_source
+
+    assert request.channel is not None, "a scheduled run works on its source's channel"
+    source = await get_source(db, request.channel)
+    out = Path(source.export_dir) if source.export_dir else None
+    return PipelineOptions(out=out, channel=source.channel_key, topics_when_changed=True)
 
 
 _WITH_MODEL = {"process": _process, "topics": _topics, "ingest": _ingest, "run": _pipeline}

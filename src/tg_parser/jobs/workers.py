@@ -5,8 +5,8 @@ imports procrastinate).
 ``tg_parser.execute_run`` (a queued run, by id: a `process` run is split into batches,
 any other executes whole), ``tg_parser.process_batch`` (one batch of a split run) and the
 periodic ``tg_parser.retry_stalled_jobs`` (jobs of a worker whose heartbeat stopped go back
-to the queue). Periodic tasks are registered in ``_periodic`` — the place for more (e.g. the
-scheduler's tick, with a ``queueing_lock`` so N workers never run it twice).
+to the queue) and ``tg_parser.schedule_tick`` (the scheduler's tick: a run queued for every
+due source), each with a ``queueing_lock`` so N workers never run it twice at once.
 ``WorkerQueue`` is the ``RunQueue`` that defers runs as jobs; ``work`` runs a worker.
 """
 
@@ -36,6 +36,7 @@ BATCHES_QUEUE = "batches"  # the batches of split runs
 MAINTENANCE_QUEUE = "maintenance"  # periodic upkeep
 QUEUES = (RUNS_QUEUE, BATCHES_QUEUE, MAINTENANCE_QUEUE)
 EXECUTE_RUN, PROCESS_BATCH = "tg_parser.execute_run", "tg_parser.process_batch"
+SCHEDULE_TICK = "tg_parser.schedule_tick"
 CANCEL_WAIT_SECONDS = 30.0  # how long `cancel` waits for an aborted run to end
 BATCH_RETRIES = 5  # a batch job that crashed (not a message failure) is tried again
 
@@ -84,9 +85,8 @@ def _periodic(app: App, db: Database) -> None:
     """Periodic tasks: deferred once per tick whatever the number of workers (procrastinate
     records each defer); a scheduler's tick is registered here the same way."""
     lease = db.settings.worker_lease_seconds
-    every = max(1, int(lease // 3))
 
-    @app.periodic(cron=f"* * * * * */{every}")
+    @app.periodic(cron=cron(lease / 3))
     @app.task(
         name="tg_parser.retry_stalled_jobs",
         queue=MAINTENANCE_QUEUE,
@@ -99,6 +99,26 @@ def _periodic(app: App, db: Database) -> None:
         for job in await manager.get_stalled_jobs(seconds_since_heartbeat=lease):
             log.warning("job_stalled_retried", job_id=job.id, task=job.task_name)
             await manager.retry_job(job)
+
+    @app.periodic(cron=cron(db.settings.schedule_tick_seconds))
+    @app.task(
+        name=SCHEDULE_TICK, queue=MAINTENANCE_QUEUE, queueing_lock=SCHEDULE_TICK, pass_context=True
+    )
+    async def schedule_tick(context: JobContext, timestamp: int) -> None:
+        """The scheduler's tick: a `run` queued for the workers for every due source."""
+        from tg_parser.schedule import tick
+
+        await tick(db, WorkerQueue(db, app=context.app))
+
+
+def cron(seconds: float) -> str:
+    """A procrastinate cron (seconds as a sixth field) firing about every ``seconds``: in
+    seconds under a minute, in minutes under an hour, else in hours (at most daily)."""
+    if seconds < 60:
+        return f"* * * * * */{max(1, int(seconds))}"
+    if seconds < 3600:
+        return f"*/{int(seconds // 60)} * * * *"
+    return f"0 */{min(24, int(seconds // 3600))} * * *"
 
 
 async def _defer_batches(app: App, run_id: str, seqs: list[int]) -> list[int]:
@@ -147,10 +167,12 @@ class WorkerQueue:
     """Runs deferred as procrastinate jobs, executed by `tg-parser worker` processes on
     any number of machines."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, app: App | None = None) -> None:
+        """A queue of its own (opened by ``start``), or over a worker's ``app``, already
+        open: it takes runs at once, and ``stop`` leaves the app open."""
         self.db = db
-        self.app = queue_app(db)
-        self._accepting = False
+        self.app = app or queue_app(db)
+        self._accepting = app is not None
         self._opened = False
 
     @property

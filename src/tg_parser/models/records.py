@@ -66,8 +66,27 @@ class Source(BaseModel):
     fail_count: int = 0
     rate_limit_until: AwareDatetime | None = None
     webhook_url: str | None = None  # where the summary of each of its runs is posted
+    export_dir: str | None = None  # where scheduled runs export it (None: not exported)
+    provider: str | None = None  # scheduled processing's provider (None: LLM_PROVIDER)
+    model: str | None = None  # and model (None: LLM_MODEL, or the provider's)
     created_at: AwareDatetime
     updated_at: AwareDatetime
+
+
+ScheduleOutcome = Literal["succeeded", "failed", "cancelled"]
+
+
+class ScheduleRecord(BaseModel):
+    """The scheduler's record of a source: its last scheduled run and how it ended."""
+
+    source_id: int
+    version: int = 0
+    run_id: str | None = None
+    queued_at: AwareDatetime | None = None
+    outcome: ScheduleOutcome | None = None  # None while the run is queued or running
+    finished_at: AwareDatetime | None = None
+    error: str | None = None
+    failures: int = 0  # scheduled runs that failed in a row
 
 
 RunStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]

@@ -34,5 +34,6 @@ def _in_progress(stage: str, held: dict[str, Run]) -> RunInProgressError:
     return RunInProgressError(
         f"run {holder.id} ({stage}) is already working on channel {subject}{others}: "
         f"{state} {holder.started_at:%Y-%m-%d %H:%M:%S} UTC {where}; wait for it to finish "
-        f"(`tg-parser runs show {holder.id}`)"
+        f"(`tg-parser runs show {holder.id}`)",
+        holder=holder.id,
     )

@@ -44,6 +44,7 @@ from tg_parser.store.knowledge import KnowledgeRepository
 from tg_parser.store.llm_calls import LLMCallRepository
 from tg_parser.store.messages import RawMessageRepository
 from tg_parser.store.runs import RunRepository
+from tg_parser.store.schedules import ScheduleRepository
 from tg_parser.store.search import SearchRepository
 from tg_parser.store.sources import SourceRepository
 from tg_parser.store.stats import StatsRepository
@@ -74,6 +75,7 @@ class Repositories:
     webhooks: WebhookRepository = field(init=False)
     channels: ChannelRepository = field(init=False)
     batches: BatchRepository = field(init=False)
+    schedules: ScheduleRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.sources = SourceRepository(self.conn)
@@ -92,6 +94,7 @@ class Repositories:
         self.webhooks = WebhookRepository(self.conn)
         self.channels = ChannelRepository(self.conn)
         self.batches = BatchRepository(self.conn)
+        self.schedules = ScheduleRepository(self.conn)
 
 
 class Database:

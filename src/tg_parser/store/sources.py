@@ -16,6 +16,7 @@ from tg_parser.store.tables import raw_messages, source_attempts, sources
 # Settings a user may change; cursors and health are never touched by an update.
 SETTING_COLUMNS = frozenset(
     {"via", "include_comments", "history_from", "history_to", "poll_interval_seconds"}
+    | {"export_dir", "provider", "model"}
 )
 IDENTITY_COLUMNS = frozenset(
     {"username", "numeric_id", "title", "description", "subscribers", "discussion_group_id"}

@@ -88,8 +88,26 @@ sources = Table(
     Column("rate_limit_until", Timestamp),
     Column("webhook_url", Text),
     Column("webhook_secret", Text),  # kept to sign with (see docs/api.md, Webhooks)
+    Column("export_dir", Text),  # where scheduled runs export the channel (None: nowhere)
+    Column("provider", String(16)),  # scheduled processing's provider (None: LLM_PROVIDER)
+    Column("model", String(128)),  # and model (None: LLM_MODEL)
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
+)
+
+# The scheduler's record of each source: its last scheduled run and how it ended.
+# ``version`` grows each time a tick takes the source, so two ticks never both take it.
+source_schedules = Table(
+    "source_schedules",
+    metadata,
+    Column("source_id", ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", Integer, nullable=False, default=0),
+    Column("run_id", String(40)),
+    Column("queued_at", Timestamp),
+    Column("outcome", String(16)),  # succeeded | failed | cancelled; None while it runs
+    Column("finished_at", Timestamp),
+    Column("error", Text),
+    Column("failures", Integer, nullable=False, default=0),  # scheduled runs failed in a row
 )
 
 source_attempts = Table(

@@ -6,10 +6,12 @@ and our own interfaces faked by small deterministic classes.
 - :class:`FakeChannel`, :class:`FakeLiveSources` — live sources without a network
   (``testing/sources.py``).
 - :class:`WordEmbedder` — an embedder without a model (``testing/embed.py``).
+- :class:`HeldQueue` — a run queue that executes nothing (``testing/queues.py``).
 - ``testing/llm/`` — loopback servers speaking each model provider's API.
 """
 
 from tg_parser.testing.embed import WordEmbedder
+from tg_parser.testing.queues import HeldQueue
 from tg_parser.testing.sources import FakeChannel, FakeLiveSources
 from tg_parser.testing.telegram import TELETHON_CHUNK, FakeChat, FakeTelegramClient
 from tg_parser.testing.web import FakeTelegramWeb, RecordedRequest, Reply, SyntheticChannel
@@ -21,6 +23,7 @@ __all__ = [
     "FakeLiveSources",
     "FakeTelegramClient",
     "FakeTelegramWeb",
+    "HeldQueue",
     "RecordedRequest",
     "Reply",
     "SyntheticChannel",

@@ -10,6 +10,7 @@ from tg_parser.api.routes import (
     imports,
     keys,
     runs,
+    schedule,
     search,
     sources,
     topics,
@@ -25,6 +26,7 @@ router.include_router(documents.router)
 router.include_router(search.router)
 router.include_router(export.router)
 router.include_router(runs.router)
+router.include_router(schedule.router)
 router.include_router(imports.router)
 router.include_router(webhooks.router)
 router.include_router(failures.router)
