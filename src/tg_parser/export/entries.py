@@ -17,7 +17,7 @@ from itertools import islice
 from typing import Any
 
 from tg_parser.models import Source, kb_message_id, kb_topic_id, telegram_url
-from tg_parser.store import KnowledgeMessage
+from tg_parser.store import ChannelLabel, KnowledgeMessage
 from tg_parser.text.sentences import split_sentences
 
 TITLE_LIMIT = 100
@@ -49,7 +49,9 @@ class Catalog:
     usernames: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, messages: Iterable[KnowledgeMessage], sources: Iterable[Source]) -> Catalog:
+    def of(
+        cls, messages: Iterable[KnowledgeMessage], sources: Iterable[Source | ChannelLabel]
+    ) -> Catalog:
         """The messages by source_ref, with the titles and usernames the sources know."""
         known = list(sources)
         return cls(

@@ -16,6 +16,7 @@ driver sees it, so these are caught before any connection pool or worker thread 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -96,12 +97,23 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_recycle=settings.db_pool_recycle,
         pool_pre_ping=settings.db_pool_pre_ping,
         json_serializer=json_text,
+        json_deserializer=json_value,
     )
 
 
 def json_text(value: Any) -> str:
     """JSON columns are written with orjson (raw payloads are the bulk of every import)."""
     return orjson.dumps(value).decode()
+
+
+def json_value(text: str | bytes) -> Any:
+    """JSON columns are read with orjson (a page of documents is mostly their JSON); what
+    orjson refuses and the standard library reads (NaN, integers over 64 bits, written by
+    an older tg-parser or by hand) is read by the standard library."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def check_sqlite_file(path: Path, setting: str, busy_timeout: float) -> None:
@@ -146,7 +158,10 @@ def _parsed(url: str) -> URL:
 
 def _sqlite_engine(url: Any, busy_timeout: float) -> AsyncEngine:
     engine = create_async_engine(
-        url, connect_args={"timeout": busy_timeout}, json_serializer=json_text
+        url,
+        connect_args={"timeout": busy_timeout},
+        json_serializer=json_text,
+        json_deserializer=json_value,
     )
     install_sqlite_pragmas(engine.sync_engine, busy_timeout)
     return engine

@@ -135,6 +135,10 @@ raw_messages = Table(
     Column("first_seen_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
     Index(None, "channel_id", "message_type", "message_id"),
+    # a channel's messages newest first (the documents listing) without a sort
+    Index(None, "channel_id", "date", "id"),
+    # the channel catalog's counts and latest dates read from the index alone
+    Index(None, "channel_id", "message_type", "date", "updated_at"),
 )
 
 raw_message_versions = Table(
