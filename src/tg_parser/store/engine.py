@@ -17,6 +17,7 @@ driver sees it, so these are caught before any connection pool or worker thread 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -48,6 +49,9 @@ _CANNOT_OPEN = (
 
 
 READ_ONLY = "tg_parser_read_only"  # execution option of a connection that only reads
+_LONG_NUMBER = re.compile(r"\d{20}")  # may not fit in 64 bits
+_LONG_NUMBER_BYTES = re.compile(rb"\d{20}")
+_QUERY_ONLY = "tg_parser_query_only"  # a pooled SQLite connection's PRAGMA query_only
 
 
 def database_url(settings: Settings) -> str:
@@ -106,14 +110,24 @@ def json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def json_value(text: str | bytes) -> Any:
-    """JSON columns are read with orjson (a page of documents is mostly their JSON); what
-    orjson refuses and the standard library reads (NaN, integers over 64 bits, written by
-    an older tg-parser or by hand) is read by the standard library."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
+def json_value(text: str | bytes | bytearray | memoryview) -> Any:
+    """JSON columns are read with orjson (a page of documents is mostly their JSON). What
+    orjson would refuse (NaN) or read inexactly (an integer over 64 bits, which it makes a
+    float; a run of 20 digits may be one), written by an older tg-parser or by hand, is
+    read by the standard library."""
+    data = text if isinstance(text, str) else bytes(text)
+    if not _long_number(data):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(data)
+
+
+def _long_number(data: str | bytes) -> bool:
+    if isinstance(data, str):
+        return _LONG_NUMBER.search(data) is not None
+    return _LONG_NUMBER_BYTES.search(data) is not None
 
 
 def check_sqlite_file(path: Path, setting: str, busy_timeout: float) -> None:
@@ -182,6 +196,9 @@ def install_sqlite_pragmas(engine: Any, busy_timeout: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        read_only = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")  # pooled: reset
+        read_only = bool(connection.get_execution_options().get(READ_ONLY, False))
+        pooled = connection.connection.info  # lives as long as the SQLite connection
+        if pooled.get(_QUERY_ONLY) is not read_only:  # set only when it changes
+            connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+            pooled[_QUERY_ONLY] = read_only
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
