@@ -53,7 +53,7 @@ from tg_parser.export.selection import (
 from tg_parser.models import KnowledgeBaseEntry, OnProgress, Progress, TopicBundle, TopicCard
 from tg_parser.registry import resolve_channel
 from tg_parser.runs import track_run
-from tg_parser.store import Database, KnowledgeTopic
+from tg_parser.store import Database, KnowledgeMessage, KnowledgeTopic
 
 log = structlog.get_logger(__name__)
 
@@ -125,22 +125,29 @@ async def _lines(
     db: Database, topics: list[KnowledgeTopic], options: ExportOptions
 ) -> AsyncIterator[bytes]:
     """The lines of :func:`stream_entries`: the topics' messages and then every message
-    are read in one transaction (one snapshot), the messages fetched batch by batch."""
+    are read in one transaction (one snapshot), the messages fetched batch by batch; a
+    topic's message is made once, kept until its own entry is written."""
     async with db.reading() as repos:
         labels = await repos.sources.labels()
-        chosen = []
+        chosen: list[SelectedTopic] = []
+        read: dict[str, KnowledgeMessage] = {}
         for topic in topics:
-            found = await repos.knowledge.messages_by_ref(
-                topic_refs(topic), options.channel, channels=options.channels
-            )
-            catalog = Catalog.of(found, labels)
+            unread = topic_refs(topic) - read.keys()
+            read |= {
+                message.document.source_ref: message
+                for message in await repos.knowledge.messages_by_ref(
+                    unread, options.channel, channels=options.channels
+                )
+            }
+            catalog = Catalog.of((read[r] for r in topic_refs(topic) if r in read), labels)
             selected = select_topic(topic, catalog.messages, options)
             if selected is not None:
                 chosen.append(selected)
                 yield checked_line(selected.entry(catalog))
         members, memberships = topic_members(chosen, options), memberships_of(chosen)
         catalog = Catalog.of([], labels)
-        async for batch in repos.knowledge.batches(options.channel, channels=options.channels):
+        batches = repos.knowledge.batches(options.channel, channels=options.channels, known=read)
+        async for batch in batches:
             for message in batch:
                 if left_out(message, options, members) is None:
                     ref = message.document.source_ref

@@ -17,7 +17,6 @@ driver sees it, so these are caught before any connection pool or worker thread 
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -49,8 +48,6 @@ _CANNOT_OPEN = (
 
 
 READ_ONLY = "tg_parser_read_only"  # execution option of a connection that only reads
-_LONG_NUMBER = re.compile(r"\d{20}")  # may not fit in 64 bits
-_LONG_NUMBER_BYTES = re.compile(rb"\d{20}")
 _QUERY_ONLY = "tg_parser_query_only"  # a pooled SQLite connection's PRAGMA query_only
 
 
@@ -111,23 +108,14 @@ def json_text(value: Any) -> str:
 
 
 def json_value(text: str | bytes | bytearray | memoryview) -> Any:
-    """JSON columns are read with orjson (a page of documents is mostly their JSON). What
-    orjson would refuse (NaN) or read inexactly (an integer over 64 bits, which it makes a
-    float; a run of 20 digits may be one), written by an older tg-parser or by hand, is
-    read by the standard library."""
-    data = text if isinstance(text, str) else bytes(text)
-    if not _long_number(data):
-        try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(data)
-
-
-def _long_number(data: str | bytes) -> bool:
-    if isinstance(data, str):
-        return _LONG_NUMBER.search(data) is not None
-    return _LONG_NUMBER_BYTES.search(data) is not None
+    """JSON columns are read with orjson (a page of documents is mostly their JSON); what
+    it refuses and the standard library reads (NaN, written by hand) is read by the
+    standard library. Integers beyond 64 bits would be read as floats: tg-parser never
+    writes them (orjson refuses them in ``json_text``)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(bytes(text) if isinstance(text, memoryview) else text)
 
 
 def check_sqlite_file(path: Path, setting: str, busy_timeout: float) -> None:

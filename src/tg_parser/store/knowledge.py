@@ -116,17 +116,18 @@ class KnowledgeRepository:
         *,
         channels: Collection[str] | None = None,
         size: int = 500,
+        known: dict[str, KnowledgeMessage] | None = None,
     ) -> AsyncIterator[list[KnowledgeMessage]]:
         """Every processed message (of one channel, or of ``channels``) in batches of
         ``size``, in the export's order: by channel, posts before comments, by message id.
-        The rows are fetched as they are used, not loaded at once."""
-        raw = raw_messages
-        query = _in_channels(_MESSAGES, channel_id, channels).order_by(
-            raw.c.channel_id, raw.c.message_type.desc(), raw.c.message_id
-        )
+        The rows are fetched as they are used, not loaded at once; a message in ``known``
+        (by source_ref: read already) is taken from it, not made again."""
+        raw, known = raw_messages, {} if known is None else known
+        query = _in_channels(_MESSAGES.add_columns(raw.c.source_ref), channel_id, channels)
+        query = query.order_by(raw.c.channel_id, raw.c.message_type.desc(), raw.c.message_id)
         result = await self.conn.stream(query.execution_options(yield_per=size))
         async for rows in result.mappings().partitions(size):
-            yield [_message(row) for row in rows]
+            yield [_known(known, row) for row in rows]
 
     async def page(self, where: MessageFilter, offset: int, limit: int) -> list[KnowledgeMessage]:
         """One page of the messages ``where`` selects, the newest first. The page's rows are
@@ -205,6 +206,11 @@ def _in_channels(
     if channels is not None:
         query = query.where(processed_documents.c.channel_id.in_(list(channels)))
     return query
+
+
+def _known(known: dict[str, KnowledgeMessage], row: Any) -> KnowledgeMessage:
+    message = known.pop(row["source_ref"], None)
+    return message if message is not None else _message(row)
 
 
 def _message(row: Any) -> KnowledgeMessage:
