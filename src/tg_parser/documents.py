@@ -70,7 +70,7 @@ async def list_documents(
         page = await repos.knowledge.page(where, offset, limit, oldest_first=query.oldest_first)
         short = offset == 0 and len(page) < limit
         total = len(page) if short else await repos.knowledge.count(where)
-        sources = await repos.sources.list()
+        sources = await repos.sources.labels()
     catalog = Catalog.of(page, sources)
     items = [
         DocumentItem(
@@ -122,7 +122,7 @@ async def show_document(
         history = await repos.messages.history(ref)
         stored = await repos.documents.get(ref)
         topics = await repos.topics.containing(channel, ref) if history or stored else []
-        sources = await repos.sources.list()
+        sources = await repos.sources.labels()
     if not history and stored is None:
         raise _unknown(document)
     raw = history[-1] if history else None

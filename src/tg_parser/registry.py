@@ -8,11 +8,11 @@ cursors) and health (last attempt/success/error, fail count) are never reset her
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import Any, Literal, TypeVar, overload
 
 from pydantic_core import to_jsonable_python
 
@@ -20,13 +20,14 @@ from tg_parser.config import Settings
 from tg_parser.errors import InputError, NotFoundError
 from tg_parser.models import Source, SourceStatus, SourceVia, channel_key
 from tg_parser.sources.telegram_session import telegram_configured
-from tg_parser.store import Database, Repositories
+from tg_parser.store import ChannelLabel, Database, Repositories
 
 AddAction = Literal["added", "updated", "unchanged"]
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _INTERVAL_PART = re.compile(r"(\d+)([smhd])")
 KNOWN_LISTED = 10  # channels named in an "unknown channel" message
+_Named = TypeVar("_Named", Source, ChannelLabel)
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,7 @@ async def resolve_channel(db: Database, channel: str | None) -> str | None:
         return None
     key = channel_key(channel)
     async with db.reading() as repos:
-        sources = await repos.sources.list()
+        sources = await repos.sources.labels()
         source = _match(sources, key)
         if source is not None:
             return source.channel_key
@@ -286,7 +287,7 @@ async def _existing(repos: Repositories, channel: str) -> Source:
     return source
 
 
-def _match(sources: list[Source], key: str) -> Source | None:
+def _match(sources: Sequence[_Named], key: str) -> _Named | None:
     """The source under this key, else the one with this numeric id or username."""
     exact = [source for source in sources if source.channel_key == key]
     aliases = [source for source in sources if key in (source.username, str(source.numeric_id))]

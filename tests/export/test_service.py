@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from tg_parser.export.entries import message_title
 from tg_parser.export.service import ExportOptions, export_kb, stream_entries, topic_file_name
 from tg_parser.models import KnowledgeBaseEntry, ProcessedDocument, TopicBundle, TopicCard
 from tg_parser.store.database import Database
-from tg_parser.store.knowledge import KnowledgeMessage
+from tg_parser.store.knowledge import KnowledgeMessage, KnowledgeRepository
 
 SAMPLE_NUMERIC_ID = "-1001987654321"  # the sample export's chat id
 
@@ -356,13 +355,23 @@ def test_message_title(text: str, summary: str | None, title: str) -> None:
 
 
 async def test_streamed_entries_are_the_entries_file_made_lazily(
-    sample: Database, tmp_path: Path
+    sample: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await export_kb(sample, ExportOptions(out=tmp_path / "kb", include_noise=True))
+    read: list[int] = []
+    batches = KnowledgeRepository.batches
+
+    def counted(self: KnowledgeRepository, *args: Any, **kwargs: Any) -> Any:
+        read.append(1)
+        return batches(self, *args, **kwargs | {"size": 7})
+
+    monkeypatch.setattr(KnowledgeRepository, "batches", counted)
     lines = await stream_entries(sample, ExportOptions(include_noise=True))
-    first = next(lines)
-    assert isinstance(lines, Iterator)
-    assert first + b"".join(lines) == (tmp_path / "kb" / "kb_entries.ndjson").read_bytes()
+    first = await anext(lines)
+    assert read == []  # the first topic's line leaves before any message batch is read
+    rest = b"".join([line async for line in lines])
+    assert first + rest == (tmp_path / "kb" / "kb_entries.ndjson").read_bytes()
+    assert read == [1]
     async with sample.transaction() as repos:
         assert [run.stage for run in await repos.runs.list(limit=10)].count("export") == 1
 

@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 
 from tg_parser.config import Settings, load_settings
 from tg_parser.errors import ConfigError, StorageError
-from tg_parser.store.engine import create_engine, database_url
+from tg_parser.store.engine import create_engine, database_url, json_text, json_value
 
 
 def test_default_is_a_sqlite_file_in_the_working_directory() -> None:
@@ -112,3 +112,29 @@ async def test_a_sqlite_path_under_the_home_folder_is_expanded(
     await engine.dispose()
     assert (tmp_path / "kb.sqlite").stat().st_size > 0
     assert not Path("~").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ('{"a": [1, "b", null]}', {"a": [1, "b", None]}),
+        (memoryview(b'{"u64": 18446744073709551615}'), {"u64": 2**64 - 1}),
+        ('{"text": "call 123456789012345678901"}', {"text": "call 123456789012345678901"}),
+    ],
+)
+def test_json_columns_read_what_any_writer_wrote(
+    text: str | bytes | memoryview, value: object
+) -> None:
+    assert json_value(text) == value
+    assert json_value(json_text({"a": [1, "b", None]})) == {"a": [1, "b", None]}
+
+
+def test_json_nan_written_by_hand_is_read() -> None:
+    for text in ('{"score": NaN}', memoryview(b'{"score": NaN}')):
+        nan = json_value(text)["score"]
+        assert nan != nan
+
+
+def test_integers_over_64_bits_are_refused_when_written() -> None:
+    with pytest.raises(TypeError):
+        json_text({"big": 2**64})

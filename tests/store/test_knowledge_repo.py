@@ -94,3 +94,32 @@ async def test_offsets_cut_the_same_order(stored: Database) -> None:
     assert [[m.message_id for m in page] for page in pages] == [[5, 4], [3, 2], [1], []]
     assert one is not None and one.noise
     assert none is None
+
+
+async def test_batches_are_in_the_export_order(stored: Database) -> None:
+    async with stored.reading() as repos:
+        batches = [
+            [(m.document.channel_id, m.message_type, m.message_id) for m in batch]
+            async for batch in repos.knowledge.batches(size=2)
+        ]
+        alpha = [b async for b in repos.knowledge.batches("alpha", size=10)]
+        limited = [b async for b in repos.knowledge.batches(channels={"beta_ch"}, size=10)]
+    # by channel, posts before comments, by message id; message 6 has no document
+    assert batches == [
+        [("alpha", "post", 1), ("alpha", "post", 2)],
+        [("alpha", "comment", 3), ("beta_ch", "post", 4)],
+        [("beta_ch", "comment", 5)],
+    ]
+    assert [[m.message_id for m in batch] for batch in alpha] == [[1, 2, 3]]
+    assert [[m.message_id for m in batch] for batch in limited] == [[4, 5]]
+
+
+async def test_messages_by_ref_within_channels(stored: Database) -> None:
+    refs = [source_ref("alpha", "post", 1), source_ref("beta_ch", "post", 4)]
+    async with stored.reading() as repos:
+        every = await repos.knowledge.messages_by_ref(refs)
+        alpha = await repos.knowledge.messages_by_ref(refs, "alpha")
+        beta = await repos.knowledge.messages_by_ref(refs, channels={"beta_ch"})
+    assert [m.message_id for m in every] == [1, 4]
+    assert [m.message_id for m in alpha] == [1]
+    assert [m.message_id for m in beta] == [4]

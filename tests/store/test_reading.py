@@ -33,3 +33,18 @@ async def test_a_write_inside_a_reading_transaction_fails(db: Database) -> None:
             await reader.sources.upsert("alpha", via="web")
     async with db.reading() as reader:
         assert await reader.sources.list() == []
+
+
+async def test_one_connection_alternates_reading_and_writing(db: Database) -> None:
+    """Each transaction gets the read-only mode it asks for, whatever the pooled
+    connection's last one was (the mode is set only when it changes)."""
+    for name in ("alpha", "beta_ch"):
+        async with db.reading() as reader:
+            assert name not in [s.channel_key for s in await reader.sources.list()]
+        async with db.transaction() as writer:
+            await writer.sources.upsert(name, via="web")
+        with pytest.raises((StorageError, DBAPIError), match=r"(?i)read.?only"):
+            async with db.reading() as reader:
+                await reader.sources.upsert(name + "_x", via="web")
+    async with db.reading() as reader:
+        assert [s.channel_key for s in await reader.sources.list()] == ["alpha", "beta_ch"]

@@ -13,11 +13,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
 from typing import Any
 
 from tg_parser.models import Source, kb_message_id, kb_topic_id, telegram_url
-from tg_parser.store import KnowledgeMessage
+from tg_parser.store import ChannelLabel, KnowledgeMessage
 from tg_parser.text.sentences import split_sentences
 
 TITLE_LIMIT = 100
@@ -49,7 +48,9 @@ class Catalog:
     usernames: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, messages: Iterable[KnowledgeMessage], sources: Iterable[Source]) -> Catalog:
+    def of(
+        cls, messages: Iterable[KnowledgeMessage], sources: Iterable[Source | ChannelLabel]
+    ) -> Catalog:
         """The messages by source_ref, with the titles and usernames the sources know."""
         known = list(sources)
         return cls(
@@ -234,19 +235,32 @@ def _resolved(item: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
 def _meaningful(line: str) -> str | None:
     """The line without markup and leading symbols, when it has words besides links/tags."""
     text = _MARKUP.sub("", line).strip()
-    letters = (char for char in _NOT_WORDS.sub(" ", text) if char.isalpha())
-    if len(list(islice(letters, 3))) < 3:
+    if not _has_letters(text, 3):
         return None
     return _LEADING.sub("", text).strip()
+
+
+def _has_letters(text: str, needed: int) -> bool:
+    """Whether ``text`` has ``needed`` letters outside links and tags, read from the start
+    only as far as they are found (a title is asked of every message on a page)."""
+    at = found = 0
+    while found < needed and at < len(text):
+        if skipped := _NOT_WORDS.match(text, at):
+            at = skipped.end()
+        else:
+            found += text[at].isalpha()
+            at += 1
+    return found >= needed
 
 
 def _trimmed(text: str) -> str:
     text = " ".join(text.split()).rstrip(_TRAILING)
     if len(text) <= TITLE_LIMIT:
         return text
-    ends = [m.end() for m in _SENTENCE_END.finditer(text) if 20 <= m.end() <= TITLE_LIMIT]
-    if ends:
-        return text[: ends[0]]
+    ends = _SENTENCE_END.finditer(text, 0, TITLE_LIMIT + 1)  # no further end can count
+    end = next((m.end() for m in ends if m.end() >= 20), None)
+    if end is not None:
+        return text[:end]
     cut = text[: TITLE_LIMIT - 1]
     space = cut.rfind(" ")
     return (cut[:space] if space > TITLE_LIMIT // 2 else cut).rstrip(_TRAILING) + "…"

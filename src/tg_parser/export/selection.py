@@ -15,7 +15,7 @@ number), topics likewise by their first anchor, so two exports of the same data 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +41,10 @@ class SelectedTopic:
     card: dict[str, Any]
     bundle: dict[str, Any]  # items narrowed to the exported roles and dates
 
+    def entry(self, catalog: Catalog) -> dict[str, Any]:
+        """The topic's knowledge-base entry, its items resolved against ``catalog``."""
+        return topic_entry(self.card, resolved_sources(self.bundle["items"], catalog), catalog)
+
 
 @dataclass
 class Selection:
@@ -51,9 +55,8 @@ class Selection:
     def entries(self, catalog: Catalog) -> Iterator[dict[str, Any]]:
         """Topic entries, then message entries."""
         for topic in self.topics:
-            sources = resolved_sources(topic.bundle["items"], catalog)
-            yield topic_entry(topic.card, sources, catalog)
-        memberships = self._memberships()
+            yield topic.entry(catalog)
+        memberships = memberships_of(self.topics)
         for message in self.messages:
             ref = message.document.source_ref
             yield message_entry(message, memberships.get(ref, []), catalog)
@@ -67,27 +70,31 @@ class Selection:
             "topics": sorted(v for v in topics if isinstance(v, str)),
         }
 
-    def _memberships(self) -> dict[str, list[Membership]]:
-        found: defaultdict[str, list[Membership]] = defaultdict(list)
-        for topic in self.topics:
-            for item in topic.bundle["items"]:
-                membership = Membership(topic.card["id"], topic.card["title"], item["role"])
-                found[item["source_ref"]].append(membership)
-        return found
+
+def memberships_of(topics: Iterable[SelectedTopic]) -> dict[str, list[Membership]]:
+    """The topics each message belongs to, by source_ref."""
+    found: defaultdict[str, list[Membership]] = defaultdict(list)
+    for topic in topics:
+        for item in topic.bundle["items"]:
+            membership = Membership(topic.card["id"], topic.card["title"], item["role"])
+            found[item["source_ref"]].append(membership)
+    return found
 
 
 def select(
     messages: Sequence[KnowledgeMessage], topics: Sequence[KnowledgeTopic], options: ExportOptions
 ) -> Selection:
     by_ref = {message.document.source_ref: message for message in messages}
-    chosen = _topics(topics, by_ref, options)
-    members = None
-    if options.topic_id is not None:
-        members = {item["source_ref"] for t in chosen for item in t.bundle["items"]}
+    chosen = [
+        selected
+        for topic in wanted_topics(topics, options)
+        if (selected := select_topic(topic, by_ref, options)) is not None
+    ]
+    members = topic_members(chosen, options)
     counts: Counter[str] = Counter(dict.fromkeys(COUNTS, 0))
     kept = []
     for message in sorted(messages, key=lambda m: ref_order(m.document.source_ref)):
-        reason = _left_out(message, options, members)
+        reason = left_out(message, options, members)
         if reason:
             counts[reason] += 1
         else:
@@ -106,11 +113,9 @@ def ref_order(ref: str) -> tuple[str, bool, int]:
     return channel, message_type != "post", message_id
 
 
-def _topics(
-    topics: Sequence[KnowledgeTopic],
-    by_ref: Mapping[str, KnowledgeMessage],
-    options: ExportOptions,
-) -> list[SelectedTopic]:
+def wanted_topics(topics: Sequence[KnowledgeTopic], options: ExportOptions) -> list[KnowledgeTopic]:
+    """The topics the options name (all, or ``topic_id``), by their first anchor;
+    ``NotFoundError`` when ``topic_id`` is not among them."""
     wanted = [t for t in topics if options.topic_id in (None, t.card["id"])]
     if options.topic_id is not None and not wanted:
         raise NotFoundError(
@@ -118,12 +123,30 @@ def _topics(
             + (f" in channel {options.channel}" if options.channel else "")
             + ": see `tg-parser topics list`"
         )
-    chosen = []
-    for topic in sorted(wanted, key=lambda t: ref_order(t.card["anchors"][0]["anchor_ref"])):
-        items = [item for item in _items(topic) if _item_wanted(item, by_ref, options)]
-        if items:
-            chosen.append(SelectedTopic(card=topic.card, bundle=_bundle(topic, items)))
-    return chosen
+    return sorted(wanted, key=lambda t: ref_order(t.card["anchors"][0]["anchor_ref"]))
+
+
+def topic_refs(topic: KnowledgeTopic) -> set[str]:
+    """The messages a topic's entry is made from: its bundle items and anchors."""
+    anchors = {anchor["anchor_ref"] for anchor in topic.card["anchors"]}
+    return anchors | {item["source_ref"] for item in _items(topic)}
+
+
+def select_topic(
+    topic: KnowledgeTopic, by_ref: Mapping[str, KnowledgeMessage], options: ExportOptions
+) -> SelectedTopic | None:
+    """The topic with its bundle narrowed to the exported items (None: no item is)."""
+    items = [item for item in _items(topic) if _item_wanted(item, by_ref, options)]
+    if not items:
+        return None
+    return SelectedTopic(card=topic.card, bundle=_bundle(topic, items))
+
+
+def topic_members(chosen: Iterable[SelectedTopic], options: ExportOptions) -> set[str] | None:
+    """With ``topic_id``, the messages of the chosen topic (None: every message)."""
+    if options.topic_id is None:
+        return None
+    return {item["source_ref"] for t in chosen for item in t.bundle["items"]}
 
 
 def _items(topic: KnowledgeTopic) -> list[dict[str, Any]]:
@@ -164,7 +187,7 @@ def _item_wanted(
     return message is not None and _in_dates(message, options)
 
 
-def _left_out(
+def left_out(
     message: KnowledgeMessage, options: ExportOptions, members: set[str] | None
 ) -> str | None:
     """Why the message makes no entry (a counter name), or None."""

@@ -19,13 +19,15 @@ unchanged since tg-parser wrote them. Noise (ads, greetings) and messages
 without text are left out unless asked for. An export is a run (stage ``export``).
 
 ``stream_entries`` makes the lines of ``kb_entries.ndjson`` one by one without writing
-anything (no run: it only reads), for the HTTP API's download.
+anything (no run: it only reads), for the HTTP API's download: it reads each topic's
+messages, then the messages in batches, so the first line leaves before the selection is
+read whole.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from typing import Any
@@ -34,14 +36,24 @@ import structlog
 
 from tg_parser.clock import utcnow
 from tg_parser.errors import InputError
-from tg_parser.export.entries import Catalog, iso, resolved_sources
+from tg_parser.export.entries import Catalog, iso, message_entry, resolved_sources
 from tg_parser.export.files import GENERATOR, MANIFEST, ExportDirectory, json_bytes
 from tg_parser.export.options import ExportOptions
-from tg_parser.export.selection import SelectedTopic, Selection, select
+from tg_parser.export.selection import (
+    SelectedTopic,
+    Selection,
+    left_out,
+    memberships_of,
+    select,
+    select_topic,
+    topic_members,
+    topic_refs,
+    wanted_topics,
+)
 from tg_parser.models import KnowledgeBaseEntry, OnProgress, Progress, TopicBundle, TopicCard
 from tg_parser.registry import resolve_channel
 from tg_parser.runs import track_run
-from tg_parser.store import Database
+from tg_parser.store import Database, KnowledgeMessage, KnowledgeTopic
 
 log = structlog.get_logger(__name__)
 
@@ -99,12 +111,54 @@ async def export_kb(
     return report
 
 
-async def stream_entries(db: Database, options: ExportOptions) -> Iterator[bytes]:
-    """The lines of ``kb_entries.ndjson`` the options select, made one by one as they are
-    read (the messages are loaded first; no file is written and no run recorded)."""
+async def stream_entries(db: Database, options: ExportOptions) -> AsyncIterator[bytes]:
+    """The lines of ``kb_entries.ndjson`` the options select, made as they are read: each
+    topic with its bundle's messages, then the messages in batches (no file is written and
+    no run recorded). An unknown channel or topic fails here, before the first line."""
     options = replace(options, channel=await resolve_channel(db, options.channel))
-    catalog, selection = await load(db, options)
-    return (json_bytes(entry) for entry in checked_entries(selection, catalog))
+    async with db.reading() as repos:
+        topics = await repos.knowledge.topics(options.channel, channels=options.channels)
+    return _lines(db, wanted_topics(topics, options), options)
+
+
+async def _lines(
+    db: Database, topics: list[KnowledgeTopic], options: ExportOptions
+) -> AsyncIterator[bytes]:
+    """The lines of :func:`stream_entries`: the topics' messages and then every message
+    are read in one transaction (one snapshot), the messages fetched batch by batch; a
+    topic's message is made once, kept until its own entry is written."""
+    async with db.reading() as repos:
+        labels = await repos.sources.labels()
+        chosen: list[SelectedTopic] = []
+        read: dict[str, KnowledgeMessage] = {}
+        for topic in topics:
+            unread = topic_refs(topic) - read.keys()
+            read |= {
+                message.document.source_ref: message
+                for message in await repos.knowledge.messages_by_ref(
+                    unread, options.channel, channels=options.channels
+                )
+            }
+            catalog = Catalog.of((read[r] for r in topic_refs(topic) if r in read), labels)
+            selected = select_topic(topic, catalog.messages, options)
+            if selected is not None:
+                chosen.append(selected)
+                yield checked_line(selected.entry(catalog))
+        members, memberships = topic_members(chosen, options), memberships_of(chosen)
+        catalog = Catalog.of([], labels)
+        batches = repos.knowledge.batches(options.channel, channels=options.channels, known=read)
+        async for batch in batches:
+            for message in batch:
+                if left_out(message, options, members) is None:
+                    ref = message.document.source_ref
+                    yield checked_line(message_entry(message, memberships.get(ref, []), catalog))
+
+
+def checked_line(entry: dict[str, Any]) -> bytes:
+    """The entry's NDJSON line, checked against the KnowledgeBaseEntry contract."""
+    line = json_bytes(entry)
+    KnowledgeBaseEntry.model_validate_json(line)
+    return line
 
 
 async def load(db: Database, options: ExportOptions) -> tuple[Catalog, Selection]:
@@ -112,7 +166,7 @@ async def load(db: Database, options: ExportOptions) -> tuple[Catalog, Selection
     async with db.reading() as repos:
         messages = await repos.knowledge.messages(options.channel, channels=options.channels)
         topics = await repos.knowledge.topics(options.channel, channels=options.channels)
-        sources = await repos.sources.list()
+        sources = await repos.sources.labels()
     return Catalog.of(messages, sources), select(messages, topics, options)
 
 
@@ -122,7 +176,7 @@ def checked_entries(
     """The selection's entries, each checked against the KnowledgeBaseEntry contract."""
     total = len(selection.topics) + len(selection.messages)
     for done, entry in enumerate(selection.entries(catalog), start=1):
-        KnowledgeBaseEntry.model_validate_json(json_bytes(entry))
+        checked_line(entry)
         yield entry
         if progress is not None and (done % 500 == 0 or done == total):
             progress(Progress("export", done, total, unit="entries"))

@@ -12,12 +12,14 @@ from tg_parser.store.failures import Failure, FailureRecord
 from tg_parser.store.knowledge import KnowledgeMessage, KnowledgeTopic, MessageFilter
 from tg_parser.store.llm_calls import UsageRow
 from tg_parser.store.messages import StoreResult
+from tg_parser.store.sources import ChannelLabel
 from tg_parser.store.topics import StoredTopic, TopicMembership, TopicTarget
 from tg_parser.store.webhooks import Delivery, Webhook
 
 __all__ = [
     "Batch",
     "ChannelCounts",
+    "ChannelLabel",
     "Database",
     "Delivery",
     "Failure",

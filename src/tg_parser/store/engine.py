@@ -17,6 +17,7 @@ driver sees it, so these are caught before any connection pool or worker thread 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -49,6 +50,7 @@ _CANNOT_OPEN = (
 
 _QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE of a statement cancelled (its timeout)
 READ_ONLY = "tg_parser_read_only"  # execution option of a connection that only reads
+_QUERY_ONLY = "tg_parser_query_only"  # a pooled SQLite connection's PRAGMA query_only
 
 
 def database_url(settings: Settings) -> str:
@@ -99,6 +101,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_pre_ping=settings.db_pool_pre_ping,
         connect_args=session_options(url, settings.db_statement_timeout),
         json_serializer=json_text,
+        json_deserializer=json_value,
     )
 
 
@@ -116,6 +119,17 @@ def session_options(url: URL, statement_timeout: float) -> dict[str, str]:
 def json_text(value: Any) -> str:
     """JSON columns are written with orjson (raw payloads are the bulk of every import)."""
     return orjson.dumps(value).decode()
+
+
+def json_value(text: str | bytes | bytearray | memoryview) -> Any:
+    """JSON columns are read with orjson (a page of documents is mostly their JSON); what
+    it refuses and the standard library reads (NaN, written by hand) is read by the
+    standard library. Integers beyond 64 bits would be read as floats: tg-parser never
+    writes them (orjson refuses them in ``json_text``)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(bytes(text) if isinstance(text, memoryview) else text)
 
 
 def check_sqlite_file(path: Path, setting: str, busy_timeout: float) -> None:
@@ -186,6 +200,7 @@ def _sqlite_engine(url: Any, busy_timeout: float) -> AsyncEngine:
         url,
         connect_args={"timeout": busy_timeout, "factory": RollingBackConnection},
         json_serializer=json_text,
+        json_deserializer=json_value,
     )
     install_sqlite_pragmas(engine.sync_engine, busy_timeout)
     return engine
@@ -206,6 +221,9 @@ def install_sqlite_pragmas(engine: Any, busy_timeout: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        read_only = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")  # pooled: reset
+        read_only = bool(connection.get_execution_options().get(READ_ONLY, False))
+        pooled = connection.connection.info  # lives as long as the SQLite connection
+        if pooled.get(_QUERY_ONLY) is not read_only:  # set only when it changes
+            connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+            pooled[_QUERY_ONLY] = read_only
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,17 @@ IDENTITY_COLUMNS = frozenset(
     {"username", "numeric_id", "title", "description", "subscribers", "discussion_group_id"}
     | {"access_hash"}
 )
+
+
+@dataclass(frozen=True)
+class ChannelLabel:
+    """What names a source's channel (a light read: listings resolve channels and link
+    messages with it on every request)."""
+
+    channel_key: str
+    username: str | None
+    numeric_id: int | None
+    title: str | None
 
 
 class SourceRepository:
@@ -72,6 +84,12 @@ class SourceRepository:
     async def list(self) -> list[Source]:
         rows = (await self.conn.execute(select(sources).order_by(sources.c.channel_key))).mappings()
         return [Source.model_validate(dict(row)) for row in rows]
+
+    async def labels(self) -> builtins.list[ChannelLabel]:
+        """Every source's key, username, numeric id and title, by key."""
+        columns = (sources.c.channel_key, sources.c.username, sources.c.numeric_id)
+        query = select(*columns, sources.c.title).order_by(sources.c.channel_key)
+        return [ChannelLabel(*row) for row in await self.conn.execute(query)]
 
     async def set_status(
         self, channel_key: str, status: SourceStatus, reason: str | None = None

@@ -154,6 +154,10 @@ raw_messages = Table(
     Column("updated_at", Timestamp, nullable=False),
     Index(None, "channel_id", "message_type", "message_id"),
     Index(None, "channel_id", "thread_id"),  # a post's comments (MCP get_thread)
+    # a channel's messages newest first (the documents listing) without a sort
+    Index(None, "channel_id", "date", "id"),
+    # the channel catalog's counts and latest dates read from the index alone
+    Index(None, "channel_id", "message_type", "date", "updated_at"),
 )
 
 raw_message_versions = Table(

@@ -104,7 +104,12 @@ async def get_topic(
 ) -> StoredTopic:
     """The topic (of one of ``channels`` when given), else ``NotFoundError``."""
     async with db.reading() as repos:
-        topic = await repos.topics.get(topic_id)
+        return _visible(await repos.topics.get(topic_id), topic_id, channels)
+
+
+def _visible(
+    topic: StoredTopic | None, topic_id: str, channels: Collection[str] | None
+) -> StoredTopic:
     if topic is None or (channels is not None and topic.channel_id not in channels):
         raise NotFoundError(f"no topic {topic_id!r}: see `tg-parser topics list`")
     return topic
@@ -113,12 +118,13 @@ async def get_topic(
 async def show_topic(
     db: Database, topic_id: str, channels: Collection[str] | None = None
 ) -> TopicView:
-    """The topic with the texts, dates and links of its anchors and supporting messages."""
-    topic = await get_topic(db, topic_id, channels)
-    refs = [item.source_ref for item in topic.bundle.items]
+    """The topic with the texts, dates and links of its anchors and supporting messages
+    (read in one transaction: the bundle and its messages agree)."""
     async with db.reading() as repos:
+        topic = _visible(await repos.topics.get(topic_id), topic_id, channels)
+        refs = [item.source_ref for item in topic.bundle.items]
         found = await repos.knowledge.messages_by_ref(refs)
-        sources = await repos.sources.list()
+        sources = await repos.sources.labels()
     catalog = Catalog.of(found, sources)
     items = [item.to_json_dict() for item in topic.bundle.items]
     return TopicView(

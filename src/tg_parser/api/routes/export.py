@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterator
 from pathlib import Path
 from typing import Annotated, BinaryIO, Literal
 
@@ -103,11 +103,11 @@ def _file_chunks(handle: BinaryIO, workdir: Path) -> Iterator[bytes]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _chunks(lines: Iterable[bytes]) -> Iterator[bytes]:
+async def _chunks(lines: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
     """The lines joined into chunks of about ``CHUNK_BYTES`` (fewer, larger writes)."""
     chunk: list[bytes] = []
     size = 0
-    for line in lines:
+    async for line in lines:
         chunk.append(line)
         size += len(line)
         if size >= CHUNK_BYTES:
