@@ -199,8 +199,12 @@ def assign(corpus: Corpus, topics: Sequence[Draft], threshold: float) -> None:
     for start in range(0, len(corpus), _CHUNK):
         sims = corpus.vectors[start : start + _CHUNK] @ centres.T
         best = np.argmax(sims, axis=1)
-        for offset, topic_index in enumerate(best.tolist()):
-            score = _score(sims[offset, topic_index])
+        values = sims[np.arange(len(best)), best]
+        near = np.flatnonzero(np.clip(values, 0.0, 1.0) >= threshold - 1e-4)  # _score decides
+        for offset, topic_index, value in zip(
+            near.tolist(), best[near].tolist(), values[near].tolist(), strict=True
+        ):
+            score = _score(value)
             if start + offset not in anchors and score >= threshold:
                 topics[topic_index].members[start + offset] = score
     _join_threads(corpus, topics, threshold)
@@ -225,16 +229,25 @@ def _pin(corpus: Corpus, topics: Sequence[Draft], anchors: set[int]) -> None:
 
 def _join_threads(corpus: Corpus, topics: Sequence[Draft], threshold: float) -> None:
     owner = {i: topic for topic in topics for i in (*topic.anchor_indexes(), *topic.members)}
-    for comment, post in sorted(corpus.threads.items()):
+    pairs = sorted(corpus.threads.items())
+    for (comment, post), score in zip(pairs, _pair_scores(corpus, pairs), strict=True):
         topic = owner.get(post)
-        score = _score(corpus.vectors[comment] @ corpus.vectors[post])
-        if topic is None or comment in topic.anchor_indexes() or score < threshold:
+        if topic is None or score < threshold or comment in topic.anchor_indexes():
             continue
         current = owner.get(comment)
         if current is not None and current is not topic:
             del current.members[comment]
         topic.members[comment] = max(score, topic.members.get(comment, 0.0))
         owner[comment] = topic
+
+
+def _pair_scores(corpus: Corpus, pairs: Sequence[tuple[int, int]]) -> list[float]:
+    """The clipped, rounded similarity of each (comment, post) pair's vectors."""
+    if not pairs:
+        return []
+    rows = np.asarray(pairs)
+    sims = np.einsum("ij,ij->i", corpus.vectors[rows[:, 0]], corpus.vectors[rows[:, 1]])
+    return [_score(value) for value in sims.tolist()]
 
 
 def similarity(vectors: np.ndarray, centre: np.ndarray) -> list[float]:
