@@ -3,6 +3,7 @@
 1. Topics kept from earlier builds come first (their anchors and ids do not change).
 2. Posts are clustered; a cluster that holds no kept anchor and is not explained by a kept
    topic becomes a ``cluster`` topic if its most central posts pass the anchor rules.
+   Clusters whose leading title phrase is the same are merged (``merging.py``).
    When a model labelled most documents, its labels group them instead (``labels``): a
    group becomes a topic (or joins the kept topic that holds its anchors), its most
    central posts are the anchors, and every document of the group is *pinned* to it —
@@ -64,6 +65,11 @@ def discover(corpus: Corpus, kept: Sequence[Draft], options: TopicOptions) -> li
     else:
         _cluster_topics(corpus, posts, topics, options)
     settle(corpus, topics, options.supporting_score)
+    if groups is None:
+        from tg_parser.topics.merging import merge_twins  # it reads titles, which need Draft
+
+        topics = merge_twins(corpus, topics, kept, options.supporting_score)
+        settle(corpus, topics, options.supporting_score)
     explained = {i for topic in topics for i in (*topic.anchor_indexes(), *topic.members)}
     _add_singletons(corpus, [i for i in posts if i not in explained], topics, options)
     settle(corpus, topics, options.supporting_score)
