@@ -3,8 +3,9 @@
 
 Generates synthetic Telegram posts (and a comment per few posts) from sentence templates
 of 12 subjects in Russian and English; nothing is stored in a database. For each size it
-times the local embedding model on the texts, then discovery (PCA + HDBSCAN, anchors,
-singletons, supporting items) and the offline card writer over the vectors.
+times the local embedding model on the texts, then discovery (the lexical vectors, PCA +
+HDBSCAN, anchors, singletons, supporting items) and the offline card writer over the
+vectors.
 
 Embedding is measured on up to ``--embed-limit`` texts (default 10,000); for larger sizes
 the measured vectors are reused with small Gaussian noise (the output says so), since
@@ -36,6 +37,7 @@ from tg_parser.models import source_ref
 from tg_parser.topics.build import topic_records
 from tg_parser.topics.corpus import Corpus, Item
 from tg_parser.topics.discovery import discover
+from tg_parser.topics.lexical import with_lexical
 from tg_parser.topics.options import TopicOptions
 from tg_parser.topics.records import Context
 
@@ -256,9 +258,9 @@ def measure(
         noisy = normalise(picks + rng.normal(0, 0.02, picks.shape).astype(np.float32))
         vectors = np.vstack([vectors, noisy])
     cache["vectors"] = vectors
-    corpus = Corpus(items, vectors)
     options = TopicOptions()
     started = time.perf_counter()
+    corpus = with_lexical(Corpus(items, vectors), options)
     drafts = discover(corpus, [], options)
     cluster_seconds = time.perf_counter() - started
     context = Context(run_id="bench", now=datetime.now(UTC), options=options)

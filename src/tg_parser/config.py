@@ -343,6 +343,17 @@ class Settings(BaseSettings):
         ge=2,
         description="Dimensions the vectors are reduced to (PCA) before clustering.",
     )
+    topic_lexical_weight: float = Field(
+        default=0.4,
+        ge=0,
+        description="Weight of the documents' shared words (a TF-IDF/LSA vector of their "
+        "stems) joined to the embedding for topics; 0 clusters the embedding alone.",
+    )
+    topic_lexical_dimensions: int = Field(
+        default=6,
+        ge=2,
+        description="Dimensions of the lexical (LSA) vector joined to the embedding.",
+    )
     embed_threads: int = Field(
         default=2, ge=1, description="CPU threads of the local embedding model."
     )

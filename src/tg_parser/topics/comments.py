@@ -20,12 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tg_parser.stemming import normalised, stem
-from tg_parser.text.words import is_stopword, words
+from tg_parser.topics import lexical
 from tg_parser.topics.corpus import Corpus
 from tg_parser.topics.discovery import Draft
-
-MIN_LETTERS = 3
 
 
 @dataclass(frozen=True)
@@ -94,10 +91,5 @@ class _TopicWords:
 
 @lru_cache(maxsize=1 << 14)
 def content_stems(text: str) -> frozenset[str]:
-    """The stems of the words of ``text`` that carry content: letters only, at least
-    ``MIN_LETTERS`` of them, not a stopword."""
-    return frozenset(
-        stem(normalised(word))
-        for word in words(text)
-        if len(word) >= MIN_LETTERS and word.isalpha() and not is_stopword(word)
-    )
+    """The set of the text's content stems (``lexical.content_stems``)."""
+    return frozenset(lexical.content_stems(text))
