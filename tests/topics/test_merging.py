@@ -50,6 +50,7 @@ def test_near_clusters_with_one_leading_phrase_merge_into_the_kept_or_larger_one
 
     assert merged == [large, film]  # the film cluster is near, but names another subject
     assert np.allclose(large.centre, normalise(data.vectors[:7].mean(axis=0)))
+    assert set(large.members) == {0, 1, 2, 5, 6}  # the twin's documents, until settled
     small, large = _draft(data, [0, 1, 2]), _draft(data, [3, 4, 5, 6])
     assert merge_twins(data, [small, large], [small], threshold=0.5) == [small]  # its id stays
 

@@ -69,7 +69,6 @@ def discover(corpus: Corpus, kept: Sequence[Draft], options: TopicOptions) -> li
         from tg_parser.topics.merging import merge_twins  # it reads titles, which need Draft
 
         topics = merge_twins(corpus, topics, kept, options.supporting_score)
-        settle(corpus, topics, options.supporting_score)
     explained = {i for topic in topics for i in (*topic.anchor_indexes(), *topic.members)}
     _add_singletons(corpus, [i for i in posts if i not in explained], topics, options)
     settle(corpus, topics, options.supporting_score)
@@ -202,17 +201,15 @@ def assign(corpus: Corpus, topics: Sequence[Draft], threshold: float) -> None:
         return
     centres = _centres(topics)
     anchors = {i for topic in topics for i in topic.anchor_indexes()}
-    for start in range(0, len(corpus), _CHUNK):
-        sims = corpus.vectors[start : start + _CHUNK] @ centres.T
-        best = np.argmax(sims, axis=1)
-        values = sims[np.arange(len(best)), best]
-        near = np.flatnonzero(np.clip(values, 0.0, 1.0) >= threshold - 1e-4)  # _score decides
-        for offset, topic_index, value in zip(
-            near.tolist(), best[near].tolist(), values[near].tolist(), strict=True
-        ):
-            score = _score(value)
-            if start + offset not in anchors and score >= threshold:
-                topics[topic_index].members[start + offset] = score
+    best, scores = _nearest_centres(corpus.vectors, centres)
+    free = np.ones(len(corpus), dtype=bool)
+    free[sorted(anchors)] = False
+    documents = np.flatnonzero(free & (scores >= threshold))
+    order = documents[np.argsort(best[documents], kind="stable")]
+    bounds = np.searchsorted(best[order], np.arange(len(topics) + 1))
+    for index, topic in enumerate(topics):
+        chosen = order[bounds[index] : bounds[index + 1]]
+        topic.members.update(zip(chosen.tolist(), scores[chosen].tolist(), strict=True))
     _join_threads(corpus, topics, threshold)
     _pin(corpus, topics, anchors)
 
@@ -254,6 +251,19 @@ def _pair_scores(corpus: Corpus, pairs: Sequence[tuple[int, int]]) -> list[float
     rows = np.asarray(pairs)
     sims = np.einsum("ij,ij->i", corpus.vectors[rows[:, 0]], corpus.vectors[rows[:, 1]])
     return [_score(value) for value in sims.tolist()]
+
+
+def _nearest_centres(vectors: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's most similar centre and that similarity, clipped to 0..1 and rounded to
+    4 places (as ``_score``)."""
+    best = np.zeros(len(vectors), dtype=np.int64)
+    scores = np.zeros(len(vectors), dtype=np.float64)
+    for start in range(0, len(vectors), _CHUNK):
+        sims = vectors[start : start + _CHUNK] @ centres.T
+        nearest = np.argmax(sims, axis=1)
+        best[start : start + _CHUNK] = nearest
+        scores[start : start + _CHUNK] = sims[np.arange(len(nearest)), nearest]
+    return best, np.round(np.clip(scores, 0.0, 1.0), 4)
 
 
 def similarity(vectors: np.ndarray, centre: np.ndarray) -> list[float]:

@@ -5,7 +5,8 @@ The embedder tells apart broad subjects but not the narrow sections of one chann
 the words do. Each document gets a small lexical vector — TF-IDF over its content stems
 (``tg_parser.stemming``: Russian rules for Cyrillic, English otherwise; letters only, at
 least three of them, no stopwords; a stem in fewer than two documents or in more than
-half of them left out), reduced by a truncated SVD to ``lexical_dimensions`` (LSA: the
+half of them left out; beyond ``SAMPLE_LIMIT`` documents, the vocabulary and the SVD are
+fitted on a seeded sample), reduced by a truncated SVD to ``lexical_dimensions`` (LSA: the
 few main lexical axes of the channel, not its rare words) — and the vector a build
 clusters, assigns and scores with is the embedding joined with that vector times
 ``lexical_weight``, re-normalised. Cosines stay cosines: the lexical part weighs
@@ -13,6 +14,8 @@ clusters, assigns and scores with is the embedding joined with that vector times
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import numpy as np
 
@@ -25,6 +28,7 @@ from tg_parser.topics.options import TopicOptions
 MIN_LETTERS = 3
 MIN_DOCUMENTS = 2
 MAX_SHARE = 0.5
+SAMPLE_LIMIT = 8000
 
 
 def with_lexical(corpus: Corpus, options: TopicOptions) -> Corpus:
@@ -39,31 +43,45 @@ def with_lexical(corpus: Corpus, options: TopicOptions) -> Corpus:
 
 def lexical_vectors(texts: list[str], options: TopicOptions) -> np.ndarray | None:
     """One normalised LSA row per text, or None (weight 0, or fewer than three shared
-    stems)."""
+    stems). Beyond ``SAMPLE_LIMIT`` texts the vocabulary and the axes are those of a
+    seeded sample of that many."""
     if options.lexical_weight == 0 or len(texts) < 3:
         return None
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    documents = [content_stems(text) for text in texts]
+    sample = documents
+    if len(documents) > SAMPLE_LIMIT:
+        picked = np.random.default_rng(options.seed).choice(len(documents), SAMPLE_LIMIT, False)
+        sample = [documents[i] for i in sorted(picked.tolist())]
     vectoriser = TfidfVectorizer(
-        analyzer=content_stems, sublinear_tf=True, min_df=MIN_DOCUMENTS, max_df=MAX_SHARE
+        analyzer=_as_is, sublinear_tf=True, min_df=MIN_DOCUMENTS, max_df=MAX_SHARE
     )
     try:
-        counts = vectoriser.fit_transform(texts)
+        fitted = vectoriser.fit_transform(sample)
     except ValueError:  # no stem is shared by enough documents
         return None
-    components = min(options.lexical_dimensions, counts.shape[1] - 1, len(texts) - 1)
+    components = min(options.lexical_dimensions, fitted.shape[1] - 1, len(sample) - 1)
     if components < 2:
         return None
-    svd = TruncatedSVD(n_components=components, random_state=options.seed)
-    return normalise(svd.fit_transform(counts))
+    svd = TruncatedSVD(n_components=components, random_state=options.seed).fit(fitted)
+    counts = fitted if sample is documents else vectoriser.transform(documents)
+    return normalise(svd.transform(counts))
 
 
 def content_stems(text: str) -> list[str]:
     """The stems of the words of ``text`` that carry content, in order: letters only, at
     least ``MIN_LETTERS`` of them, not a stopword."""
-    return [
-        stem(normalised(word))
-        for word in words(text)
-        if len(word) >= MIN_LETTERS and word.isalpha() and not is_stopword(word)
-    ]
+    return [key for key in map(_content_stem, words(text)) if key is not None]
+
+
+@lru_cache(maxsize=1 << 18)
+def _content_stem(word: str) -> str | None:
+    if len(word) < MIN_LETTERS or not word.isalpha() or is_stopword(word):
+        return None
+    return stem(normalised(word))
+
+
+def _as_is(stems: list[str]) -> list[str]:
+    return stems

@@ -8,7 +8,8 @@ phrase, held by at least ``titles.MIN_SHARE`` of the cluster's documents) is the
 are merged, when their centres are at least ``supporting_score`` similar too (a post
 template shared by unrelated subjects is not a subject). A topic kept from an earlier
 build, else the largest, keeps its anchors (so its id), and its centre becomes the mean
-of all their posts; the caller settles the members again.
+of all their posts; their documents become its members until the caller settles them
+again.
 """
 
 from __future__ import annotations
@@ -42,7 +43,10 @@ def merge_twins(
         twins_of = [d for d in group if d is keeper or float(d.centre @ keeper.centre) >= threshold]
         if len(twins_of) > 1:
             keeper.centre = centre_of(corpus, _posts(corpus, twins_of))
-            merged.update(id(d) for d in twins_of if d is not keeper)
+            for twin in twins_of:
+                if twin is not keeper:
+                    keeper.members.update({i: s for i, s in twin.anchors} | twin.members)
+                    merged.add(id(twin))
     return [draft for draft in drafts if id(draft) not in merged]
 
 
