@@ -323,8 +323,8 @@ class Settings(BaseSettings):
         ge=0,
         le=1,
         description="Similarity to its post (or the post's topic) a comment that another "
-        "topic took needs to move to its post's topic (a comment no topic took always "
-        "joins its post's topic: the reply is the evidence).",
+        "topic took needs to move to its post's topic (a comment no topic took joins its "
+        "post's topic when it is this similar or names a word of the post or its topic).",
     )
     topic_target_score: float = Field(
         default=0.3,
