@@ -38,6 +38,7 @@ from tg_parser.topics.build import topic_records
 from tg_parser.topics.corpus import Corpus, Item
 from tg_parser.topics.discovery import discover
 from tg_parser.topics.lexical import with_lexical
+from tg_parser.topics.merging import merge_twins
 from tg_parser.topics.options import TopicOptions
 from tg_parser.topics.records import Context
 
@@ -262,7 +263,7 @@ def measure(
     started = time.perf_counter()
     cpu_started = time.process_time()
     corpus = with_lexical(Corpus(items, vectors), options)
-    drafts = discover(corpus, [], options)
+    drafts = discover(corpus, [], options, merge_twins)
     cluster_seconds = time.perf_counter() - started
     context = Context(run_id="bench", now=datetime.now(UTC), options=options)
     records = topic_records(corpus, drafts, context)

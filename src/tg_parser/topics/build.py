@@ -23,6 +23,7 @@ from tg_parser.topics.corpus import Corpus, Item
 from tg_parser.topics.discovery import Draft, centre_of, discover
 from tg_parser.topics.embedding import vectors_for
 from tg_parser.topics.lexical import with_lexical
+from tg_parser.topics.merging import merge_twins
 from tg_parser.topics.model_cards import CLUSTER_MIN_ANCHORS, ModelCardWriter
 from tg_parser.topics.options import TopicOptions
 from tg_parser.topics.records import Context, topic_record
@@ -80,7 +81,7 @@ async def build_topics(
                         _subset(everything, lambda item, c=channel: item.channel_id == c), options
                     )
                     kept = [] if options.force else _kept(corpus, existing, channel)
-                    drafts = discover(corpus, kept, options)
+                    drafts = discover(corpus, kept, options, merge_twins)
                     comments = attach_comments(corpus, drafts, options.comment_score)
                     run.add(
                         comments_with_post_in_topic=comments.with_post_in_topic,

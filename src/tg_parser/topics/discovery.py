@@ -3,7 +3,7 @@
 1. Topics kept from earlier builds come first (their anchors and ids do not change).
 2. Posts are clustered; a cluster that holds no kept anchor and is not explained by a kept
    topic becomes a ``cluster`` topic if its most central posts pass the anchor rules.
-   Clusters whose leading title phrase is the same are merged (``merging.py``).
+   Clusters whose leading title phrase is the same are merged (``merging.py``, passed in).
    When a model labelled most documents, its labels group them instead (``labels``): a
    group becomes a topic (or joins the kept topic that holds its anchors), its most
    central posts are the anchors, and every document of the group is *pinned* to it —
@@ -21,7 +21,7 @@ document the same way); a singleton's centre is its anchor.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -58,7 +58,14 @@ def centre_of(corpus: Corpus, indexes: Sequence[int]) -> np.ndarray:
     return normalise(corpus.vectors[list(indexes)].mean(axis=0))
 
 
-def discover(corpus: Corpus, kept: Sequence[Draft], options: TopicOptions) -> list[Draft]:
+Merge = Callable[[Corpus, list["Draft"], Sequence["Draft"], float], list["Draft"]]
+
+
+def discover(
+    corpus: Corpus, kept: Sequence[Draft], options: TopicOptions, merge: Merge | None = None
+) -> list[Draft]:
+    """The topics of the corpus; ``merge`` (``merging.merge_twins``, which reads titles and
+    so cannot be imported here) joins clusters after they settle."""
     topics = list(kept)
     posts = corpus.posts()
     documents = list(range(len(corpus)))
@@ -68,10 +75,8 @@ def discover(corpus: Corpus, kept: Sequence[Draft], options: TopicOptions) -> li
     else:
         _cluster_topics(corpus, posts, topics, options)
     settle(corpus, topics, options.supporting_score)
-    if groups is None:
-        from tg_parser.topics.merging import merge_twins  # it reads titles, which need Draft
-
-        topics = merge_twins(corpus, topics, kept, options.supporting_score)
+    if groups is None and merge is not None:
+        topics = merge(corpus, topics, kept, options.supporting_score)
     explained = {i for topic in topics for i in (*topic.anchor_indexes(), *topic.members)}
     _add_singletons(corpus, [i for i in posts if i not in explained], topics, options)
     settle(corpus, topics, options.supporting_score)
