@@ -329,8 +329,8 @@ class Settings(BaseSettings):
         ge=0,
         le=1,
         description="Similarity to its post (or the post's topic) a comment that another "
-        "topic took needs to move to its post's topic (a comment no topic took always "
-        "joins its post's topic: the reply is the evidence).",
+        "topic took needs to move to its post's topic (a comment no topic took joins its "
+        "post's topic when it is this similar or names a word of the post or its topic).",
     )
     topic_target_score: float = Field(
         default=0.3,
@@ -348,6 +348,17 @@ class Settings(BaseSettings):
         default=32,
         ge=2,
         description="Dimensions the vectors are reduced to (PCA) before clustering.",
+    )
+    topic_lexical_weight: float = Field(
+        default=0.4,
+        ge=0,
+        description="Weight of the documents' shared words (a TF-IDF/LSA vector of their "
+        "stems) joined to the embedding for topics; 0 clusters the embedding alone.",
+    )
+    topic_lexical_dimensions: int = Field(
+        default=6,
+        ge=2,
+        description="Dimensions of the lexical (LSA) vector joined to the embedding.",
     )
     embed_threads: int = Field(
         default=2, ge=1, description="CPU threads of the local embedding model."

@@ -84,6 +84,7 @@ NOTICE = "notice: away, back or a milestone"
             "Check out this channel @rustweekly for weekly Rust news!",
             "advertising: cross-promotion",
         ),
+        ("Check out my channel @gadget_deals", "advertising: cross-promotion"),
         (
             "🎁 РОЗЫГРЫШ! Разыгрываем 3 кофемолки. Условия: подписаться на канал и сделать "
             "репост. Итоги 1 марта.",

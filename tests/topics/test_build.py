@@ -59,7 +59,8 @@ async def test_build_writes_valid_cards_and_bundles_and_a_run(
     assert counters["covered_items_total"] == len(refs)
     comments = [i for t in topics for i in t.bundle.items if i.message_type == "comment"]
     assert any(i.justification.startswith("comment on tg:") for i in comments)
-    assert counters["comments_joined"] >= 0.9 * counters["comments_with_post_in_topic"] > 0
+    # most replies join their post's topic; those that say nothing of it ("thanks!") stay out
+    assert counters["comments_joined"] >= 0.7 * counters["comments_with_post_in_topic"] > 0
     [run] = await list_runs(db, stage="topics")
     assert run.status == "succeeded" and run.counters["topics_total"] == len(topics)
 

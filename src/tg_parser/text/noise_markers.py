@@ -84,7 +84,7 @@ _PROMOTION_STRONG = re.compile(
     r"(?<!\w)(?:(?:рекоменду|совету)\w* (?:\w+ )?(?:канал|телеграм-канал|паблик)"
     r"|канал (?:моего|моей|нашего|нашей|моих|наших) (?:\w+ )?(?:друга|друзей|подруги"
     r"|коллег\w*|партн\w+)|взаимопиар|#вп|(?:i|we) recommend (?:the |this )?channel"
-    r"|check out (?:the |this |my friend'?s |our friends'? )?channel"
+    r"|check out (?:the |this |my |our |my friend'?s |our friends'? )?channel"
     r"|channel of (?:my|our) friends?)(?!\w)",
     _FLAGS,
 )

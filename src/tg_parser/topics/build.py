@@ -1,4 +1,5 @@
-"""`topics build`: embed documents, discover topics per channel, write their cards (with a
+"""`topics build`: embed documents, join each channel's vectors with their lexical ones
+(``lexical.py``), discover topics per channel, write their cards (with a
 model when one is given, else offline), refresh target topics, and replace the topic
 catalog (stale topics are removed) — one run of stage ``topics``, with its model calls."""
 
@@ -21,6 +22,8 @@ from tg_parser.topics.comments import attach_comments
 from tg_parser.topics.corpus import Corpus, Item
 from tg_parser.topics.discovery import Draft, centre_of, discover
 from tg_parser.topics.embedding import vectors_for
+from tg_parser.topics.lexical import with_lexical
+from tg_parser.topics.merging import merge_twins
 from tg_parser.topics.model_cards import CLUSTER_MIN_ANCHORS, ModelCardWriter
 from tg_parser.topics.options import TopicOptions
 from tg_parser.topics.records import Context, topic_record
@@ -74,9 +77,11 @@ async def build_topics(
         try:
             for channel in sorted({item.channel_id for item in items}):
                 if options.channel in (None, channel):
-                    corpus = _subset(everything, lambda item, c=channel: item.channel_id == c)
+                    corpus = with_lexical(
+                        _subset(everything, lambda item, c=channel: item.channel_id == c), options
+                    )
                     kept = [] if options.force else _kept(corpus, existing, channel)
-                    drafts = discover(corpus, kept, options)
+                    drafts = discover(corpus, kept, options, merge_twins)
                     comments = attach_comments(corpus, drafts, options.comment_score)
                     run.add(
                         comments_with_post_in_topic=comments.with_post_in_topic,

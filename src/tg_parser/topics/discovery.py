@@ -3,6 +3,7 @@
 1. Topics kept from earlier builds come first (their anchors and ids do not change).
 2. Posts are clustered; a cluster that holds no kept anchor and is not explained by a kept
    topic becomes a ``cluster`` topic if its most central posts pass the anchor rules.
+   Clusters whose leading title phrase is the same are merged (``merging.py``, passed in).
    When a model labelled most documents, its labels group them instead (``labels``): a
    group becomes a topic (or joins the kept topic that holds its anchors), its most
    central posts are the anchors, and every document of the group is *pinned* to it —
@@ -13,13 +14,14 @@
    when the similarity reaches the supporting threshold.
 
 A cluster's centre is the normalised mean of its anchor and member posts, settled by a few
-assign/recompute rounds (a fixed point, so a re-run on the same input assigns every
+assign/recompute rounds (a fixed point below 10,000 documents; beyond, until about 1% of
+them still move — deterministic either way, so a re-run on the same input assigns every
 document the same way); a singleton's centre is its anchor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -34,6 +36,8 @@ from tg_parser.topics.options import TopicOptions
 _CHUNK = 4096
 SINGLETON_FULL_LENGTH = 600
 SINGLETON_FULL_PHRASES = 4
+SETTLE_EXACT_BELOW = 10_000  # documents: below, settling runs to a fixed point
+SETTLE_TOLERANCE = 0.01  # beyond, membership changes per round (a share of the documents)
 
 
 @dataclass
@@ -54,7 +58,14 @@ def centre_of(corpus: Corpus, indexes: Sequence[int]) -> np.ndarray:
     return normalise(corpus.vectors[list(indexes)].mean(axis=0))
 
 
-def discover(corpus: Corpus, kept: Sequence[Draft], options: TopicOptions) -> list[Draft]:
+Merge = Callable[[Corpus, list["Draft"], Sequence["Draft"], float], list["Draft"]]
+
+
+def discover(
+    corpus: Corpus, kept: Sequence[Draft], options: TopicOptions, merge: Merge | None = None
+) -> list[Draft]:
+    """The topics of the corpus; ``merge`` (``merging.merge_twins``, which reads titles and
+    so cannot be imported here) joins clusters after they settle."""
     topics = list(kept)
     posts = corpus.posts()
     documents = list(range(len(corpus)))
@@ -64,6 +75,8 @@ def discover(corpus: Corpus, kept: Sequence[Draft], options: TopicOptions) -> li
     else:
         _cluster_topics(corpus, posts, topics, options)
     settle(corpus, topics, options.supporting_score)
+    if groups is None and merge is not None:
+        topics = merge(corpus, topics, kept, options.supporting_score)
     explained = {i for topic in topics for i in (*topic.anchor_indexes(), *topic.members)}
     _add_singletons(corpus, [i for i in posts if i not in explained], topics, options)
     settle(corpus, topics, options.supporting_score)
@@ -119,14 +132,21 @@ def _group_topic(corpus: Corpus, members: list[int], options: TopicOptions) -> D
 
 
 def settle(corpus: Corpus, topics: Sequence[Draft], threshold: float, rounds: int = 10) -> None:
-    """Assign documents, move cluster centres to their posts' mean, until nothing moves."""
+    """Assign documents, move cluster centres to their posts' mean, until nothing moves —
+    from ``SETTLE_EXACT_BELOW`` documents on, until the memberships that change (a document
+    leaving a topic or joining one) are at most ``SETTLE_TOLERANCE`` of the documents: in
+    a large corpus some always swing between near centres, and a round is a pass over
+    every document."""
+    allowed = int(len(corpus) * SETTLE_TOLERANCE) if len(corpus) >= SETTLE_EXACT_BELOW else 0
     for _ in range(rounds):
         before = [set(topic.members) for topic in topics]
         assign(corpus, topics, threshold)
         for topic in topics:
             if topic.type == "cluster":
                 topic.centre = centre_of(corpus, _core_posts(corpus, topic))
-        if before == [set(topic.members) for topic in topics]:
+        changes = zip(before, topics, strict=True)
+        moved = sum(len(b.symmetric_difference(t.members)) for b, t in changes)
+        if moved <= allowed:
             return
 
 
@@ -196,13 +216,15 @@ def assign(corpus: Corpus, topics: Sequence[Draft], threshold: float) -> None:
         return
     centres = _centres(topics)
     anchors = {i for topic in topics for i in topic.anchor_indexes()}
-    for start in range(0, len(corpus), _CHUNK):
-        sims = corpus.vectors[start : start + _CHUNK] @ centres.T
-        best = np.argmax(sims, axis=1)
-        for offset, topic_index in enumerate(best.tolist()):
-            score = _score(sims[offset, topic_index])
-            if start + offset not in anchors and score >= threshold:
-                topics[topic_index].members[start + offset] = score
+    best, scores = _nearest_centres(corpus.vectors, centres)
+    free = np.ones(len(corpus), dtype=bool)
+    free[sorted(anchors)] = False
+    documents = np.flatnonzero(free & (scores >= threshold))
+    order = documents[np.argsort(best[documents], kind="stable")]
+    bounds = np.searchsorted(best[order], np.arange(len(topics) + 1))
+    for index, topic in enumerate(topics):
+        chosen = order[bounds[index] : bounds[index + 1]]
+        topic.members.update(zip(chosen.tolist(), scores[chosen].tolist(), strict=True))
     _join_threads(corpus, topics, threshold)
     _pin(corpus, topics, anchors)
 
@@ -225,16 +247,38 @@ def _pin(corpus: Corpus, topics: Sequence[Draft], anchors: set[int]) -> None:
 
 def _join_threads(corpus: Corpus, topics: Sequence[Draft], threshold: float) -> None:
     owner = {i: topic for topic in topics for i in (*topic.anchor_indexes(), *topic.members)}
-    for comment, post in sorted(corpus.threads.items()):
+    pairs = sorted(corpus.threads.items())
+    for (comment, post), score in zip(pairs, _pair_scores(corpus, pairs), strict=True):
         topic = owner.get(post)
-        score = _score(corpus.vectors[comment] @ corpus.vectors[post])
-        if topic is None or comment in topic.anchor_indexes() or score < threshold:
+        if topic is None or score < threshold or comment in topic.anchor_indexes():
             continue
         current = owner.get(comment)
         if current is not None and current is not topic:
             del current.members[comment]
         topic.members[comment] = max(score, topic.members.get(comment, 0.0))
         owner[comment] = topic
+
+
+def _pair_scores(corpus: Corpus, pairs: Sequence[tuple[int, int]]) -> list[float]:
+    """The clipped, rounded similarity of each (comment, post) pair's vectors."""
+    if not pairs:
+        return []
+    rows = np.asarray(pairs)
+    sims = np.einsum("ij,ij->i", corpus.vectors[rows[:, 0]], corpus.vectors[rows[:, 1]])
+    return [_score(value) for value in sims.tolist()]
+
+
+def _nearest_centres(vectors: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's most similar centre and that similarity, clipped to 0..1 and rounded to
+    4 places (as ``_score``)."""
+    best = np.zeros(len(vectors), dtype=np.int64)
+    scores = np.zeros(len(vectors), dtype=np.float64)
+    for start in range(0, len(vectors), _CHUNK):
+        sims = vectors[start : start + _CHUNK] @ centres.T
+        nearest = np.argmax(sims, axis=1)
+        best[start : start + _CHUNK] = nearest
+        scores[start : start + _CHUNK] = sims[np.arange(len(nearest)), nearest]
+    return best, np.round(np.clip(scores, 0.0, 1.0), 4)
 
 
 def similarity(vectors: np.ndarray, centre: np.ndarray) -> list[float]:

