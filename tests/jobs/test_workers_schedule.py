@@ -20,7 +20,7 @@ from tg_parser.jobs.workers import (
     work,
 )
 from tg_parser.runs import RunFilters, list_runs
-from tg_parser.schedule import schedules_in_process
+from tg_parser.schedule import schedules_in_process, tick
 from tg_parser.store import Database
 
 
@@ -70,15 +70,16 @@ async def test_with_workers_serve_leaves_the_tick_to_them(pg: Database) -> None:
 
 @pytest.mark.postgres
 async def test_the_workers_periodic_tick_queues_a_run_job_per_due_source(pg: Database) -> None:
-    app = queue_app(pg)
+    app = queue_app(pg, tick)
     periodic = {task.task.name: task.cron for task in app.periodic_registry.periodic_tasks.values()}
     assert periodic[SCHEDULE_TICK] == "* * * * * */30"
+    assert SCHEDULE_TICK not in queue_app(pg).tasks  # only a worker given the tick schedules
     for channel in ("@alpha", "@beta"):
         await registry.add_source(pg, channel, via="web")
     async with app.open_async():
         await app.configure_task(SCHEDULE_TICK).defer_async(timestamp=0)
 
-    await work(pg, concurrency=1, queues=[MAINTENANCE_QUEUE], wait=False)
+    await work(pg, concurrency=1, queues=[MAINTENANCE_QUEUE], wait=False, tick=tick)
 
     runs = await list_runs(pg, RunFilters(stage="run"))
     assert sorted((run.channel, run.status) for run in runs) == [

@@ -27,6 +27,7 @@ def worker(
     SIGTERM: the jobs at work finish first; a second signal aborts them)."""
     from tg_parser.jobs import require_postgres
     from tg_parser.jobs.workers import QUEUES, work
+    from tg_parser.schedule import tick
 
     names = [name.strip() for name in queues.split(",") if name.strip()] if queues else None
     unknown = sorted(set(names or ()) - set(QUEUES))
@@ -40,5 +41,5 @@ def worker(
         f"{', '.join(names or QUEUES)}; Ctrl-C stops",
         soft_wrap=True,
     )
-    with_database(ctx, lambda db: work(db, concurrency=concurrency, queues=names))
+    with_database(ctx, lambda db: work(db, concurrency=concurrency, queues=names, tick=tick))
     err_console.print("Worker stopped.")

@@ -5,15 +5,16 @@ imports procrastinate).
 ``tg_parser.execute_run`` (a queued run, by id: a `process` run is split into batches,
 any other executes whole), ``tg_parser.process_batch`` (one batch of a split run) and the
 periodic ``tg_parser.retry_stalled_jobs`` (jobs of a worker whose heartbeat stopped go back
-to the queue) and ``tg_parser.schedule_tick`` (the scheduler's tick: a run queued for every
-due source), each with a ``queueing_lock`` so N workers never run it twice at once.
+to the queue) and, in a worker given the scheduler's tick, ``tg_parser.schedule_tick`` (a
+run queued for every due source), each with a ``queueing_lock`` so N workers never run it
+twice at once.
 ``WorkerQueue`` is the ``RunQueue`` that defers runs as jobs; ``work`` runs a worker.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 
 import structlog
 from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
@@ -37,12 +38,14 @@ MAINTENANCE_QUEUE = "maintenance"  # periodic upkeep
 QUEUES = (RUNS_QUEUE, BATCHES_QUEUE, MAINTENANCE_QUEUE)
 EXECUTE_RUN, PROCESS_BATCH = "tg_parser.execute_run", "tg_parser.process_batch"
 SCHEDULE_TICK = "tg_parser.schedule_tick"
+Tick = Callable[[Database, "WorkerQueue"], Awaitable[object]]  # tg_parser.schedule.tick
 CANCEL_WAIT_SECONDS = 30.0  # how long `cancel` waits for an aborted run to end
 BATCH_RETRIES = 5  # a batch job that crashed (not a message failure) is tried again
 
 
-def queue_app(db: Database) -> App:
-    """The procrastinate app over ``db`` (PostgreSQL), its tasks bound to ``db``."""
+def queue_app(db: Database, tick: Tick | None = None) -> App:
+    """The procrastinate app over ``db`` (PostgreSQL), its tasks bound to ``db``; with
+    ``tick``, the scheduler's periodic task too."""
     url = db.queue_url()
     if url is None:
         raise ConfigError(
@@ -52,6 +55,8 @@ def queue_app(db: Database) -> App:
     app = App(connector=PsycopgConnector(conninfo=url, min_size=1, max_size=4))
     _tasks(app, db)
     _periodic(app, db)
+    if tick is not None:
+        _scheduler(app, db, tick)
     return app
 
 
@@ -100,14 +105,14 @@ def _periodic(app: App, db: Database) -> None:
             log.warning("job_stalled_retried", job_id=job.id, task=job.task_name)
             await manager.retry_job(job)
 
+
+def _scheduler(app: App, db: Database, tick: Tick) -> None:
     @app.periodic(cron=cron(db.settings.schedule_tick_seconds))
     @app.task(
         name=SCHEDULE_TICK, queue=MAINTENANCE_QUEUE, queueing_lock=SCHEDULE_TICK, pass_context=True
     )
     async def schedule_tick(context: JobContext, timestamp: int) -> None:
         """The scheduler's tick: a `run` queued for the workers for every due source."""
-        from tg_parser.schedule import tick
-
         await tick(db, WorkerQueue(db, app=context.app))
 
 
@@ -141,11 +146,13 @@ async def work(
     wait: bool = True,
     name: str | None = None,
     signals: bool = True,
+    tick: Tick | None = None,
 ) -> None:
     """Run a worker on ``db`` until it is stopped (SIGINT/SIGTERM: the jobs it has end
     first; a second signal stops it at once; without ``signals``, cancel its task) or,
-    without ``wait``, until the queues are empty."""
-    app = queue_app(db)
+    without ``wait``, until the queues are empty; with ``tick`` (the scheduler's), it also
+    schedules the sources."""
+    app = queue_app(db, tick)
     lease = db.settings.worker_lease_seconds
     options: WorkerOptions = {
         "concurrency": concurrency,
