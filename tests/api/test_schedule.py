@@ -70,12 +70,13 @@ async def test_a_limited_key_sees_only_its_sources(
     assert "alpha" not in str(page) and "gamma" not in str(page)
 
 
-async def test_serve_ticks_on_sqlite_only(settings: Settings, db: Database) -> None:
+async def test_serve_ticks_when_it_executes_the_runs(settings: Settings, db: Database) -> None:
     with FakeTelegramWeb() as web:
         web.add_channel("synth", 5)
         await registry.add_source(db, "@synth", via="web")
         ticking = settings.model_copy(
             update={
+                "run_queue": "in-process",
                 "schedule_in_serve": True,
                 "schedule_tick_seconds": 0.05,
                 "telegram_web_base_url": web.base_url,
@@ -84,15 +85,10 @@ async def test_serve_ticks_on_sqlite_only(settings: Settings, db: Database) -> N
         )
         app = create_app(ticking)
         async with api_client(app):
-            assert schedules_in_process(app.state.db) == (db.backend == "sqlite")
-            if db.backend == "sqlite":
-                run = await asyncio.wait_for(_first_run(db), timeout=30)
-                request = RunRequest.model_validate(run)
-                assert (request.stage, request.channel, request.scheduled) == (
-                    "run",
-                    "synth",
-                    True,
-                )
+            assert schedules_in_process(app.state.db)
+            run = await asyncio.wait_for(_first_run(db), timeout=60)
+            request = RunRequest.model_validate(run)
+            assert (request.stage, request.channel, request.scheduled) == ("run", "synth", True)
 
 
 async def _first_run(db: Database) -> dict[str, object]:
