@@ -56,6 +56,7 @@ LAYERS: dict[str, int] = {
     "channels": 3,
     "documents": 3,
     "schedule": 3,
+    "vitals": 3,
     # entry points and the fakes shipped for tests
     "cli": 4,
     "api": 4,

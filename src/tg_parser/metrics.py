@@ -63,6 +63,28 @@ RUNS_ACTIVE = Gauge(
     ["stage"],
     registry=REGISTRY,
 )
+RUNS_QUEUED = Gauge(
+    "tg_parser_runs_queued",
+    "Runs waiting in the queue (every process's: read from the database at each scrape).",
+    registry=REGISTRY,
+)
+RUNS_STALLED = Gauge(
+    "tg_parser_runs_stalled",
+    "Running runs whose heartbeat stopped longer than RUN_STALE_AFTER_SECONDS ago "
+    "(read from the database at each scrape).",
+    registry=REGISTRY,
+)
+SOURCES_DEFERRED = Gauge(
+    "tg_parser_sources_deferred",
+    "Live sources Telegram asked to wait (FloodWait), read from the database at each scrape.",
+    registry=REGISTRY,
+)
+MODEL_COST_24H = Gauge(
+    "tg_parser_model_cost_usd_24h",
+    "What the model calls of the last 24 hours cost, in USD at LLM_PRICES_FILE's prices "
+    "(every process's calls: read from the database at each scrape).",
+    registry=REGISTRY,
+)
 MESSAGES_COLLECTED = Counter(
     "tg_parser_messages_collected",
     "Messages received from a source (`ingest`) or an export (`import`), by what storing "
@@ -207,6 +229,16 @@ REGISTRY.register(POOLS)
 def watch_pool(reader: PoolReader) -> Callable[[], None]:
     """Report a database's pool in ``tg_parser_db_pool_*``; call the result to stop."""
     return POOLS.watch(reader)
+
+
+def set_vitals(
+    *, runs_queued: int, runs_stalled: int, sources_deferred: int, model_cost_usd_24h: float
+) -> None:
+    """The database's view of the whole deployment as of this scrape (``vitals.py``)."""
+    RUNS_QUEUED.set(runs_queued)
+    RUNS_STALLED.set(runs_stalled)
+    SOURCES_DEFERRED.set(sources_deferred)
+    MODEL_COST_24H.set(model_cost_usd_24h)
 
 
 def exposition() -> tuple[bytes, str]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 import key_sample
 from tg_parser.api import create_app
+from tg_parser.clock import utcnow
 from tg_parser.config import Settings
+from tg_parser.models import CallRecord, Run
 from tg_parser.store import Database
 from tg_parser.testing.api import api_client
 
@@ -63,3 +67,47 @@ async def test_metrics_need_a_key_only_when_asked(
         response = await client.get("/metrics")
         with_key = await client.get("/metrics", headers=key_sample.bearer(secret))
     assert (response.status_code, with_key.status_code) == (status, 200)
+
+
+def gauge(text: str, name: str) -> float:
+    return samples(text)[(name, frozenset())]
+
+
+async def test_the_deployments_vital_signs_are_read_from_the_database(
+    client: httpx.AsyncClient, sample_db: Database
+) -> None:
+    now = utcnow()
+    stopped = now - timedelta(hours=2)
+    runs = [
+        Run(id="20261201T000000-aaaaaaaa", stage="process", scope={}, status="queued",
+            counters={}, started_at=now),
+        Run(id="20261201T000000-bbbbbbbb", stage="ingest", scope={}, status="running",
+            counters={}, started_at=stopped, heartbeat_at=stopped),
+        Run(id="20261201T000000-cccccccc", stage="topics", scope={}, status="running",
+            counters={}, started_at=now, heartbeat_at=now),
+    ]  # fmt: skip
+    call = CallRecord(
+        provider="openai",
+        model="gpt-5-mini",
+        prompt_name="message-analysis",
+        prompt_version="1",
+        status="ok",
+        latency_ms=900,
+        created_at=now,
+        input_tokens=4_000_000,
+        output_tokens=0,
+        reasoning_tokens=0,
+    )
+    async with sample_db.transaction() as repos:
+        for run in runs:
+            await repos.runs.create(run)
+        source = (await repos.sources.list())[0]
+        await repos.sources.defer(source.id, now + timedelta(minutes=10))
+        await repos.llm_calls.add([call])
+
+    text = (await client.get("/metrics")).text
+
+    assert gauge(text, "tg_parser_runs_queued") == 1
+    assert gauge(text, "tg_parser_runs_stalled") == 1
+    assert gauge(text, "tg_parser_sources_deferred") == 1
+    assert gauge(text, "tg_parser_model_cost_usd_24h") == pytest.approx(1.0)  # 4M x $0.25/M

@@ -6,11 +6,16 @@ of scope ``read``.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import APIRouter, Depends, Response
 
 from tg_parser import metrics
 from tg_parser.api.auth import require
+from tg_parser.api.deps import AppSettings, Db
 from tg_parser.config import Settings
+from tg_parser.llm import PriceTable
+from tg_parser.vitals import vitals
 
 _TEXT = {"text/plain": {"schema": {"type": "string"}}}
 
@@ -30,7 +35,9 @@ def metrics_router(settings: Settings) -> APIRouter:
     return router
 
 
-async def scrape() -> Response:
-    """Counters, histograms and gauges of this process in the Prometheus text format."""
+async def scrape(db: Db, settings: AppSettings) -> Response:
+    """Counters, histograms and gauges of this process, and the deployment's vital signs
+    read from the database, in the Prometheus text format."""
+    metrics.set_vitals(**asdict(await vitals(db, PriceTable.load(settings.llm_prices_file))))
     body, content_type = metrics.exposition()
     return Response(body, media_type=content_type)
