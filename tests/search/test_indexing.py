@@ -6,13 +6,14 @@ row by row (a search reads only what changed)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from structlog.testing import capture_logs
+import pytest
 
 from tg_parser.llm.offline import OfflineAnalyser
 from tg_parser.models import CollectedMessage, RawTelegramMessage, source_ref
 from tg_parser.process import ProcessOptions, process_messages
-from tg_parser.search import search
+from tg_parser.search import search, semantic
 from tg_parser.store import Database
 from tg_parser.testing import WordEmbedder
 
@@ -72,16 +73,32 @@ async def _nearest(db: Database, query: str, embedder: WordEmbedder) -> str:
     return results.hits[0].source_ref
 
 
-async def test_the_vector_index_reads_only_what_changed(db: Database) -> None:
+async def test_the_vector_index_reads_only_what_changed(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logs: list[dict[str, Any]] = []  # what the module logs (a cached logger escapes capture)
+    monkeypatch.setattr(semantic, "log", _Recorder(logs))
     embedder = WordEmbedder()
     await _processed(db, _message(FIRST))
     assert await _nearest(db, "помол для эспрессо", embedder) == "tg:brew:post:7"
-    with capture_logs() as logs:
-        await _processed(db, _message(OTHER, number=8))
-        assert await _nearest(db, "обжарка зёрен на сковороде", embedder) == "tg:brew:post:8"
-        embedder.calls.clear()
-        await _processed(db, _message(EDITED, POSTED + timedelta(hours=1)))
-        assert await _nearest(db, "фильтр-кофе среднего помола", embedder) == "tg:brew:post:7"
+    logs.clear()
+    await _processed(db, _message(OTHER, number=8))
+    assert await _nearest(db, "обжарка зёрен на сковороде", embedder) == "tg:brew:post:8"
+    embedder.calls.clear()
+    await _processed(db, _message(EDITED, POSTED + timedelta(hours=1)))
+    assert await _nearest(db, "фильтр-кофе среднего помола", embedder) == "tg:brew:post:7"
     read = [(e["rows"], e["full"]) for e in logs if e["event"] == "search_vectors_read"]
     assert read == [(1, False), (1, False)]  # the new post, then the edited one
     assert embedder.calls == [1, 1]  # the edited text, the query: nothing else again
+
+
+class _Recorder:
+    """A logger that keeps each event as structlog's ``capture_logs`` would."""
+
+    def __init__(self, logs: list[dict[str, Any]]) -> None:
+        self.logs = logs
+
+    def info(self, event: str, **fields: Any) -> None:
+        self.logs.append({"event": event, **fields})
+
+    debug = warning = info
