@@ -53,6 +53,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
         if name.startswith(PRIVATE_PREFIXES):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SCHEDULE_IN_SERVE", "false")  # the scheduler tests turn it on
+    monkeypatch.setenv("SEARCH_WARM_UP", "false")  # tests/api/test_search_warm_up.py turns it on
     monkeypatch.chdir(tmp_path)
 
 

@@ -363,6 +363,11 @@ class Settings(BaseSettings):
     embed_threads: int = Field(
         default=2, ge=1, description="CPU threads of the local embedding model."
     )
+    search_warm_up: bool = Field(
+        default=True,
+        description="`serve` loads the search model and the vectors in the background as it "
+        "starts, so the first search does not wait for them; false: on the first search.",
+    )
 
     # --- HTTP API (`tg-parser serve`) ---
     api_host: str = Field(

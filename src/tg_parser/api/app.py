@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import version
 
+import structlog
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from tg_parser import metrics, web
+from tg_parser import metrics, search, web
 from tg_parser.api import health, routes
 from tg_parser.api.access_log import RequestLog
 from tg_parser.api.auth import describe_security
@@ -26,6 +27,8 @@ from tg_parser.schedule import run_schedule, schedules_in_process
 from tg_parser.store import Database
 
 UPLOAD_PATHS = ("/api/v1/imports",)
+
+log = structlog.get_logger(__name__)
 
 
 def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
@@ -46,6 +49,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
                 async with (
                     mcp_http.mcp_sessions(app),
                     _scheduling(app.state.db, app.state.queue),
+                    _warming_search(app),
                 ):
                     yield
             finally:
@@ -101,6 +105,32 @@ async def _scheduling(db: Database, queue: RunQueue) -> AsyncIterator[None]:
     finally:
         ticking.cancel()
         await asyncio.wait([ticking])
+
+
+@asynccontextmanager
+async def _warming_search(app: FastAPI) -> AsyncIterator[None]:
+    """With ``SEARCH_WARM_UP``, the search model and vectors load in the background while
+    the app serves (``app.state.search_warm_up``: the task, or None); a failure is logged,
+    and the first search then tries again."""
+    db: Database = app.state.db
+    app.state.search_warm_up = None
+    if not db.settings.search_warm_up:
+        yield
+        return
+    warming = asyncio.create_task(_warm_up(db), name="search-warm-up")
+    app.state.search_warm_up = warming
+    try:
+        yield
+    finally:
+        warming.cancel()
+        await asyncio.wait([warming])
+
+
+async def _warm_up(db: Database) -> None:
+    try:
+        await search.warm_up(db)
+    except Exception as exc:  # the first search will load them or say why
+        log.warning("search_warm_up_failed", error=str(exc))
 
 
 def _body_limit(settings: Settings) -> Callable[[str], int]:

@@ -13,7 +13,7 @@ from tg_parser.search.models import (
     TopicRef,
     search_mode,
 )
-from tg_parser.search.service import search
+from tg_parser.search.service import search, warm_up
 
 __all__ = [
     "MAX_LIMIT",
@@ -26,4 +26,5 @@ __all__ = [
     "TopicRef",
     "search",
     "search_mode",
+    "warm_up",
 ]

@@ -9,6 +9,7 @@ only): a search never sees, names or counts another channel's messages.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Collection
 from functools import cache
 
@@ -99,6 +100,16 @@ async def _semantic(
 @cache
 def default_embedder(threads: int) -> Embedder:
     return LocalEmbedder(threads=threads)
+
+
+async def warm_up(db: Database) -> None:
+    """Load what the first semantic search would wait for: the local model and the
+    documents' vectors (``serve`` does it as it starts, ``SEARCH_WARM_UP``)."""
+    started = time.perf_counter()
+    model = default_embedder(db.settings.embed_threads)
+    index = await vector_index(db, model)
+    await semantic_search(index, model, "warm-up", IndexFilter(), 1)  # the model, BLAS
+    log.info("search_warmed", documents=len(index), seconds=round(time.perf_counter() - started, 2))
 
 
 async def _index_filter(
