@@ -29,7 +29,15 @@ from tg_parser.testing.llm.server import FakeModelServer
 
 pytestmark = pytest.mark.slow  # a real subprocess killed and run again: minutes
 POSTS = 400
-CLI = [sys.executable, "-c", "from tg_parser.cli.app import main; main()"]
+# Ctrl-C reaches a command started from a terminal, where SIGINT has its default handler; a
+# runner that started the tests in the background (`cmd &` in a script) hands its children
+# SIGINT ignored, so the CLI here gets the terminal's handler back first
+CLI = [
+    sys.executable,
+    "-c",
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from tg_parser.cli.app import main; main()",
+]
 
 
 @pytest.fixture
