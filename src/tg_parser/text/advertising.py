@@ -39,14 +39,20 @@ LABELLED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("erid marker", re.compile(r"(?<!\w)erid\s*[:=]?\s*[a-z0-9]{5,}", _FLAGS)),
     (
         "ad hashtag",
-        re.compile(r"#(?:реклама|ad|ads|sponsored|promo|промо|партн[её]р|partner)(?!\w)", _FLAGS),
+        re.compile(
+            r"#(?:реклама|ad|ads|sponsored|sponsor|спонсор|promo|промо|партн[её]р|partner)(?!\w)",
+            _FLAGS,
+        ),
     ),
     ("advertiser's ИНН", re.compile(r"(?<!\w)ИНН:?\s*\d{10}(?:\d{2})?(?!\d)", re.MULTILINE)),
     (
         "sponsored",
         re.compile(
             r"(?<!\w)(?:(?:is|was) sponsored|sponsored by|paid partnership|на правах рекламы"
-            r"|партн[её]рский материал|при поддержке партн[её]ра|спонсор (?:поста|выпуска))",
+            r"|партн[её]рский материал|при поддержке партн[её]ра|спонсор (?:поста|выпуска)"
+            r"|платное размещение|(?:партн[её]рск|реферальн)\w* ссылк\w*"
+            r"|ссылк\w* (?:\w+ )?(?:партн[её]рск|реферальн)\w*"
+            r"|(?:affiliate|referral) links?|paid (?:post|promotion))",
             _FLAGS,
         ),
     ),
@@ -117,7 +123,8 @@ _PROMOTION_STRONG = re.compile(
     r"|канал (?:моего|моей|нашего|нашей|моих|наших) (?:\w+ )?(?:друга|друзей|подруги"
     r"|коллег\w*|партн\w+)|взаимопиар|#вп|(?:i|we) recommend (?:the |this )?channel"
     r"|check out (?:the |this |my |our |my friend'?s |our friends'? )?channel"
-    r"|channel of (?:my|our) friends?)(?!\w)",
+    r"|channel of (?:my|our) friends?|подборк\w+ (?:\w+ )?каналов|папк\w+ (?:с )?каналами"
+    r"|(?:list|folder) of channels|channels? (?:list|folder))(?!\w)|t\.me/addlist/",
     _FLAGS,
 )
 _CHANNEL = r"(?:канал|паблик|чат|групп[уа]|сообществ[оа]|channel|group|chat|community|telegram)"

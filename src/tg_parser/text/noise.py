@@ -12,8 +12,6 @@ advertising in ``advertising``, the social markers and the shapes of short conte
 (``ANALYSED_CHARS`` each), where labels and greetings sit.
 """
 
-# ruff: noqa: RUF001  (Russian words and typographic characters are the data here)
-
 from __future__ import annotations
 
 import re

@@ -1,7 +1,8 @@
 """The markers and shapes of social noise in Russian and English: greetings and holiday
 wishes, absence and return notices, schedule one-liners, navigation posts, unreadable text
-(broken encoding, "Zalgo" letters) — and the shape of a short post that does carry content (a title with a rating or a year, an
-episode, the author's own hashtags), which is kept however few its words.
+(broken encoding, "Zalgo" letters) — and the shape of a short post that does carry content
+(a title with a rating or a year, an episode, the author's own hashtags), which is kept
+however few its words.
 
 Each rule pairs a marker with a shape (how short the post is, where the marker sits, a
 link or a mention next to it), so that a long post that merely mentions a holiday, a
@@ -22,8 +23,8 @@ WISH_WORDS = 30
 NOTICE_WORDS = 40
 
 _GREETING = re.compile(
-    r"^\W*(?:[^\W\d_]+,\s*)?(?:доброе утро|добрый (?:день|вечер)|доброй ночи|спокойной ночи|всем привет"
-    r"|привет(?:ствую)?|здравствуйте|всем (?:хорош|отличн|прекрасн|добр)\w*"
+    r"^\W*(?:[^\W\d_]+,\s*)?(?:доброе утро|добрый (?:день|вечер)|доброй ночи|спокойной ночи"
+    r"|всем привет|привет(?:ствую)?|здравствуйте|всем (?:хорош|отличн|прекрасн|добр)\w*"
     r"|хорош(?:их|его|ей) \w+|отличн(?:ых|ого|ой) \w+"
     r"|с (?:новым годом|рождеством|праздни[кч]\w*|пятницей|днём \w+|наступающим\w*)"
     r"|good (?:morning|afternoon|evening|night)|gm|gn|hello|hi|hey|greetings"
@@ -37,7 +38,9 @@ _WISH = re.compile(
     r"|днём (?:рождения|победы|защитника|знаний|святого валентина|учителя|матери)"
     r"|8 марта|23 февраля|1 мая|9 мая|пасхой|масленицей)|христос воскресе|всех благ"
     r"|happy (?:new year|holidays|easter|thanksgiving|halloween|\w+day)|merry christmas"
-    r"|season'?s greetings|best wishes|congratulations to (?:all|everyone))(?!\w)",
+    r"|season'?s greetings|best wishes|congratulations to (?:all|everyone)"
+    r"|(?:eid|ramadan|jumu'?ah|jummah) mubarak|ramadan kareem|с (?:праздником )?(?:ураза|курбан)"
+    r"[- ]байрам\w*|с (?:ханук|рамадан)\w*)(?!\w)",
     _FLAGS,
 )
 # the words of a holiday wish or a toast: a post made of several of them is a greeting
@@ -77,6 +80,7 @@ _NOTICE = re.compile(
     r"|(?:we're|we are|i'm|i am|the team is|team's) (?:\w+ )?(?:on (?:vacation|holiday|a break"
     rf"|hiatus)|taking a (?:short )?break|back{_BACK_END})"
     r"|back from (?:vacation|holiday|(?:a|our) break)"
+    r"|(?:i'll|i will|we'll|we will) be (?:away|offline|unavailable)"
     r"|(?:posts?|streams?) (?:will )?resume|(?:will|we'll|i'll) be back (?:on|next|tomorrow"
     r"|in|after)|out of (?:the )?office|no (?:new )?(?:posts?|streams?|episodes?|videos?)"
     r" (?:today|tonight|tomorrow|this week|next week|until|for)"
@@ -89,14 +93,19 @@ SCHEDULE_WORDS = 8  # "Стрим в 19:30 (мск)": a time of day is all a sho
 _TIME_OF_DAY = re.compile(
     r"(?<!\w)(?:в|к|с|до|at|from|until)\s(?:[01]?\d|2[0-3])[:.][0-5]\d(?!\d)", re.IGNORECASE
 )
+# a heading line ("🔍 Навигация:", "Table of contents") of at most three more words
 _NAVIGATION = re.compile(
-    r"\A\W*(?:навигаци\w*|оглавлени\w*|содержани\w* канала|рубрикатор\w*|table of contents"
-    r"|navigation|index of posts)(?!\w)",
+    r"\A\W*(?:навигаци\w*|оглавлени\w*|содержани\w*|рубрикатор\w*|table of contents|contents"
+    r"|navigation|index)(?:\s+[^\W\d_]+){0,3}\s*:?\s*$",
     re.IGNORECASE,
 )
-NAVIGATION_ENTRIES = 2  # links (or hashtags) that make a navigation heading an index
-# UTF-8 read as Windows-1251 ("РџСЂРёРІРµС‚") or as Latin-1 ("Ã©", "â€™"): each pair is one letter
-_MOJIBAKE = re.compile(r"[РС][\u0402-\u040f\u0452-\u045f\u00a0-\u00bf\u2010-\u2122]|[ÃÂ][\u0080-\u00bf]|â€.")
+NAVIGATION_ENTRIES = 2  # lines under the heading, each a link or hashtags, that make an index
+NAVIGATION_SHARE = 2 / 3  # of the lines under the heading
+# UTF-8 read as Windows-1251 (Cyrillic Er or Es and a sign) or as Latin-1 (A tilde and a
+# sign): each pair is one letter
+_MOJIBAKE = re.compile(
+    r"[РС][\u0402-\u040f\u0452-\u045f\u00a0-\u00bf\u2010-\u2122]|[ÃÂ][\u0080-\u00bf]|â€."
+)
 _COMBINING = re.compile(r"[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u20d0-\u20ff]")
 UNREADABLE_SHARE = 0.3  # of the letters: broken pairs, or stacked combining marks ("Zalgo")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -136,11 +145,14 @@ def is_schedule(text: str, count: int) -> bool:
 
 
 def is_navigation(text: str) -> bool:
-    """A navigation or index post: a heading ("Навигация", "Table of contents") over links
-    or hashtags."""
-    if _NAVIGATION.search(text) is None:
+    """A navigation or index post: a heading line ("Навигация:", "Table of contents") over
+    lines that are mostly links or hashtags."""
+    heading, _, rest = text.partition("\n")
+    if _NAVIGATION.match(heading) is None:
         return False
-    return len(URL.findall(text)) + len(HASHTAG.findall(text)) >= NAVIGATION_ENTRIES
+    lines = [line for line in rest.splitlines() if line.strip()]
+    entries = sum(1 for line in lines if URL.search(line) or HASHTAG.search(line))
+    return entries >= NAVIGATION_ENTRIES and entries >= NAVIGATION_SHARE * len(lines)
 
 
 def is_unreadable(text: str) -> bool:
