@@ -7,9 +7,9 @@ The rules are data: ``RULES`` lists each reason with its kind and its test, in t
 they are tried; the first that holds gives the verdict. The markers are general (a
 curator's list for any Russian or English channel, not a list of known posts):
 advertising in ``advertising``, the social markers and the shapes of short content in
-``noise_markers``. :func:`noise_kind` files a reason — also a model's own — under one of
-``NOISE_KINDS``. A very long message is judged by its head and its tail
-(``ANALYSED_CHARS`` each), where labels and greetings sit.
+``noise_markers``, unreadable text in ``script``. :func:`noise_kind` files a reason —
+also a model's own — under one of ``NOISE_KINDS``. A very long message is judged by its
+head and its tail (``ANALYSED_CHARS`` each), where labels and greetings sit.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 
 from tg_parser.text import advertising as ads
 from tg_parser.text import noise_markers as markers
+from tg_parser.text.script import is_unreadable
 from tg_parser.text.words import URL, ends, words
 
 MIN_WORDS = 8  # a post with fewer words and no link says too little to be knowledge
@@ -79,7 +80,7 @@ RULES: tuple[NoiseRule, ...] = (
     NoiseRule("advertising: giveaway", "giveaway", lambda m: ads.is_giveaway(m.text, m.words)),
     NoiseRule("media only", "media_only", lambda m: m.words == 0 and m.media),
     NoiseRule("empty", "empty", lambda m: m.words == 0),
-    NoiseRule("unreadable text", "unreadable", lambda m: markers.is_unreadable(m.text)),
+    NoiseRule("unreadable text", "unreadable", lambda m: is_unreadable(m.text)),
     NoiseRule("greeting", "greeting", lambda m: markers.is_greeting(m.text, m.words)),
     NoiseRule(
         "notice: away, back or a milestone",

@@ -1,8 +1,7 @@
 """The markers and shapes of social noise in Russian and English: greetings and holiday
-wishes, absence and return notices, schedule one-liners, navigation posts, unreadable text
-(broken encoding, "Zalgo" letters) — and the shape of a short post that does carry content
-(a title with a rating or a year, an episode, the author's own hashtags), which is kept
-however few its words.
+wishes, absence and return notices, schedule one-liners, navigation posts — and the shape
+of a short post that does carry content (a title with a rating or a year, an episode, the
+author's own hashtags), which is kept however few its words.
 
 Each rule pairs a marker with a shape (how short the post is, where the marker sits, a
 link or a mention next to it), so that a long post that merely mentions a holiday, a
@@ -101,14 +100,6 @@ _NAVIGATION = re.compile(
 )
 NAVIGATION_ENTRIES = 2  # lines under the heading, each a link or hashtags, that make an index
 NAVIGATION_SHARE = 2 / 3  # of the lines under the heading
-# UTF-8 read as Windows-1251 (Cyrillic Er or Es and a sign) or as Latin-1 (A tilde and a
-# sign): each pair is one letter
-_MOJIBAKE = re.compile(
-    r"[РС][\u0402-\u040f\u0452-\u045f\u00a0-\u00bf\u2010-\u2122]|[ÃÂ][\u0080-\u00bf]|â€."
-)
-_COMBINING = re.compile(r"[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u20d0-\u20ff]")
-UNREADABLE_SHARE = 0.3  # of the letters: broken pairs, or stacked combining marks ("Zalgo")
-_LETTER = re.compile(r"[^\W\d_]")
 _CONTENT_SHAPES = re.compile(
     r"\b\d{1,2}(?:[.,]\d)?\s?/\s?10\b|оценк\w*\s*\w*\s*[:—-]\s*\d|rating:?\s*\d"
     r"|\((?:18|19|20)\d{2}\)|\b[SE]\.?\s?\d{1,2}\b|\bEp\.?\s?\d|\bсери[ияй]\b|\bсезон\w*"
@@ -153,13 +144,6 @@ def is_navigation(text: str) -> bool:
     lines = [line for line in rest.splitlines() if line.strip()]
     entries = sum(1 for line in lines if URL.search(line) or HASHTAG.search(line))
     return entries >= NAVIGATION_ENTRIES and entries >= NAVIGATION_SHARE * len(lines)
-
-
-def is_unreadable(text: str) -> bool:
-    """Text in a broken encoding, or letters buried under combining marks."""
-    letters = len(_LETTER.findall(text))
-    broken = 2 * len(_MOJIBAKE.findall(text)) + len(_COMBINING.findall(text))
-    return letters > 0 and broken >= UNREADABLE_SHARE * letters
 
 
 def carries_content(text: str) -> bool:
