@@ -130,6 +130,8 @@ def test_the_summary_breaks_the_noise_down_by_kind(cli_env: str) -> None:
         "giveaway": 0,
         "greeting": 6,
         "notice": 2,
+        "navigation": 0,
+        "unreadable": 0,
         "one_liner": 2,
         "media_only": 6,
         "empty": 0,

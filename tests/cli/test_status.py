@@ -168,6 +168,8 @@ def test_status_breaks_noise_down_by_kind(cli_env: str) -> None:
         "giveaway": 0,
         "greeting": 1,
         "notice": 1,
+        "navigation": 0,
+        "unreadable": 0,
         "one_liner": 1,
         "media_only": 0,
         "empty": 0,

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from sample_posts import Post, read_posts, sample_text
 from tg_parser.text.clean import clean_text, learn_boilerplate
-from tg_parser.text.noise import NOISE_KINDS, classify_noise, noise_kind
+from tg_parser.text.noise import NOISE_KINDS, RULES, classify_noise, noise_kind
 
 DATA = Path(__file__).parent.parent / "data"
 PHOTO = {"media": {"type": "photo", "width": 1280, "height": 960}}
@@ -97,6 +97,36 @@ NOTICE = "notice: away, back or a milestone"
         ),
         ("", "empty"),
         ("🔥🔥🔥", "empty"),
+        ("В ближайшие три дня стримов не будет. Отдыхаю.", NOTICE),
+        ("Устроили семейный день, поэтому сегодня без стрима. Всем хорошего воскресенья!", NOTICE),
+        ("No stream tonight, back on Friday with the NAS build.", NOTICE),
+        ("Short break: the channel is on hold for a week.", NOTICE),
+        ("Канал на паузе до конца месяца.", NOTICE),
+        ("С завтрашнего дня возобновляются стримы, расписание пришлю вечером.", NOTICE),
+        ("Наруто в 19:30 (мск)", "notice: schedule"),
+        ("Stream at 20:00 (CET)", "notice: schedule"),
+        (
+            "Девочки, с праздничком вас! Будьте нежными, будьте разными, будьте прекрасными,"
+            " занимайтесь тем, что по душе, и пусть весна будет тёплой. " * 2,
+            "greeting",
+        ),
+        ("С др, мама! Желаю здоровья и вкусных пирожков 🎂", "greeting"),
+        ("Eid Mubarak to you and your families! May Allah accept from us and you.", "greeting"),
+        ("С праздником Ураза-байрам, дорогие читатели!", "greeting"),
+        ("I'll be away next week, see you after the holidays.", NOTICE),
+        (
+            "🔍 Навигация:\n🍿 Поиск по фильмам (https://docs.example.com/films)\n"
+            "🎥 Список фильмов с оценками (https://docs.example.com/ratings)",
+            "navigation",
+        ),
+        (
+            "Table of contents\n#backups #zfs\nNAS hardware: https://t.me/selfhost/12\n"
+            "Docker: https://t.me/selfhost/40",
+            "navigation",
+        ),
+        ("РџРѕРЅРёРјР°РµС€СЊ, Р СѓСЃР»Р°РЅ, СЌС‚Рѕ РјРѕРЅРёРєР°", "unreadable text"),
+        ("Itâ€™s a cafÃ© rÃ©sumÃ© Ã  la franÃ§aise", "unreadable text"),
+        ("П̶р̵и̶к̸л̸ю̸ч̶е̷н̶и̷я̵ ̴Г̶у̴з̷е̸л̸я̵ ̶в̶ л̷и̴т̶е̴р̷а̶т̴у̶р̵н̸о̷м̴ ̸к̶л̵у̸б̴е̶", "unreadable text"),
     ],
 )
 def test_noise_reasons(text: str, reason: str) -> None:
@@ -151,6 +181,19 @@ def test_partner_link_hidden_behind_a_text_link() -> None:
         CONTENT + "\nПодписывайтесь на канал @technotes, чтобы не пропустить продолжение.",
         "Я вернулся из Грузии с рецептом хачапури по-аджарски: тесто, сулугуни, яйцо и масло.",
         "I'm back with a new benchmark: PostgreSQL 17 vacuums large tables twice as fast.",
+        # a heading over prose is not an index; a time of day in a post that says more
+        "Навигация в Android 16:\nжесты стали короче, а кнопка «назад» теперь работает в"
+        " каждом приложении одинаково — подробности https://android.example.com/16 и"
+        " сравнение с iOS https://ios.example.com/26",
+        "Встреча в 19:30 прошла отлично: обсудили индексы, VACUUM и репликацию в PostgreSQL 17.",
+        # Arabic with its vowel marks, accented Latin letters: readable text
+        "قال رسول الله ﷺ: «إِنَّمَا الأَعْمَالُ بِالنِّيَّاتِ» — actions are judged by intentions,"
+        " a hadith every student memorises first.",
+        "Crème brûlée à la française: the café's résumé of a classic dessert in five steps.",
+        # a long post that mentions a holiday in passing
+        "С праздником связано много мифов: разбираем, откуда взялась традиция дарить"
+        " тюльпаны, почему в СССР день стал выходным в 1966 году и как его отмечают в"
+        " других странах. " + CONTENT,
     ],
 )
 def test_content_is_not_noise(text: str) -> None:
@@ -222,6 +265,9 @@ def test_a_very_long_advertisement_is_found_by_its_label(at_start: bool) -> None
         ("one-line reaction", "one_liner"),
         ("media only", "media_only"),
         ("empty", "empty"),
+        ("navigation post", "navigation"),
+        ("garbled encoding", "unreadable"),
+        ("stream schedule", "notice"),
         ("service note", "other"),
         (None, "other"),
     ],
@@ -229,6 +275,14 @@ def test_a_very_long_advertisement_is_found_by_its_label(at_start: bool) -> None
 def test_noise_reasons_are_sorted_into_kinds(reason: str | None, kind: str) -> None:
     assert noise_kind(reason) == kind
     assert kind in NOISE_KINDS
+
+
+def test_every_rule_names_a_kind_of_its_own_reason() -> None:
+    reasons = [rule.reason for rule in RULES]
+    assert len(set(reasons)) == len(reasons)
+    for rule in RULES:
+        assert rule.kind in NOISE_KINDS
+        assert noise_kind(rule.reason) == rule.kind
 
 
 def test_precision_and_recall_on_a_hand_checked_real_channel() -> None:

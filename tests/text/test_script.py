@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tg_parser.text.script import in_script, is_garbled
+from tg_parser.text.script import in_script, is_garbled, is_unreadable
 
 
 @pytest.mark.parametrize(
@@ -23,6 +23,28 @@ from tg_parser.text.script import in_script, is_garbled
 def test_garbled(text: str) -> None:
     assert is_garbled(text)
     assert not in_script(text, "ru")
+
+
+@pytest.mark.parametrize(
+    ("text", "unreadable"),
+    [
+        ("РџРѕРЅРёРјР°РµС€СЊ, Р СѓСЃР»Р°РЅ, СЌС‚Рѕ РјРѕРЅРёРєР°", True),
+        ("Itâ€™s a cafÃ© rÃ©sumÃ© Ã  la franÃ§aise", True),
+        ("П̶р̵и̶к̸л̸ю̸ч̶е̷н̶и̷я̵ ̴Г̶у̴з̷е̸л̸я̵", True),
+        # one broken word quoted in a readable post
+        (
+            "В логах было «РџСЂРёРІРµС‚» вместо «Привет»: сервер отдавал UTF-8 как cp1251, и"
+            " исправить это помог заголовок Content-Type с charset.",
+            False,
+        ),
+        # Arabic with its vowel marks, accented Latin letters
+        ("قال رسول الله ﷺ: «إِنَّمَا الأَعْمَالُ بِالنِّيَّاتِ» — actions are judged by intentions", False),
+        ("Crème brûlée à la française, résumé of a café classic", False),
+        ("", False),
+    ],
+)
+def test_a_message_is_unreadable_when_most_of_it_is_broken(text: str, unreadable: bool) -> None:
+    assert is_unreadable(text) == unreadable
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,8 @@ NOISE_LABELS = {  # the kinds of noise (tg_parser.text.noise.NOISE_KINDS) as pri
     "giveaway": "giveaways",
     "greeting": "greetings",
     "notice": "notices",
+    "navigation": "navigation",
+    "unreadable": "unreadable",
     "one_liner": "one-liners",
     "media_only": "media only",
     "empty": "empty",

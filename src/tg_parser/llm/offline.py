@@ -26,7 +26,8 @@ from tg_parser.text import (
 )
 from tg_parser.text.words import ANALYSED_CHARS
 
-ALGORITHM_VERSION = "1.1.0"  # 1.1: a very long message is read in part (ANALYSED_CHARS)
+ALGORITHM_VERSION = "1.2.0"  # 1.1: a very long message is read in part (ANALYSED_CHARS);
+# 1.2: more noise reasons (paid platform, paid offer, ad copy, schedule, navigation, …)
 _LETTER = re.compile(r"[^\W\d_]")
 
 

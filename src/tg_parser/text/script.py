@@ -23,6 +23,11 @@ _ALPHABETS = {
     "uk": re.compile(r"[а-щьюяєіїґ']", re.IGNORECASE),
 }
 MAX_MARKS = 0.05  # combining marks per letter in ordinary text (Russian has none)
+# Latin text read the same way ("Ã©", "â€™"), and the generic combining marks "Zalgo" text
+# stacks (not a script's own vowel signs: Arabic harakat, Hebrew points, Devanagari)
+_LATIN_MOJIBAKE = re.compile(r"[ÃÂ][\u0080-\u00bf]|â€.")
+_STACKED_MARK = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+UNREADABLE_SHARE = 0.3  # of a message's letters: broken pairs (two each) and stacked marks
 
 
 @lru_cache(maxsize=1 << 14)
@@ -35,6 +40,15 @@ def is_garbled(text: str) -> bool:
         return True
     marks = sum(unicodedata.combining(char) > 0 for char in text)
     return marks > MAX_MARKS * max(letters, 1)
+
+
+def is_unreadable(text: str) -> bool:
+    """A whole message that cannot be read: mojibake or stacked combining marks make up
+    ``UNREADABLE_SHARE`` of its letters (a broken word quoted in a readable post does not)."""
+    letters = sum(char.isalpha() for char in text)
+    pairs = len(_MOJIBAKE.findall(text)) + len(_LATIN_MOJIBAKE.findall(text))
+    broken = 2 * pairs + len(_STACKED_MARK.findall(text))
+    return letters > 0 and broken >= UNREADABLE_SHARE * letters
 
 
 @lru_cache(maxsize=1 << 14)
