@@ -26,6 +26,9 @@ _RULES = (
     (re.compile(r"[a-z]"), Stemmer.Stemmer("english")),
 )
 _TATWEEL = "\u0640"
+# the combining marks written over letters that no precomposed letter holds (Russian stress
+# marks, Arabic vowel and Quranic marks), as a regex class body: a word goes on across them
+COMBINING_MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
 
 
 def normalised(word: str) -> str:
