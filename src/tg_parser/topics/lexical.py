@@ -3,15 +3,15 @@
 The embedder tells apart broad subjects but not the narrow sections of one channel
 (films and series of a stream channel, the readers' cases of a self-hosting channel):
 the words do. Each document gets a small lexical vector — TF-IDF over its content stems
-(``tg_parser.stemming``: Russian rules for Cyrillic, English otherwise; letters only, at
-least three of them, no stopwords; a stem in fewer than two documents or in more than
-half of them left out; beyond ``SAMPLE_LIMIT`` documents, the vocabulary and the SVD are
-fitted on a seeded sample) and the marks of the channel's own structure
-(``shape_tokens``: its hashtags, the sites it links to, a release year in brackets),
-reduced by a truncated SVD to ``lexical_dimensions`` (LSA: the
-few main lexical axes of the channel, not its rare words) — and the vector a build
-clusters, assigns and scores with is the embedding joined with that vector times
-``lexical_weight``, re-normalised. Cosines stay cosines: the lexical part weighs
+(``tg_parser.stemming``: by the rules of each word's script — Russian, Arabic, English —
+or the word itself in another script; letters only, at least three of them, no
+stopwords) and the marks of the channel's own structure (``shape_tokens``: its hashtags,
+the sites it links to, a release year in brackets) — a token in fewer than two documents
+or in more than half of them left out; beyond ``SAMPLE_LIMIT`` documents, the vocabulary
+and the SVD are fitted on a seeded sample — reduced by a truncated SVD to
+``lexical_dimensions`` (LSA: the few main lexical axes of the channel, not its rare
+words) — and the vector a build clusters, assigns and scores with is the embedding joined
+with that vector times ``lexical_weight``, re-normalised. Cosines stay cosines: the lexical part weighs
 ``weight² / (1 + weight²)`` of them. Seeded: the same documents give the same vectors.
 """
 
