@@ -11,8 +11,9 @@ or in more than half of them left out; beyond ``SAMPLE_LIMIT`` documents, the vo
 and the SVD are fitted on a seeded sample — reduced by a truncated SVD to
 ``lexical_dimensions`` (LSA: the few main lexical axes of the channel, not its rare
 words) — and the vector a build clusters, assigns and scores with is the embedding joined
-with that vector times ``lexical_weight``, re-normalised. Cosines stay cosines: the lexical part weighs
-``weight² / (1 + weight²)`` of them. Seeded: the same documents give the same vectors.
+with that vector times ``lexical_weight``, re-normalised. Cosines stay cosines: the
+lexical part weighs ``weight² / (1 + weight²)`` of them. Seeded: the same documents give
+the same vectors.
 """
 
 from __future__ import annotations
