@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001  (Russian words are the data here)
+# ruff: noqa: RUF001  (Russian and Arabic words are the data here)
 """The full-text index on both backends: kept in step with the documents, word forms,
 filters, and the migration's backfill."""
 
@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from search_docs import POSTED, Doc, put
 from tg_parser.store import Database
 from tg_parser.store.search import IndexFilter
-from tg_parser.store.tables import raw_messages
+from tg_parser.store.tables import raw_messages, search_documents
 from tg_parser.store.terms import terms
 
 EVERYTHING = IndexFilter()
@@ -34,6 +34,8 @@ async def _found(db: Database, query: str, where: IndexFilter = EVERYTHING) -> l
         ("testing", "One test per module"),
         ("tests", "Testing is cheaper than debugging"),
         ("ёлка", "Купили елку на рынке"),
+        ("صلاة", "الصَّلاةُ عِمَادُ الدِّينِ"),
+        ("الكتاب", "قرأت كتابا"),
     ],
 )
 async def test_word_forms_match(db: Database, query: str, text: str) -> None:
@@ -100,6 +102,22 @@ async def test_migration_backfills_the_index_from_stored_documents(db: Database)
         rows = await repos.search.vectors("any-model")
     assert [row.source_ref for row in rows] == ["tg:alpha:post:1"]  # noise kept out
     assert rows[0].date == POSTED and rows[0].vector is None
+
+
+async def test_migration_0012_derives_the_terms_again(db: Database) -> None:
+    """Terms written by the earlier analyser (Arabic words split at their vowel marks and
+    not stemmed) are rewritten with the script-aware ones."""
+    await put(db, Doc(1, "الصَّلاةُ عِمَادُ الدِّينِ"), Doc(2, "Тестируем бэкапы"))
+    async with db.transaction() as repos:
+        statement = update(search_documents).where(
+            search_documents.c.source_ref == "tg:alpha:post:1"
+        )
+        await repos.conn.execute(statement.values(terms="الص لاة عم اد الد ين"))
+    assert await _found(db, "صلاة") == []
+    await db.downgrade("0011")
+    await db.upgrade()
+    assert await _found(db, "صلاة") == ["tg:alpha:post:1"]
+    assert await _found(db, "бэкап") == ["tg:alpha:post:2"]
 
 
 async def test_hits_and_topics_of_documents(db: Database) -> None:

@@ -1,4 +1,5 @@
-"""The head (and tail) of a very long text that the analyses read."""
+# ruff: noqa: RUF001  (Cyrillic and Arabic letters are the data here)
+"""Words, and the head (and tail) of a very long text that the analyses read."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tg_parser.text.words import ANALYSED_CHARS, ends, head
+from tg_parser.text.words import ANALYSED_CHARS, ends, head, words
 
 _TEXT = st.text(alphabet=st.sampled_from("ab я\n\t.,"), max_size=80)
 
@@ -55,3 +56,15 @@ def test_ends_of_a_very_long_text() -> None:
     sample = ends(text)
     assert sample.startswith("Start here. middle") and sample.endswith("words the end.")
     assert len(sample) <= 2 * ANALYSED_CHARS + 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("الصَّلاةُ عِمَادُ الدِّينِ", ["الصَّلاةُ", "عِمَادُ", "الدِّينِ"]),
+        ("Старый за\u0301мок", ["Старый", "за\u0301мок"]),
+        ("free-threaded c++, don't", ["free-threaded", "c++", "don't"]),
+    ],
+)
+def test_words_run_on_across_combining_marks(text: str, expected: list[str]) -> None:
+    assert words(text) == expected

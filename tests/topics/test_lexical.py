@@ -1,13 +1,15 @@
+# ruff: noqa: RUF001  (Cyrillic and Arabic letters are the data here)
 """Lexical vectors joined to the embedding."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from tg_parser.embed import normalise
 from tg_parser.models import source_ref
 from tg_parser.topics.corpus import Corpus, Item
-from tg_parser.topics.lexical import content_stems, with_lexical
+from tg_parser.topics.lexical import content_stems, shape_tokens, with_lexical
 from tg_parser.topics.options import TopicOptions
 
 TEXTS = [
@@ -27,6 +29,32 @@ def _corpus() -> Corpus:
     ]
     vectors = normalise(np.random.default_rng(0).normal(size=(len(items), 8)).astype(np.float32))
     return Corpus(items, vectors)
+
+
+def test_content_stems_of_arabic_words_drop_their_marks_and_prefixes() -> None:
+    assert content_stems("الصَّلاةُ عِمَادُ الدِّينِ، والصلاة بالكتاب") == [
+        "صلا",
+        "عماد",
+        "دين",
+        "والصلا",
+        "كتاب",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Heat (1995)\nОценка: 9/10\n\n#КиноСтрим", ["#кинострим", "<year>"]),
+        ("#Restic #restic and #2", ["#restic", "#restic"]),
+        (
+            "Video: https://youtu.be/abc and www.GitHub.com/x/y",
+            ["<site:youtu.be>", "<site:github.com>"],
+        ),
+        ("Released in 1995, 2 TB", []),
+    ],
+)
+def test_shape_tokens(text: str, expected: list[str]) -> None:
+    assert shape_tokens(text) == expected
 
 
 def test_content_stems_keep_the_words_that_carry_content() -> None:

@@ -3,8 +3,9 @@
 It lives with the index because the index is made of its output: the repository writes
 the terms of every saved document, the migration that created the index backfilled them,
 and a query must be cut into terms the same way to match. A word is a run of letters and
-digits (``[^\\W_]+``), stemmed by ``tg_parser.stemming`` (Russian rules for Cyrillic,
-English for the rest), so the index needs no language detection and mixed texts work.
+digits (``[^\\W_]+``) with the combining marks written over them (Arabic vowel marks),
+stemmed by ``tg_parser.stemming`` (Russian rules for Cyrillic, Arabic for Arabic, English
+for Latin), so the index needs no language detection and mixed texts work.
 Terms are plain alphanumeric words, which both backends index alike: SQLite's FTS5
 ``unicode61`` tokenizer and PostgreSQL's ``simple`` configuration take them as they are.
 """
@@ -15,10 +16,10 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from tg_parser.stemming import normalised, stem
+from tg_parser.stemming import COMBINING_MARKS, normalised, stem
 
 # a word as the index sees it (underscores split words, as both backends' parsers do)
-WORD = re.compile(r"[^\W_]+")
+WORD = re.compile(rf"(?:[^\W_][{COMBINING_MARKS}]*)+")
 # the longest word kept: longer runs (hashes, base64) are noise that bloats the index
 MAX_WORD = 40
 

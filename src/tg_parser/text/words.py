@@ -8,9 +8,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from tg_parser.stemming import COMBINING_MARKS
+
 # a word: letters and digits joined by inner hyphens, apostrophes, dots or pluses
-# ("free-threaded", "don't", "asyncio.gather", "c++")
-WORD = re.compile(r"[^\W_](?:[\w+]|[-'’.](?=[^\W_]))*", re.UNICODE)
+# ("free-threaded", "don't", "asyncio.gather", "c++"), with the combining marks written
+# over its letters (Russian stress marks, Arabic vowel marks: "за́мок", "الصَّلاة")
+WORD = re.compile(rf"[^\W_](?:[\w+{COMBINING_MARKS}]|[-'’.](?=[^\W_]))*", re.UNICODE)
 URL = re.compile(r"(?:https?://|www\.|t\.me/)[^\s<>\"«»]+", re.IGNORECASE)
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
 MENTION = re.compile(r"(?<![\w@.])@[A-Za-z]\w{3,31}")

@@ -3,7 +3,7 @@
 When most posts of a channel were analysed by a model, the labels it gave them
 (``ProcessedDocument.topics``) say what each post is about better than any distance
 between vectors. They are brought into one vocabulary per channel — case-folded, every
-word stemmed (Snowball, Russian or English by script), so "Iron", "iron" and "irons" are
+word stemmed (Snowball, by script: Russian, Arabic or English), so "Iron", "iron" and "irons" are
 one label — and each post takes, of its labels, the one most posts of the channel share
 (a label fewer than ``min_size`` posts carry groups nothing).
 
