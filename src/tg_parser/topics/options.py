@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tg_parser.config import Settings
 
-PIPELINE_VERSION = "topics:v1.0.0"
+PIPELINE_VERSION = "topics:v1.1.0"
 ALGORITHM = "usem3+lsa+pca+hdbscan"
 
 
