@@ -7,8 +7,11 @@ with a reason — except under ``CI=true``, where a missing server fails the run
 
 from __future__ import annotations
 
+import ast
+import functools
 import os
 import sqlite3
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -40,6 +43,29 @@ PRIVATE_PREFIXES = (
     "API_",
     "SCHEDULE_",
 )
+
+
+def _serialise_ast_parse() -> None:
+    """CPython 3.11 keeps the AST constructor's recursion depth in one per-interpreter
+    counter (python/cpython#106905), so two threads in ``ast.parse`` at once can fail with
+    "SystemError: AST constructor recursion depth mismatch". The API tests do exactly that:
+    hypothesis describes a strategy's lambdas with ``ast.parse`` on the main thread while
+    the app's thread formats a failed background run's traceback (3.11's ``traceback``
+    parses each line to place its carets). One lock around ``ast.parse`` keeps the two
+    apart; it is re-entrant because a finalizer run by the garbage collector inside a parse
+    may parse again."""
+    parse = ast.parse
+    lock = threading.RLock()
+
+    @functools.wraps(parse)
+    def parse_alone(*args: object, **kwargs: object) -> ast.AST:
+        with lock:
+            return parse(*args, **kwargs)  # type: ignore[call-overload, no-any-return]
+
+    ast.parse = parse_alone  # type: ignore[assignment]
+
+
+_serialise_ast_parse()
 
 
 def _admin_url() -> str:

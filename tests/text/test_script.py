@@ -55,6 +55,8 @@ def test_a_message_is_unreadable_when_most_of_it_is_broken(text: str, unreadable
         ("Café crème", "en", True),
         ("Привет", "en", False),
         ("Привет", None, True),
+        # Arabic vowel signs are part of the script, not stacked marks
+        ("إِنَّمَا الأَعْمَالُ بِالنِّيَّاتِ", "ar", True),
     ],
 )
 def test_in_script(text: str, language: str | None, expected: bool) -> None:

@@ -22,7 +22,7 @@ _ALPHABETS = {
     "ru": re.compile(r"[а-яё]", re.IGNORECASE),
     "uk": re.compile(r"[а-щьюяєіїґ']", re.IGNORECASE),
 }
-MAX_MARKS = 0.05  # combining marks per letter in ordinary text (Russian has none)
+MAX_MARKS = 0.05  # generic combining marks per letter in ordinary text (Russian has none)
 # Latin text read the same way ("Ã©", "â€™"), and the generic combining marks "Zalgo" text
 # stacks (not a script's own vowel signs: Arabic harakat, Hebrew points, Devanagari)
 _LATIN_MOJIBAKE = re.compile(r"[ÃÂ][\u0080-\u00bf]|â€.")
@@ -33,13 +33,13 @@ UNREADABLE_SHARE = 0.3  # of a message's letters: broken pairs (two each) and st
 @lru_cache(maxsize=1 << 14)
 def is_garbled(text: str) -> bool:
     """Mojibake (two or more telltale pairs, or most of a short text) or a text whose
-    letters are stacked with combining marks."""
+    letters are stacked with generic combining marks (a script's own vowel signs, such as
+    Arabic harakat, are letters' parts, not garbling)."""
     found = len(_MOJIBAKE.findall(text))
     letters = sum(char.isalpha() for char in text)
     if found >= 2 or (found and found * 4 >= letters):
         return True
-    marks = sum(unicodedata.combining(char) > 0 for char in text)
-    return marks > MAX_MARKS * max(letters, 1)
+    return len(_STACKED_MARK.findall(text)) > MAX_MARKS * max(letters, 1)
 
 
 def is_unreadable(text: str) -> bool:
