@@ -50,10 +50,10 @@ def _serialise_ast_parse() -> None:
     counter (python/cpython#106905), so two threads in ``ast.parse`` at once can fail with
     "SystemError: AST constructor recursion depth mismatch". The API tests do exactly that:
     hypothesis describes a strategy's lambdas with ``ast.parse`` on the main thread while
-    the app's thread formats a failed background run's traceback (3.11's ``traceback``
-    parses each line to place its carets). One lock around ``ast.parse`` keeps the two
-    apart; it is re-entrant because a finalizer run by the garbage collector inside a parse
-    may parse again."""
+    the app's thread parses too (numpy reading the embedding model's ``.npy`` headers,
+    ``inspect`` reading a builtin's signature, a traceback placing its carets). One lock
+    around ``ast.parse`` keeps them apart; it is re-entrant because a finalizer run by the
+    garbage collector inside a parse may parse again."""
     parse = ast.parse
     lock = threading.RLock()
 
