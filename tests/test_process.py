@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tg_parser import process
+from tg_parser.process import window
 from tg_parser.contracts import validate
 from tg_parser.errors import NotFoundError
 from tg_parser.ingest.desktop import ImportOptions, import_desktop
@@ -143,7 +143,7 @@ async def test_comments_are_analysed_with_their_post_as_context(db: Database) ->
 async def test_messages_are_loaded_a_window_at_a_time(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(process, "WINDOW", 2)
+    monkeypatch.setattr(window, "WINDOW", 2)
     await _garden(db)
     analyser = UpperCaseAnalyser()
     report = await _process(db, analyser)
