@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from tg_parser.process import window
 from tg_parser.contracts import validate
 from tg_parser.errors import NotFoundError
 from tg_parser.ingest.desktop import ImportOptions, import_desktop
@@ -20,6 +19,7 @@ from tg_parser.process import (
     ProcessOptions,
     ProcessReport,
     process_messages,
+    window,
 )
 from tg_parser.store.database import Database
 from tg_parser.store.documents import StoredDocument

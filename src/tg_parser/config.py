@@ -523,6 +523,13 @@ class Settings(BaseSettings):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
 
+    def secret_values(self) -> tuple[str, ...]:
+        """The values of every secret setting that is set (keys, the Telegram hash and
+        session), for masking them in what is printed."""
+        values = (getattr(self, name) for name in type(self).model_fields)
+        secrets = (value.get_secret_value() for value in values if isinstance(value, SecretStr))
+        return tuple(secret for secret in secrets if secret)
+
 
 def load_settings() -> Settings:
     """Settings from the environment and `.env`; a bad value is one actionable error."""

@@ -137,3 +137,15 @@ def test_the_configured_key_is_masked_whatever_it_looks_like() -> None:
 def test_a_message_without_credentials_is_left_alone() -> None:
     text = "Incorrect API key provided: check OPENAI_API_KEY (x-api-key header missing)"
     assert one_line(text) == text
+
+
+@pytest.mark.parametrize("provider", list(FAKES))
+def test_an_echoed_key_is_masked_in_a_debug_traceback(
+    cli_env: str, monkeypatch: pytest.MonkeyPatch, provider: str
+) -> None:
+    assert runner.invoke(app, ["import", str(SAMPLE), "--channel", "technotes"]).exit_code == 0
+    with echoing(provider, monkeypatch):
+        result = runner.invoke(app, ["--debug", "process"])
+    assert result.exit_code == 6
+    assert "Traceback (most recent call last)" in result.stderr
+    assert KEY not in result.output

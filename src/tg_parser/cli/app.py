@@ -48,13 +48,25 @@ class RootGroup(TyperGroup):
             return super().invoke(ctx)
         except TgParserError as exc:
             if _debug:
-                traceback.print_exc(file=sys.stderr)
+                sys.stderr.write(_masked_traceback(ctx))
             err_console.print(f"Error: {exc.message}", soft_wrap=True)
             raise typer.Exit(exc.exit_code) from exc
         except KeyboardInterrupt as exc:
             stopped = "Stopped (SIGTERM)" if isinstance(exc, Terminated) else "Interrupted"
             err_console.print(f"{stopped}; run the command again to continue where it stopped.")
             raise typer.Exit(exc.exit_code if isinstance(exc, Terminated) else 130) from None
+
+
+def _masked_traceback(ctx: Any) -> str:
+    """The traceback of the error being handled, with the configured secrets and anything
+    that looks like a credential masked: an SDK's exception chained below ours may quote
+    the key a provider echoed."""
+    from tg_parser.llm.client import mask
+
+    state = ctx.obj
+    settings = state.loaded if isinstance(state, State) else None
+    secrets = settings.secret_values() if settings is not None else ()
+    return mask(traceback.format_exc(), secrets)
 
 
 app = typer.Typer(
