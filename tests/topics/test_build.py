@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from tg_parser.runs import list_runs, track_run
 from tg_parser.store.database import Database
 from tg_parser.store.documents import StoredDocument
 from tg_parser.testing import WordEmbedder
-from tg_parser.topics import targets
+from tg_parser.topics import build, targets
 from tg_parser.topics.build import build_topics
 from tg_parser.topics.catalog import get_topic, list_topics
 from tg_parser.topics.options import TopicOptions
@@ -154,3 +155,26 @@ async def test_a_build_of_a_channel_another_build_holds_is_refused(
             await build_topics(db, embedder, TopicOptions(channel=CHANNEL))
     assert await list_topics(db) == []
     assert [run.id for run in await list_runs(db, stage="topics")] == [other.id]
+
+
+async def test_the_cpu_work_runs_off_the_event_loop(
+    db: Database, embedder: WordEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Embedding, discovery and the offline cards run in worker threads: a build started by
+    `serve` leaves the API and the run's heartbeat their event loop."""
+    await load_sample(db)
+    threads: dict[str, set[int]] = {"embed": set(), "discover": set(), "cards": set()}
+
+    def on_thread(name: str, work: Any) -> Any:
+        def recorded(*args: Any, **kwargs: Any) -> Any:
+            threads[name].add(threading.get_ident())
+            return work(*args, **kwargs)
+
+        return recorded
+
+    monkeypatch.setattr(embedder, "embed", on_thread("embed", embedder.embed))
+    monkeypatch.setattr(build, "discover", on_thread("discover", build.discover))
+    monkeypatch.setattr(build, "write_text", on_thread("cards", build.write_text))
+    await build_topics(db, embedder, TopicOptions())
+    assert all(threads.values()), threads
+    assert threading.get_ident() not in set().union(*threads.values())

@@ -1,10 +1,13 @@
 """`topics build`: embed documents, join each channel's vectors with their lexical ones
 (``lexical.py``), discover topics per channel, write their cards (with a
 model when one is given, else offline), refresh target topics, and replace the topic
-catalog (stale topics are removed) — one run of stage ``topics``, with its model calls."""
+catalog (stale topics are removed) — one run of stage ``topics``, with its model calls.
+The CPU work (embedding, grouping, offline cards) runs in worker threads: the event loop
+stays free for the API that started the run and for the run's heartbeat."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -18,7 +21,7 @@ from tg_parser.registry import resolve_channel
 from tg_parser.runs import RunTracker, claimable_channels, track_run
 from tg_parser.store import Database, StoredTopic
 from tg_parser.topics.cards import WrittenCard, scope_out, write_text
-from tg_parser.topics.comments import attach_comments
+from tg_parser.topics.comments import CommentCounts, attach_comments
 from tg_parser.topics.corpus import Corpus, Item
 from tg_parser.topics.discovery import Draft, centre_of, discover
 from tg_parser.topics.embedding import vectors_for
@@ -77,24 +80,26 @@ async def build_topics(
         try:
             for channel in sorted({item.channel_id for item in items}):
                 if options.channel in (None, channel):
-                    corpus = with_lexical(
-                        _subset(everything, lambda item, c=channel: item.channel_id == c), options
-                    )
-                    kept = [] if options.force else _kept(corpus, existing, channel)
-                    drafts = discover(corpus, kept, options, merge_twins)
-                    comments = attach_comments(corpus, drafts, options.comment_score)
+                    found = await asyncio.to_thread(_found, everything, existing, channel, options)
+                    corpus, drafts = found.corpus, found.drafts
                     run.add(
-                        comments_with_post_in_topic=comments.with_post_in_topic,
-                        comments_joined=comments.joined,
+                        topics_kept=found.kept,
+                        comments_with_post_in_topic=found.comments.with_post_in_topic,
+                        comments_joined=found.comments.joined,
                     )
                     written = await _written(corpus, drafts, previous, cards, options, progress)
-                    topics += topic_records(corpus, drafts, context, written)
-                    run.add(topics_kept=len(kept), **_sources(written))
+                    topics += await asyncio.to_thread(
+                        topic_records, corpus, drafts, context, written
+                    )
+                    run.add(**_sources(written))
                     if progress is not None:
                         progress(Progress("topics", len(topics), len(topics), unit="topics"))
         finally:
             await _store_calls(db, cards, run)
-        topics += target_topics(everything, targets, embedder, {t.card.id for t in topics}, context)
+        taken = {t.card.id for t in topics}
+        topics += await asyncio.to_thread(
+            target_topics, everything, targets, embedder, taken, context
+        )
         stale = _stale(existing, topics, options.channel)
         async with db.transaction() as repos:
             await repos.topics.delete(stale)
@@ -102,6 +107,28 @@ async def build_topics(
         in_scope = [i for i in items if options.channel in (None, i.channel_id)]
         _count(run.counters, topics, in_scope, removed=len(stale))
     return TopicsReport(run.id, run.run.duration_seconds or 0.0, dict(run.counters))
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A channel's corpus (with its lexical vectors), its topics, and its comments placed."""
+
+    corpus: Corpus
+    drafts: list[Draft]
+    kept: int  # earlier topics kept
+    comments: CommentCounts
+
+
+def _found(
+    everything: Corpus, existing: Sequence[StoredTopic], channel: str, options: TopicOptions
+) -> _Found:
+    """Discover the topics of ``channel`` (its earlier ones kept unless ``force``) and
+    attach its comments: the build's CPU work, run in a worker thread."""
+    corpus = with_lexical(_subset(everything, lambda item: item.channel_id == channel), options)
+    kept = [] if options.force else _kept(corpus, existing, channel)
+    drafts = discover(corpus, kept, options, merge_twins)
+    comments = attach_comments(corpus, drafts, options.comment_score)
+    return _Found(corpus, drafts, len(kept), comments)
 
 
 def _subset(corpus: Corpus, keep: Any) -> Corpus:

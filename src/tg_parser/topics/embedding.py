@@ -1,7 +1,9 @@
-"""Vectors for a build: stored ones whose text is unchanged, the rest embedded in batches."""
+"""Vectors for a build: stored ones whose text is unchanged, the rest embedded in batches
+(each in a worker thread, so the event loop — the API, the run's heartbeat — goes on)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 import numpy as np
@@ -38,7 +40,7 @@ async def vectors_for(
     run.add(embeddings_reused=len(items) - len(missing))
     for start in range(0, len(missing), BATCH_SIZE):
         batch = missing[start : start + BATCH_SIZE]
-        vectors = normalise(embedder.embed([items[i].text for i in batch]))
+        vectors = normalise(await asyncio.to_thread(embedder.embed, [items[i].text for i in batch]))
         result[batch] = vectors
         rows = [
             StoredVector(items[i].ref, hashes[i], v) for i, v in zip(batch, vectors, strict=True)
