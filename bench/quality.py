@@ -14,6 +14,9 @@ printed, per corpus:
   grouping alone), ``noise_dropped_content``: content posts the noise filter dropped;
 - ``ceiling``: k-means with the true number of subjects on the same embedder's vectors of
   the same posts — the part of the gap that is the embedder's, not the algorithm's;
+  ``lexical_ceiling`` and ``joined_ceiling``: the same on the posts' lexical vectors alone
+  and on the embedding joined with them at the build's weight — which space carries the
+  subjects;
 - ``noise`` and ``ads``: precision and recall of the noise flag and of advertising;
 - ``comments``: on-topic comments in their post's topic, off-topic comments attached;
 - ``duplicate_titles``, ``topics``, ``build_seconds``.

@@ -19,6 +19,7 @@ from tg_parser.store import StoredDocument, StoredTopic
 from tg_parser.store.database import Database
 from tg_parser.testing import quality
 from tg_parser.topics.build import build_topics
+from tg_parser.topics.lexical import joined, lexical_vectors
 from tg_parser.topics.options import TopicOptions
 
 AD_REASONS = ("advertis", "promo", "giveaway")
@@ -43,11 +44,12 @@ async def measure_corpus(corpus: Corpus, folder: Path, labeller: str | None) -> 
     labels = quality.Labels.load(corpus.labels)
     channel = corpus.channel_id()
     embedder = LocalEmbedder()
+    options = TopicOptions.from_settings(settings, channel=channel)
     db = await Database.open(settings)
     try:
         await _load(db, corpus, channel, labels, labeller)
         started = time.perf_counter()
-        await build_topics(db, embedder, TopicOptions.from_settings(settings, channel=channel))
+        await build_topics(db, embedder, options)
         seconds = time.perf_counter() - started
         async with db.transaction() as repos:
             documents = await repos.documents.for_channel(channel)
@@ -57,7 +59,7 @@ async def measure_corpus(corpus: Corpus, folder: Path, labeller: str | None) -> 
     return {
         "corpus": corpus.name,
         "split": corpus.split,
-        **_scores(labels, documents, topics, embedder),
+        **_scores(labels, documents, topics, embedder, options),
         "build_seconds": round(seconds, 2),
     }
 
@@ -82,13 +84,15 @@ def _scores(
     documents: list[StoredDocument],
     topics: list[StoredTopic],
     embedder: LocalEmbedder,
+    options: TopicOptions,
 ) -> dict[str, Any]:
     posts, comments = _where(topics)
     by_post = {_number(d): d for d in documents if _kind(d) == "post"}
     truth = labels.content()
     agreement = quality.topic_agreement(truth, posts)
     kept = {p: s for p, s in truth.items() if p in by_post and not by_post[p].noise}
-    ceiling = _ceiling(truth, by_post, embedder)
+    ceilings = _ceilings(truth, by_post, embedder, options)
+    ceiling = ceilings["ceiling"]
     noise = {p for p, d in by_post.items() if d.noise and p in labels.posts}
     ads = {p for p in noise if _reason(by_post[p]).startswith(AD_REASONS)}
     known = set(by_post) & set(labels.posts)
@@ -98,7 +102,7 @@ def _scores(
         **agreement,
         "ari_kept": quality.topic_agreement(kept, posts)["ari"],
         "noise_dropped_content": len(truth) - len(kept),
-        "ceiling": ceiling,
+        **ceilings,
         "ari_to_ceiling": round(agreement["ari"] / ceiling["ari"], 4) if ceiling["ari"] else 0.0,
         "noise": quality.precision_recall({p for p in known if labels.posts[p].noise}, noise),
         "ads": quality.precision_recall({p for p in known if labels.posts[p].ad}, ads),
@@ -121,12 +125,32 @@ def _where(topics: list[StoredTopic]) -> tuple[dict[int, str], dict[int, str]]:
     return posts, comments
 
 
-def _ceiling(
-    truth: dict[int, str], by_post: dict[int, StoredDocument], embedder: LocalEmbedder
-) -> dict[str, float]:
+def _ceilings(
+    truth: dict[int, str],
+    by_post: dict[int, StoredDocument],
+    embedder: LocalEmbedder,
+    options: TopicOptions,
+) -> dict[str, Any]:
+    """k-means with the true k on the embedding (``ceiling``), on the lexical vectors
+    alone (``lexical_ceiling``) and on the two joined at the build's weight
+    (``joined_ceiling``): which space carries the subjects. The lexical vectors are fitted
+    on the labelled posts here (on the channel's documents in a build); both lexical
+    ceilings are None when the posts share too few words."""
     posts = [p for p in truth if p in by_post and by_post[p].document.text_clean.strip()]
-    vectors = normalise(embedder.embed([by_post[p].document.text_clean for p in posts]))
-    return quality.embedder_ceiling(vectors, [truth[p] for p in posts])
+    texts = [by_post[p].document.text_clean for p in posts]
+    subjects = [truth[p] for p in posts]
+    vectors = normalise(embedder.embed(texts))
+    ceiling = {"ceiling": quality.embedder_ceiling(vectors, subjects)}
+    lexical = lexical_vectors(texts, options)
+    if lexical is None:
+        return {**ceiling, "lexical_ceiling": None, "joined_ceiling": None}
+    return {
+        **ceiling,
+        "lexical_ceiling": quality.embedder_ceiling(lexical, subjects),
+        "joined_ceiling": quality.embedder_ceiling(
+            joined(vectors, lexical, options.lexical_weight), subjects
+        ),
+    }
 
 
 def _kind(stored: StoredDocument) -> str:

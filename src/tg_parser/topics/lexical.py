@@ -43,8 +43,12 @@ def with_lexical(corpus: Corpus, options: TopicOptions) -> Corpus:
     lexical = lexical_vectors([item.text for item in corpus.items], options)
     if lexical is None:
         return corpus
-    joined = np.hstack([corpus.vectors, options.lexical_weight * lexical])
-    return Corpus(corpus.items, normalise(joined))
+    return Corpus(corpus.items, joined(corpus.vectors, lexical, options.lexical_weight))
+
+
+def joined(vectors: np.ndarray, lexical: np.ndarray, weight: float) -> np.ndarray:
+    """The embedding rows joined with their lexical rows times ``weight``, re-normalised."""
+    return normalise(np.hstack([vectors, weight * lexical]))
 
 
 def lexical_vectors(texts: list[str], options: TopicOptions) -> np.ndarray | None:
