@@ -38,11 +38,13 @@ from tg_parser.wiring import Stages
 
 @dataclass(frozen=True)
 class PipelineOptions:
-    """Where to write (None: no export), which channel (None: every one), an export to
-    import first, whether to collect the live sources in scope first (never when
-    importing), and whether to build topics only when processing changed something."""
+    """Where to write (None: no export) and whether to replace files tg-parser did not
+    write there, which channel (None: every one), an export to import first, whether to
+    collect the live sources in scope first (never when importing), and whether to build
+    topics only when processing changed something."""
 
     out: Path | None = Path("kb")
+    overwrite: bool = False
     channel: str | None = None
     import_path: Path | None = None
     comments_path: Path | None = None
@@ -52,6 +54,7 @@ class PipelineOptions:
     def scope(self) -> dict[str, Any]:
         scope: dict[str, Any] = {"channel": self.channel or "*"}
         scope |= {"out": str(self.out)} if self.out else {}
+        scope |= {"overwrite": True} if self.overwrite else {}
         scope |= {"topics": "when changed"} if self.topics_when_changed else {}
         scope |= {"import": str(self.import_path)} if self.import_path else {}
         scope |= {"comments": str(self.comments_path)} if self.comments_path else {}
@@ -123,7 +126,7 @@ async def _stages(
         topics = stages.topics.model_copy(update={"channel": channel})
         report.topics = await stages.build_topics(db, topics, progress)
     if options.out is not None:
-        export = ExportOptions(out=options.out, channel=channel)
+        export = ExportOptions(out=options.out, channel=channel, overwrite=options.overwrite)
         report.export = await export_kb(db, export, progress)
     return report
 

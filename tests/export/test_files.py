@@ -54,11 +54,11 @@ def test_only_unchanged_files_of_our_own_manifest_are_stale(tmp_path: Path) -> N
     (tmp_path / "topic_edited.json").write_bytes(b"[1, 2]\n")
     (tmp_path / "notes.txt").write_text("mine")
     directory = ExportDirectory(tmp_path)
-    previous = directory.previous_files()
+    directory.prepare()
     with directory.staging():
         directory.write("topics.json", [b"{}\n"])
 
-    assert directory.remove_stale(previous) == ["topic_old.json"]
+    assert directory.remove_stale() == ["topic_old.json"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "manifest.json",
         "notes.txt",
@@ -92,6 +92,103 @@ def test_a_manifest_of_an_earlier_version_is_ours(tmp_path: Path) -> None:
     assert ExportDirectory(tmp_path).previous_files() == {
         "topic_a.json": hashlib.sha256(data).hexdigest()
     }
+
+
+def export(path: Path, files: dict[str, bytes], *, overwrite: bool = False) -> None:
+    """What an export does with the directory: stage every file, the manifest last."""
+    directory = ExportDirectory(path, overwrite=overwrite)
+    directory.prepare()
+    with directory.staging():
+        for name, data in files.items():
+            directory.write(name, [data])
+        directory.write("manifest.json", [ours(*files.items())])
+
+
+def refused(path: Path, files: dict[str, bytes]) -> str:
+    """The message of an export refused for files it did not write; nothing was written."""
+    before = contents(path)
+    with pytest.raises(InputError) as raised:
+        export(path, files)
+    assert contents(path) == before
+    return raised.value.message
+
+
+def contents(path: Path) -> dict[str, bytes | None]:
+    return {p.name: p.read_bytes() if p.is_file() else None for p in path.iterdir()}
+
+
+def test_a_file_the_user_put_there_is_not_replaced(tmp_path: Path) -> None:
+    (tmp_path / "topics.json").write_bytes(b'{"mine": true}\n')
+
+    message = refused(tmp_path, {"kb_entries.ndjson": b"{}\n", "topics.json": b"{}\n"})
+
+    assert message == (
+        f"{tmp_path / 'topics.json'} was not written by tg-parser or was changed since, so the "
+        "export wrote nothing: move it away, give --out another directory, or pass --overwrite "
+        "to replace it"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["topics.json"]
+
+
+def test_a_file_edited_since_the_export_is_not_replaced(tmp_path: Path) -> None:
+    export(tmp_path, {"topics.json": b"{}\n", "topic_a.json": b"[]\n"})
+    (tmp_path / "topic_a.json").write_text("my notes")
+
+    message = refused(tmp_path, {"topics.json": b"{}\n", "topic_a.json": b"[1]\n"})
+
+    assert message.startswith(f"{tmp_path / 'topic_a.json'} was not written by tg-parser")
+
+
+def test_an_export_replaces_its_own_files(tmp_path: Path) -> None:
+    export(tmp_path, {"topics.json": b"{}\n", "topic_a.json": b"[]\n"})
+    export(tmp_path, {"topics.json": b'{"new": 1}\n', "topic_a.json": b"[1]\n"})
+
+    assert (tmp_path / "topics.json").read_bytes() == b'{"new": 1}\n'
+    assert (tmp_path / "topic_a.json").read_bytes() == b"[1]\n"
+
+
+def test_a_file_that_already_holds_what_is_written_is_no_conflict(tmp_path: Path) -> None:
+    (tmp_path / "topics.json").write_bytes(b"{}\n")
+
+    export(tmp_path, {"topics.json": b"{}\n"})
+
+    assert (tmp_path / "manifest.json").exists()
+
+
+@pytest.mark.parametrize(
+    "manifest", [b'{"files": []}', b"not json", json.dumps({"generator": "other"}).encode()]
+)
+def test_a_manifest_we_did_not_write_is_not_replaced(tmp_path: Path, manifest: bytes) -> None:
+    (tmp_path / "manifest.json").write_bytes(manifest)
+
+    message = refused(tmp_path, {"topics.json": b"{}\n"})
+
+    assert message.startswith(f"{tmp_path / 'manifest.json'} was not written by tg-parser")
+
+
+def test_every_conflict_is_named_the_first_few_in_full(tmp_path: Path) -> None:
+    files = {f"topic_{n}.json": b"[]\n" for n in range(5)}
+    for name in files:
+        (tmp_path / name).write_text("mine")
+    (tmp_path / "topics.json").mkdir()
+
+    message = refused(tmp_path, files | {"topics.json": b"{}\n"})
+
+    shown = ", ".join(str(tmp_path / f"topic_{n}.json") for n in range(3))
+    assert message.startswith(f"{shown} and 3 more were not written by tg-parser or were ")
+    assert message.endswith(
+        "move them away, give --out another directory, or pass --overwrite to replace them"
+    )
+
+
+def test_overwrite_replaces_what_tg_parser_did_not_write(tmp_path: Path) -> None:
+    (tmp_path / "topics.json").write_text("mine")
+    (tmp_path / "manifest.json").write_text("mine too")
+
+    export(tmp_path, {"topics.json": b"{}\n"}, overwrite=True)
+
+    assert (tmp_path / "topics.json").read_bytes() == b"{}\n"
+    assert json.loads((tmp_path / "manifest.json").read_bytes())["generator"] == "tg-parser"
 
 
 def test_leftovers_of_an_interrupted_export_are_cleaned_up(tmp_path: Path) -> None:

@@ -298,10 +298,33 @@ async def test_a_manifest_tg_parser_did_not_write_deletes_nothing(
     (out / "thesis.docx").write_bytes(b"four years of work")
     (out / "manifest.json").write_text(json.dumps({"files": [{"name": "thesis.docx"}]}))
 
-    report = await export_kb(sample, ExportOptions(out=out))
+    report = await export_kb(sample, ExportOptions(out=out, overwrite=True))
 
     assert report.removed == []
     assert (out / "thesis.docx").read_bytes() == b"four years of work"
+
+
+async def test_files_tg_parser_did_not_write_are_left_alone(
+    sample: Database, tmp_path: Path
+) -> None:
+    out = tmp_path / "kb"
+    out.mkdir()
+    (out / "topics.json").write_bytes(b'{"my": "topics"}')
+
+    with pytest.raises(InputError) as raised:
+        await export_kb(sample, ExportOptions(out=out))
+
+    assert raised.value.message.startswith(f"{out / 'topics.json'} was not written by tg-parser")
+    assert [p.name for p in out.iterdir()] == ["topics.json"]  # no manifest, no temporaries
+    assert (out / "topics.json").read_bytes() == b'{"my": "topics"}'
+    async with sample.transaction() as repos:
+        (run,) = await repos.runs.list(stage="export")
+    assert run.status == "failed"
+
+    report = await export_kb(sample, ExportOptions(out=out, overwrite=True))
+
+    assert json.loads((out / "topics.json").read_bytes())["topics"]
+    assert {f["name"] for f in report.files} == {p.name for p in out.iterdir()}
 
 
 async def test_stale_files_go_unless_changed_since_the_export(

@@ -12,6 +12,12 @@ if TYPE_CHECKING:
     from tg_parser.export import ExportReport
 
 OUT_OPTION = typer.Option(..., "--out", help="Directory to write the files into.")
+OVERWRITE_OPTION = typer.Option(
+    False,
+    "--overwrite",
+    help="Replace files in --out that tg-parser did not write or that changed since "
+    "(without it such an export is refused and writes nothing).",
+)
 CHANNEL_OPTION = typer.Option(None, "--channel", help="Export one channel only.")
 TOPIC_OPTION = typer.Option(None, "--topic-id", help="Export one topic and its messages.")
 FROM_OPTION = typer.Option(
@@ -35,6 +41,7 @@ PRETTY_OPTION = typer.Option(False, "--pretty", help="Indent the JSON files.")
 def export(
     ctx: typer.Context,
     out: str = OUT_OPTION,
+    overwrite: bool = OVERWRITE_OPTION,
     channel: str | None = CHANNEL_OPTION,
     topic_id: str | None = TOPIC_OPTION,
     date_from: str | None = FROM_OPTION,
@@ -52,6 +59,7 @@ def export(
 
     options = ExportOptions(
         out=output_directory(out),
+        overwrite=overwrite,
         channel=channel,
         topic_id=topic_id,
         date_from=date_bound(date_from, "--from") if date_from else None,

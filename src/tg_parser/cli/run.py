@@ -18,6 +18,7 @@ from tg_parser.cli.common import (
     settings_of,
     with_database,
 )
+from tg_parser.cli.export import OVERWRITE_OPTION
 from tg_parser.cli.process import noise_breakdown
 from tg_parser.cli.queued import QUEUE_OPTION, submit_queued
 from tg_parser.errors import InputError, SourceError
@@ -55,6 +56,7 @@ def run(
     import_path: Path | None = IMPORT_OPTION,
     comments_path: Path | None = COMMENTS_OPTION,
     out: str = OUT_OPTION,
+    overwrite: bool = OVERWRITE_OPTION,
     provider: str | None = PROVIDER_OPTION,
     model: str | None = MODEL_OPTION,
     concurrency: int | None = CONCURRENCY_OPTION,
@@ -75,6 +77,7 @@ def run(
             "channel": channel,
             "collect": not no_ingest,
             "out": out,
+            "overwrite": overwrite,
             "provider": provider,
             "model": model,
             "concurrency": concurrency,
@@ -90,6 +93,7 @@ def run(
     request = ModelRequest(provider, model, concurrency)
     options = PipelineOptions(
         out=output_directory(out),
+        overwrite=overwrite,
         channel=channel,
         import_path=import_path,
         comments_path=comments_path,

@@ -8,7 +8,10 @@ time.
 
 An export deletes only what an earlier export wrote: files listed in a manifest that
 tg-parser wrote (``generator``, or ``tg_parser_version`` before it) whose sha256 still
-matches — never a file the user put there or changed since.
+matches — never a file the user put there or changed since. Nor does it replace one (a
+``topics.json`` or ``manifest.json`` of the user's, a topic file edited since) unless asked
+to (``overwrite``) or the file already holds what it would write: such an export is
+refused once every file is staged, before any is moved, so it changes nothing.
 """
 
 from __future__ import annotations
@@ -74,13 +77,17 @@ def _sha256_of(path: Path) -> str:
 class ExportDirectory:
     """Where an export goes; remembers what it wrote."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, overwrite: bool = False) -> None:
         self.path = path
+        self.overwrite = overwrite
         self.written: list[WrittenFile] = []
+        self.previous: dict[str, str] = {}  # what an earlier export wrote (previous_files)
         self._staged: list[tuple[Path, str]] = []
+        self._conflicts: list[str] = []
 
     def prepare(self) -> None:
-        """Create the directory and remove what an interrupted export left behind."""
+        """Create the directory, remove what an interrupted export left behind and read
+        what an earlier export wrote."""
         if _is_root(self.path):
             raise InputError(f"{self.path} is the root of the file system: give --out a directory")
         if self.path.exists() and not self.path.is_dir():
@@ -92,13 +99,17 @@ class ExportDirectory:
                     leftover.unlink(missing_ok=True)
         except OSError as exc:
             raise self._cannot_write(exc) from exc
+        self.previous = self.previous_files()
 
     @contextmanager
     def staging(self) -> Iterator[None]:
-        """Files written inside appear together at the end, or (on any error) not at all."""
+        """Files written inside appear together at the end, or (on any error, or when one
+        would replace a file tg-parser did not write) not at all."""
         moved = 0
         try:
             yield
+            if self._conflicts:
+                raise self._refused()
             for temporary, name in self._staged:
                 os.replace(temporary, self.path / name)
                 moved += 1
@@ -108,9 +119,12 @@ class ExportDirectory:
             for temporary, _ in self._staged:
                 temporary.unlink(missing_ok=True)
             self._staged.clear()
+            self._conflicts.clear()
 
     def write(self, name: str, chunks: Iterable[bytes]) -> WrittenFile:
-        """Stream ``chunks`` into a temporary file that :meth:`staging` moves to ``name``."""
+        """Stream ``chunks`` into a temporary file that :meth:`staging` moves to ``name``;
+        noted as a conflict when it would replace a file tg-parser did not write."""
+        guarded = self._guarded_digest(name)
         digest, size = hashlib.sha256(), 0
         temporary = self.path / f".{name}.{uuid.uuid4().hex[:8]}.tmp"
         self._staged.append((temporary, name))
@@ -123,15 +137,28 @@ class ExportDirectory:
             os.fsync(handle.fileno())
         written = WrittenFile(name=name, bytes=size, sha256=digest.hexdigest())
         self.written.append(written)
+        if guarded is not None and guarded != written.sha256:
+            self._conflicts.append(name)
         return written
+
+    def _guarded_digest(self, name: str) -> str | None:
+        """The sha256 of the file ``name`` would replace when that file is not tg-parser's
+        own unchanged (listed with that sha256 by :attr:`previous`, or our manifest); None
+        when nothing stands in the way. Anything but a plain file is never ours."""
+        target = self.path / name
+        if self.overwrite or not (target.exists() or target.is_symlink()):
+            return None
+        if name == MANIFEST and _ours(_manifest_of(target)):
+            return None
+        if not target.is_file():
+            return ""
+        existing = _sha256_of(target)
+        return None if self.previous.get(name) == existing else existing
 
     def previous_files(self) -> dict[str, str]:
         """The files (name → sha256) an earlier export listed in its manifest; nothing when
         the manifest is missing, unreadable or not one tg-parser wrote."""
-        try:
-            manifest = orjson.loads((self.path / MANIFEST).read_bytes())
-        except (OSError, orjson.JSONDecodeError):
-            return {}
+        manifest = _manifest_of(self.path / MANIFEST)
         if not _ours(manifest):
             return {}
         files = manifest.get("files")
@@ -142,10 +169,11 @@ class ExportDirectory:
             if isinstance(entry, dict) and _listed_file(entry)
         }
 
-    def remove_stale(self, previous: dict[str, str]) -> list[str]:
+    def remove_stale(self) -> list[str]:
         """Delete files an earlier export wrote that this one did not (e.g. old topics),
         unless they changed since."""
         current = {written.name for written in self.written} | {MANIFEST}
+        previous = self.previous
         stale = [
             name
             for name in sorted(set(previous) - current)
@@ -154,6 +182,19 @@ class ExportDirectory:
         for name in stale:
             (self.path / name).unlink(missing_ok=True)
         return stale
+
+    def _refused(self) -> InputError:
+        """One line naming the files the export would have replaced (the first few)."""
+        shown = [str(self.path / name) for name in self._conflicts[:3]]
+        more = len(self._conflicts) - len(shown)
+        names = ", ".join(shown) + (f" and {more} more" if more else "")
+        one = len(self._conflicts) == 1
+        was, it = ("was", "it") if one else ("were", "them")
+        return InputError(
+            f"{names} {was} not written by tg-parser or {was} changed since, so the export "
+            f"wrote nothing: move {it} away, give --out another directory, or pass "
+            f"--overwrite to replace {it}"
+        )
 
     def _cannot_write(self, exc: OSError, *, changed: bool = False) -> InputError:
         """One line; a rename failing after others (rare: one directory, one file system)
@@ -171,6 +212,14 @@ class ExportDirectory:
 def _is_root(path: Path) -> bool:
     resolved = path.resolve()
     return resolved == Path(resolved.anchor)
+
+
+def _manifest_of(path: Path) -> Any:
+    """The manifest's JSON; None when it is missing or unreadable."""
+    try:
+        return orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
 
 
 def _ours(manifest: Any) -> bool:

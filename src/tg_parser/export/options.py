@@ -27,6 +27,7 @@ class ExportOptions:
     include_noise: bool = False
     pretty: bool = False
     channels: Collection[str] | None = None  # only these channels (an API key's); None: all
+    overwrite: bool = False  # replace files tg-parser did not write (or that changed since)
 
     def filters(self) -> dict[str, Any]:
         values = {
@@ -44,7 +45,8 @@ class ExportOptions:
 
     def scope(self) -> dict[str, Any]:
         out = {"out": str(self.out)} if self.out is not None else {}
-        return out | {"format": self.format} | self.filters()
+        overwrite = {"overwrite": True} if self.overwrite else {}
+        return out | {"format": self.format} | self.filters() | overwrite
 
 
 def date_bound(text: str, option: str, *, end_of_day: bool = False) -> datetime:

@@ -15,8 +15,10 @@ Every entry, card and bundle is checked, as written, against its contract's mode
 mirrors the JSON Schema at a fraction of the cost; the tests check the schemas too).
 The files appear together once all are written (a failure leaves the earlier export as it
 was); files of an earlier export that this one no longer writes are deleted when they are
-unchanged since tg-parser wrote them. Noise (ads, greetings) and messages
-without text are left out unless asked for. An export is a run (stage ``export``).
+unchanged since tg-parser wrote them. A file of the same name that tg-parser did not write,
+or that changed since, is replaced only with ``overwrite`` (else nothing is written).
+Noise (ads, greetings) and messages without text are left out unless asked for. An export
+is a run (stage ``export``).
 
 ``stream_entries`` makes the lines of ``kb_entries.ndjson`` one by one without writing
 anything (no run: it only reads), for the HTTP API's download: it reads each topic's
@@ -90,14 +92,13 @@ async def export_kb(
     started = time.perf_counter()
     options = replace(options, channel=await resolve_channel(db, options.channel))
     async with track_run(db, "export", options.scope()) as run:
-        directory = ExportDirectory(out)
+        directory = ExportDirectory(out, overwrite=options.overwrite)
         directory.prepare()
         catalog, selection = await load(db, options)
         run.add(**selection.counts)
-        previous = directory.previous_files()
         with directory.staging():
             _Writer(directory, catalog, selection, options, progress).write_all(run.id)
-        removed = directory.remove_stale(previous)
+        removed = directory.remove_stale()
         run.add(files_written=len(directory.written), stale_files_removed=len(removed))
         report = ExportReport(
             run_id=run.id,

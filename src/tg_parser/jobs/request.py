@@ -52,6 +52,7 @@ class RunRequest(BaseModel):
     max_topics: int | None = Field(default=None, ge=1)
     collect: bool = True
     out: str = "kb"
+    overwrite: bool = False  # export/run: replace files tg-parser did not write in ``out``
     upload: UploadedExport | None = None
     webhook_url: str | None = None
     scheduled: bool = False  # the scheduler's `run`: the source's export dir, topics if changed

@@ -76,7 +76,9 @@ async def _pipeline(
         options = await _scheduled(db, request)
     else:
         out = export_dir(settings, request)
-        options = PipelineOptions(out=out, channel=request.channel, collect=request.collect)
+        options = PipelineOptions(
+            out=out, overwrite=request.overwrite, channel=request.channel, collect=request.collect
+        )
     return (await run_pipeline(db, options, stages, progress)).to_json_dict()
 
 
@@ -106,7 +108,7 @@ async def _export(
     from tg_parser.export import ExportOptions, export_kb, output_directory
 
     out = output_directory(str(export_dir(settings, request)))
-    options = ExportOptions(out=out, channel=request.channel)
+    options = ExportOptions(out=out, channel=request.channel, overwrite=request.overwrite)
     return (await export_kb(db, options, progress)).to_json_dict()
 
 

@@ -51,6 +51,11 @@ class RunStart(BaseModel):
     out: str = Field(
         default="kb", max_length=200, description="export/run: folder in API_EXPORT_DIR."
     )
+    overwrite: bool = Field(
+        default=False,
+        description="export/run: replace files in `out` that tg-parser did not write "
+        "(or that changed since); without it such a run fails and writes nothing.",
+    )
     webhook_url: str | None = Field(
         default=None, max_length=2000, description="POSTed the run's summary when it ends."
     )
