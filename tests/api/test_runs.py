@@ -278,3 +278,24 @@ async def test_the_pipeline_over_http_is_one_run_with_its_stages(
     assert run["result"]["run_id"] == run["id"]
     out = settings.api_export_dir / "kb" / "technotes"
     assert (out / "kb_entries.ndjson").is_file() and (out / "manifest.json").is_file()
+
+
+async def test_an_export_run_replaces_files_it_did_not_write_only_when_asked(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    out = settings.api_export_dir / "mine"
+    out.mkdir(parents=True)
+    (out / "topics.json").write_text("my topics")
+
+    refused = (await client.post("/api/v1/runs", json={"stage": "export", "out": "mine"})).json()
+    run = await ended(client, refused["id"])
+    assert run["status"] == "failed"
+    assert run["error"].startswith(f"{out / 'topics.json'} was not written by tg-parser")
+    assert [p.name for p in out.iterdir()] == ["topics.json"]
+
+    body = {"stage": "export", "out": "mine", "overwrite": True}
+    accepted = (await client.post("/api/v1/runs", json=body)).json()
+    run = await ended(client, accepted["id"])
+    assert run["status"] == "succeeded", run["error"]
+    assert run["request"] == {"stage": "export", "out": "mine", "overwrite": True}
+    assert (out / "topics.json").read_text() != "my topics"

@@ -32,6 +32,29 @@ def test_export_prints_a_summary(sample: str, tmp_path: Path) -> None:
     assert (tmp_path / "kb" / "kb_entries.ndjson").exists()
 
 
+def test_files_export_did_not_write_are_replaced_only_with_overwrite(
+    sample: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "kb"
+    assert runner.invoke(app, ["export", "--out", str(out)]).exit_code == 0
+    (out / "topics.json").write_text("edited")
+    (out / "kb_entries.ndjson").write_text("mine")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    refused = runner.invoke(app, ["export", "--out", str(out)])
+
+    assert refused.exit_code == 2
+    assert refused.stderr == (
+        f"Error: {out / 'kb_entries.ndjson'}, {out / 'topics.json'} were not written by "
+        "tg-parser or were changed since, so the export wrote nothing: move them away, give "
+        "--out another directory, or pass --overwrite to replace them\n"
+    )
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert runner.invoke(app, ["export", "--out", str(out), "--overwrite"]).exit_code == 0
+    assert (out / "topics.json").read_text() != "edited"
+    assert runner.invoke(app, ["export", "--out", str(out)]).exit_code == 0  # its own again
+
+
 def test_export_options_reach_the_files(sample: str, tmp_path: Path) -> None:
     out = tmp_path / "kb"
     args = ["export", "--out", str(out), "--channel", "@technotes", "--format", "json"]

@@ -80,6 +80,23 @@ def test_run_on_a_stored_channel_without_import(cli_env: str, tmp_path: Path) ->
     assert report["export"]["counts"]["comments"] == 0
 
 
+def test_run_replaces_files_it_did_not_write_only_with_overwrite(
+    cli_env: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "kb"
+    out.mkdir()
+    (out / "manifest.json").write_text("my manifest")
+    run = ["run", *SAMPLE, "--out", str(out)]
+
+    refused = runner.invoke(app, run)
+
+    assert refused.exit_code == 2
+    assert f"Error: {out / 'manifest.json'} was not written by tg-parser" in refused.stderr
+    assert [p.name for p in out.iterdir()] == ["manifest.json"]
+    assert runner.invoke(app, [*run, "--overwrite"]).exit_code == 0
+    assert json.loads((out / "manifest.json").read_text())["generator"] == "tg-parser"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
