@@ -298,4 +298,5 @@ async def test_an_export_run_replaces_files_it_did_not_write_only_when_asked(
     run = await ended(client, accepted["id"])
     assert run["status"] == "succeeded", run["error"]
     assert run["request"] == {"stage": "export", "out": "mine", "overwrite": True}
+    assert run["scope"]["overwrite"] is True
     assert (out / "topics.json").read_text() != "my topics"
