@@ -29,6 +29,7 @@ from tg_parser.metrics import PoolUsage
 from tg_parser.store import migrate
 from tg_parser.store.api_keys import ApiKeyRepository
 from tg_parser.store.batches import BatchRepository
+from tg_parser.store.changes import LOCAL_WRITES
 from tg_parser.store.channels import ChannelRepository
 from tg_parser.store.cursors import CommentCursorRepository
 from tg_parser.store.documents import DocumentRepository
@@ -178,9 +179,13 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repositories]:
-        """One transaction: committed when the block ends, rolled back on any error."""
-        async with self._translated_errors(), self.engine.begin() as conn:
-            yield Repositories(conn)
+        """One transaction: committed when the block ends, rolled back on any error. Once
+        it ended it counts in ``changes.LOCAL_WRITES`` (a failed COMMIT may have won)."""
+        try:
+            async with self._translated_errors(), self.engine.begin() as conn:
+                yield Repositories(conn)
+        finally:
+            LOCAL_WRITES.note()
 
     async def idempotent(self, work: Callable[[Repositories], Awaitable[T]]) -> T:
         """``work`` in one transaction; when its connection is lost, once more in a new one.
