@@ -1,9 +1,8 @@
 """Has the database changed? A token that changes whenever its data may have, cheaply,
 whoever wrote (this process, a CLI run, a worker).
 
-The token pairs this process's own commits (``LOCAL_WRITES``, counted by
-``Database.transaction`` once its block ends, so a write is seen as soon as it returned)
-with what the database says of every connection:
+The token pairs this process's own commits (``writes.LOCAL_WRITES``: a write is seen as
+soon as it returned) with what the database says of every connection:
 
 - SQLite: ``PRAGMA data_version`` on one private, query-only connection kept open for the
   life of the watcher; it changes whenever any other connection (this process's pool
@@ -22,32 +21,19 @@ import itertools
 import sqlite3
 from collections.abc import Hashable
 from contextlib import suppress
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import psycopg
 import structlog
 
-if TYPE_CHECKING:
-    from tg_parser.store.database import Database
+from tg_parser.store.database import Database
+from tg_parser.store.writes import LOCAL_WRITES
 
 CHANNEL = "tg_parser_changed"  # migration 0013's pg_notify channel
 FIRST_RETRY_SECONDS, LAST_RETRY_SECONDS = 0.5, 30.0
 CHECK_EVERY_SECONDS = 30.0  # a quiet listener checks its connection is alive this often
 
 log = structlog.get_logger(__name__)
-
-
-class WriteCount:
-    """Transactions this process committed (or tried to: a failed COMMIT may have won)."""
-
-    def __init__(self) -> None:
-        self.value = 0
-
-    def note(self) -> None:
-        self.value += 1
-
-
-LOCAL_WRITES = WriteCount()
 
 
 class BackendVersion(Protocol):

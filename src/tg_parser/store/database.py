@@ -29,7 +29,6 @@ from tg_parser.metrics import PoolUsage
 from tg_parser.store import migrate
 from tg_parser.store.api_keys import ApiKeyRepository
 from tg_parser.store.batches import BatchRepository
-from tg_parser.store.changes import LOCAL_WRITES
 from tg_parser.store.channels import ChannelRepository
 from tg_parser.store.cursors import CommentCursorRepository
 from tg_parser.store.documents import DocumentRepository
@@ -51,6 +50,7 @@ from tg_parser.store.sources import SourceRepository
 from tg_parser.store.stats import StatsRepository
 from tg_parser.store.topics import TopicRepository
 from tg_parser.store.webhooks import WebhookRepository
+from tg_parser.store.writes import LOCAL_WRITES
 
 T = TypeVar("T")
 
@@ -180,7 +180,7 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repositories]:
         """One transaction: committed when the block ends, rolled back on any error. Once
-        it ended it counts in ``changes.LOCAL_WRITES`` (a failed COMMIT may have won)."""
+        it ended it counts in ``writes.LOCAL_WRITES`` (a failed COMMIT may have won)."""
         try:
             async with self._translated_errors(), self.engine.begin() as conn:
                 yield Repositories(conn)
