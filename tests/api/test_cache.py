@@ -24,6 +24,7 @@ from . import other_channel
 
 SOURCES = "/api/v1/sources"
 DOCUMENTS = "/api/v1/documents?limit=5&channel=technotes"
+CHANNELS = "/api/v1/channels"
 
 
 async def _titles(http: httpx.AsyncClient) -> list[str | None]:
@@ -41,6 +42,14 @@ def _write_elsewhere(url: str, title: str) -> None:
     plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute("UPDATE sources SET title = %s", (title,))
+
+
+async def _settled(http: httpx.AsyncClient, headers: dict[str, str]) -> None:
+    """Until the notifications of earlier writes are in (PostgreSQL): a key's first use
+    writes its ``last_used_at``."""
+    async with asyncio.timeout(10):
+        while (await http.get(CHANNELS, headers=headers)).headers["X-Cache"] != "hit":
+            await asyncio.sleep(0.02)
 
 
 async def test_a_repeated_read_is_a_hit(client: httpx.AsyncClient) -> None:
@@ -84,6 +93,7 @@ async def test_keys_limited_to_channels_never_share_an_answer(
     async with api_client(create_app(settings)) as http:
         for _, key in callers:  # a key's first use is written down (last_used_at): a change
             await http.get("/api/v1/runs", headers=key_sample.bearer(key))  # not cached
+        await _settled(http, key_sample.bearer(everyone))
         answers = {}
         for name, key in callers * 2:
             response = await http.get(SOURCES, headers=key_sample.bearer(key))
@@ -106,6 +116,7 @@ async def test_a_revoked_key_is_refused_on_a_cached_url(db: Database, settings: 
     admin = key_sample.bearer(await key_sample.create(db, "admin", "admin"))
     reader = key_sample.bearer(await key_sample.create(db, "reader", "read"))
     async with api_client(create_app(settings)) as http:
+        await _settled(http, reader)
         await http.get(SOURCES, headers=reader)
         assert (await http.get(SOURCES, headers=reader)).headers["X-Cache"] == "hit"
         assert (await http.delete("/api/v1/keys/reader", headers=admin)).status_code == 200

@@ -25,7 +25,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute
 from starlette.responses import StreamingResponse
 
-from tg_parser.api.auth import authenticate, scope_check
+from tg_parser.api.auth import ScopeCheck, authenticate, scope_check
 from tg_parser.store.changes import ChangeWatcher
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -92,34 +92,42 @@ class CachedRoute(APIRoute):
 
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
+        check = scope_check(self.dependant)
 
         async def answer(request: Request) -> Response:
             cache: ResponseCache | None = getattr(request.app.state, "response_cache", None)
             if cache is None or request.method != "GET":
                 return await handler(request)
-            return await self._cached(cache, handler, request)
+            return await _cached(cache, handler, request, await _caller(request, check))
 
         return answer
 
-    async def _cached(self, cache: ResponseCache, handler: Handler, request: Request) -> Response:
-        key = (request.url.path, _query(request), await self._principal(request))
-        token = cache.token()
-        if (stored := cache.get(key)) is not None:
-            return stored.response()
-        response = await handler(request)
-        if _cacheable(response):
-            cache.put(token, key, Stored(bytes(response.body), tuple(response.raw_headers)))
-        response.headers[CACHE_HEADER] = "miss"
-        return response
 
-    async def _principal(self, request: Request) -> tuple[str, frozenset[str] | None] | None:
-        """What of the caller decides what it sees, once its key and scope are checked
-        (None: the route checks no key)."""
-        check = scope_check(self.dependant)
-        if check is None:
-            return None
-        principal = await check(await authenticate(request))
-        return principal.scope, principal.channels
+Caller = tuple[str, frozenset[str] | None] | None  # scope and channels; None: no key checked
+
+
+async def _cached(
+    cache: ResponseCache, handler: Handler, request: Request, caller: Caller
+) -> Response:
+    """The cached answer to the request, else the route's (kept when it may be)."""
+    key = (request.url.path, _query(request), caller)
+    token = cache.token()
+    if (stored := cache.get(key)) is not None:
+        return stored.response()
+    response = await handler(request)
+    if _cacheable(response):
+        cache.put(token, key, Stored(bytes(response.body), tuple(response.raw_headers)))
+    response.headers[CACHE_HEADER] = "miss"
+    return response
+
+
+async def _caller(request: Request, check: ScopeCheck | None) -> Caller:
+    """What of the caller decides what it sees, once its key and scope are checked
+    (None: the route checks no key)."""
+    if check is None:
+        return None
+    principal = await check(await authenticate(request))
+    return principal.scope, principal.channels
 
 
 def _query(request: Request) -> tuple[tuple[str, str], ...]:
