@@ -468,6 +468,12 @@ class Settings(BaseSettings):
         description="Seconds `serve` remembers a checked API key (a key created or revoked "
         "in another process counts within this time); 0: look each key up every request.",
     )
+    api_response_cache_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=0,
+        description="Bytes of JSON answers `serve` keeps to answer a repeated read at once "
+        "(dropped whenever the database changes); 0: no cache.",
+    )
 
     # --- MCP server (`tg-parser mcp`, and /mcp in `serve`) ---
     mcp_page_size: int = Field(

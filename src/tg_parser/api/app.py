@@ -15,6 +15,7 @@ from tg_parser import metrics, search, web
 from tg_parser.api import health, routes
 from tg_parser.api.access_log import RequestLog
 from tg_parser.api.auth import describe_security
+from tg_parser.api.cache import response_cache
 from tg_parser.api.envelope import ERROR_RESPONSES, REQUEST_ID_HEADER, install_error_handlers
 from tg_parser.api.limits import BodyLimit
 from tg_parser.api.metrics import metrics_router
@@ -47,6 +48,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
             await app.state.queue.start()
             try:
                 async with (
+                    response_cache(app),
                     mcp_http.mcp_sessions(app),
                     _scheduling(app.state.db, app.state.queue),
                     _warming_search(app),

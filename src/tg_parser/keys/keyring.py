@@ -58,7 +58,7 @@ class Keyring:
         cached = self._keys.get(prefix)
         if cached is not None and self._fresh(cached[0]):
             return cached[1]
-        async with db.transaction() as repos:
+        async with db.reading() as repos:
             stored = await repos.api_keys.by_prefix(prefix)
         if stored is None:
             self._keys.pop(prefix, None)

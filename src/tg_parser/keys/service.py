@@ -84,7 +84,7 @@ async def revoke_key(db: Database, name: str) -> StoredKey:
 
 async def keys_exist(db: Database) -> bool:
     """Whether any key that is not revoked exists (then every API request needs a key)."""
-    async with db.transaction() as repos:
+    async with db.reading() as repos:
         return await repos.api_keys.count_unrevoked() > 0
 
 

@@ -50,6 +50,7 @@ from tg_parser.store.sources import SourceRepository
 from tg_parser.store.stats import StatsRepository
 from tg_parser.store.topics import TopicRepository
 from tg_parser.store.webhooks import WebhookRepository
+from tg_parser.store.writes import LOCAL_WRITES
 
 T = TypeVar("T")
 
@@ -178,9 +179,13 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repositories]:
-        """One transaction: committed when the block ends, rolled back on any error."""
-        async with self._translated_errors(), self.engine.begin() as conn:
-            yield Repositories(conn)
+        """One transaction: committed when the block ends, rolled back on any error. Once
+        it ended it counts in ``writes.LOCAL_WRITES`` (a failed COMMIT may have won)."""
+        try:
+            async with self._translated_errors(), self.engine.begin() as conn:
+                yield Repositories(conn)
+        finally:
+            LOCAL_WRITES.note()
 
     async def idempotent(self, work: Callable[[Repositories], Awaitable[T]]) -> T:
         """``work`` in one transaction; when its connection is lost, once more in a new one.

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from tg_parser import channels
 from tg_parser.api.auth import Reader
+from tg_parser.api.cache import CachedRoute
 from tg_parser.api.deps import Db
 from tg_parser.api.filters import ChannelKey
 from tg_parser.api.pages import Page, Paging
@@ -17,7 +18,7 @@ from tg_parser.api.visibility import visible_channel
 from tg_parser.models import SourceStatus, SourceVia
 from tg_parser.topics import catalog
 
-router = APIRouter(prefix="/channels", tags=["channels"])
+router = APIRouter(prefix="/channels", tags=["channels"], route_class=CachedRoute)
 
 
 class ChannelOut(BaseModel):

@@ -11,13 +11,14 @@ from pydantic import BaseModel, Field
 
 from tg_parser import documents
 from tg_parser.api.auth import Reader
+from tg_parser.api.cache import CachedRoute
 from tg_parser.api.deps import Db
 from tg_parser.api.filters import ChannelKey, DayEnd, DayStart
 from tg_parser.api.pages import Page, Paging
 from tg_parser.api.visibility import visible_channels
 from tg_parser.models import MessageType
 
-router = APIRouter(prefix="/documents", tags=["documents"])
+router = APIRouter(prefix="/documents", tags=["documents"], route_class=CachedRoute)
 
 
 class DocumentOut(BaseModel):

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tg_parser import registry
 from tg_parser.api.auth import Admin, Reader
+from tg_parser.api.cache import CachedRoute
 from tg_parser.api.deps import AppSettings, Db
 from tg_parser.api.filters import ChannelKey, Interval, Moment
 from tg_parser.api.pages import Page, Paging
@@ -19,7 +20,7 @@ from tg_parser.api.visibility import visible_source
 from tg_parser.errors import ForbiddenError
 from tg_parser.models import SourceStatus, SourceVia
 
-router = APIRouter(prefix="/sources", tags=["sources"])
+router = APIRouter(prefix="/sources", tags=["sources"], route_class=CachedRoute)
 
 SourceChannel = Annotated[
     ChannelKey, Path(description="The source's key, @name, t.me link or -100… id.")

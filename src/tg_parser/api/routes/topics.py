@@ -9,11 +9,12 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from tg_parser.api.auth import Reader
+from tg_parser.api.cache import CachedRoute
 from tg_parser.api.deps import Db
 from tg_parser.models import MessageType, TopicBundle, TopicCard
 from tg_parser.topics import catalog
 
-router = APIRouter(prefix="/topics", tags=["topics"])
+router = APIRouter(prefix="/topics", tags=["topics"], route_class=CachedRoute)
 
 
 class ResolvedItem(BaseModel):
