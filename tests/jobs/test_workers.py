@@ -10,14 +10,14 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from channel_export import write_channel_export  # type: ignore[import-not-found]
 from tg_parser.config import Settings
 from tg_parser.errors import ConfigError
 from tg_parser.ingest import ImportOptions, import_desktop
 from tg_parser.jobs import RunRequest, worker_queue
-from tg_parser.jobs.workers import BATCHES_QUEUE, RUNS_QUEUE, WorkerQueue, work
+from tg_parser.jobs.workers import BATCHES_QUEUE, EXECUTE_RUN, RUNS_QUEUE, WorkerQueue, work
 from tg_parser.runs import get_run
 from tg_parser.store import Database
 from tg_parser.store.tables import llm_calls, processed_documents, raw_messages, run_batches
@@ -168,3 +168,26 @@ async def test_workers_need_postgresql(tmp_path: Path) -> None:
             worker_queue(db)
     finally:
         await db.close()
+
+
+async def test_a_split_run_whose_planner_died_before_deferring_its_batches_still_ends(
+    pg: Database, queue: WorkerQueue, worker_settings: Settings
+) -> None:
+    """The worker planning a split run is killed after recording the batches but before
+    their jobs exist: the planning job, retried as stalled, defers them, and the run ends."""
+    run, _ = await queue.submit(RunRequest(stage="process", channel="notes"))
+    await _drain(worker_settings, [RUNS_QUEUE])
+    async with pg.engine.begin() as conn:  # the state a kill in the middle of planning leaves
+        await conn.execute(text("DELETE FROM procrastinate_jobs WHERE queue_name = 'batches'"))
+        await conn.execute(run_batches.update().values(job_id=None))
+    planning = queue.app.configure_task(EXECUTE_RUN, queue=RUNS_QUEUE)
+    await planning.defer_async(run_id=run.id)  # the stalled planning job, retried
+    await _drain(worker_settings, [RUNS_QUEUE])
+    assert (await get_run(pg, run.id)).status == "running"
+    jobs = await _rows(pg, select(run_batches.c.job_id))
+    assert len(jobs) == 6 and all(job_id is not None for (job_id,) in jobs)
+
+    await _drain(worker_settings, [BATCHES_QUEUE], workers=2)
+    ended = await get_run(pg, run.id)
+    assert ended.status == "succeeded", ended.error
+    assert ended.counters["processed"] == POSTS

@@ -33,6 +33,7 @@ from tg_parser.jobs.request import RunRequest
 from tg_parser.models import Run
 from tg_parser.runs import RunTracker, claim, claimable_channels, get_run, start_queued
 from tg_parser.store import Batch, Database, Repositories
+from tg_parser.store.batches import WAITING, WORKING
 
 log = structlog.get_logger(__name__)
 
@@ -71,6 +72,22 @@ async def split_run(db: Database, run_id: str, defer: DeferBatches) -> int:
     if not batches:
         await end_if_done(db, tracker.run)
     return len(batches)
+
+
+async def defer_missing_batches(db: Database, run_id: str, defer: DeferBatches) -> int:
+    """Defer a job for each open batch of the run that has none (the worker splitting the
+    run was killed before it recorded them); how many. A batch whose job exists after all
+    gets a second one, which finds it taken or over and returns."""
+    async with db.transaction() as repos:
+        batches = await repos.batches.list(run_id)
+    missing = [b.seq for b in batches if b.job_id is None and b.status in (WAITING, WORKING)]
+    if missing:
+        log.warning("batch_jobs_deferred_again", run_id=run_id, batches=len(missing))
+        jobs = await defer(run_id, missing)
+        async with db.transaction() as repos:
+            for seq, job_id in zip(missing, jobs, strict=True):
+                await repos.batches.set_job(run_id, seq, job_id)
+    return len(missing)
 
 
 async def _plan(db: Database, run: Run) -> list[tuple[str, list[int]]]:

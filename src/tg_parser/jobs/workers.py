@@ -19,10 +19,17 @@ from collections.abc import Awaitable, Callable, Collection, Iterable
 import structlog
 from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
 from procrastinate.app import WorkerOptions
+from procrastinate.types import JSONValue
 
 from tg_parser.config import Settings
 from tg_parser.errors import ConfigError, RunInProgressError
-from tg_parser.jobs.batches import cancel_batches, run_batch, split_run, splits
+from tg_parser.jobs.batches import (
+    cancel_batches,
+    defer_missing_batches,
+    run_batch,
+    split_run,
+    splits,
+)
 from tg_parser.jobs.execute import abandon_queued, announce, execute_run
 from tg_parser.jobs.request import RunRequest
 from tg_parser.jobs.submit import submit_run
@@ -64,9 +71,13 @@ def _tasks(app: App, db: Database) -> None:
     @app.task(name=EXECUTE_RUN, queue=RUNS_QUEUE)
     async def execute(run_id: str) -> None:
         run = await get_run(db, run_id)
+        split = splits(RunRequest.model_validate(run.request or {}))
+        if split and run.status == "running":  # a retry: its worker died while splitting
+            await defer_missing_batches(db, run_id, lambda r, seqs: _defer_batches(app, r, seqs))
+            return
         if run.status != "queued":
             return  # cancelled meanwhile, or a retry of a job whose run already started
-        if splits(RunRequest.model_validate(run.request or {})):
+        if split:
             await split_run(db, run_id, lambda run_id, seqs: _defer_batches(app, run_id, seqs))
             return
         try:
@@ -127,8 +138,11 @@ def cron(seconds: float) -> str:
 
 
 async def _defer_batches(app: App, run_id: str, seqs: list[int]) -> list[int]:
+    """One job per batch, deferred in one statement: a worker killed meanwhile defers all or
+    none of them."""
     task = app.configure_task(PROCESS_BATCH, queue=BATCHES_QUEUE)
-    return [await task.defer_async(run_id=run_id, seq=seq) for seq in seqs]
+    jobs: list[dict[str, JSONValue]] = [{"run_id": run_id, "seq": seq} for seq in seqs]
+    return await task.batch_defer_async(*jobs)
 
 
 async def _announced(db: Database, run_id: str) -> None:
