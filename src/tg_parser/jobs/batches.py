@@ -61,10 +61,7 @@ async def split_run(db: Database, run_id: str, defer: DeferBatches) -> int:
     try:
         batches = await _plan(db, tracker.run)
         if batches:
-            jobs = await defer(run_id, list(range(len(batches))))
-            async with db.transaction() as repos:
-                for seq, job_id in enumerate(jobs):
-                    await repos.batches.set_job(run_id, seq, job_id)
+            await _defer_jobs(db, run_id, list(range(len(batches))), defer)
     except BaseException as exc:
         cancelled = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
         await _end_now(db, tracker.run, "cancelled" if cancelled else "failed", str(exc))
@@ -78,16 +75,21 @@ async def defer_missing_batches(db: Database, run_id: str, defer: DeferBatches) 
     """Defer a job for each open batch of the run that has none (the worker splitting the
     run was killed before it recorded them); how many. A batch whose job exists after all
     gets a second one, which finds it taken or over and returns."""
-    async with db.transaction() as repos:
+    async with db.reading() as repos:
         batches = await repos.batches.list(run_id)
     missing = [b.seq for b in batches if b.job_id is None and b.status in (WAITING, WORKING)]
     if missing:
         log.warning("batch_jobs_deferred_again", run_id=run_id, batches=len(missing))
-        jobs = await defer(run_id, missing)
-        async with db.transaction() as repos:
-            for seq, job_id in zip(missing, jobs, strict=True):
-                await repos.batches.set_job(run_id, seq, job_id)
+        await _defer_jobs(db, run_id, missing, defer)
     return len(missing)
+
+
+async def _defer_jobs(db: Database, run_id: str, seqs: list[int], defer: DeferBatches) -> None:
+    """Defer the jobs of the batches ``seqs`` and record each batch's job."""
+    jobs = await defer(run_id, seqs)
+    async with db.transaction() as repos:
+        for seq, job_id in zip(seqs, jobs, strict=True):
+            await repos.batches.set_job(run_id, seq, job_id)
 
 
 async def _plan(db: Database, run: Run) -> list[tuple[str, list[int]]]:
