@@ -45,6 +45,8 @@ from tg_parser.models import CallRecord
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
+# backoff jitter from a private generator: the global one is the caller's (and seeded tests')
+_JITTER = random.Random()
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class RetryPolicy:
         if asked is not None:
             return min(asked, self.backoff_max)
         backoff = min(self.backoff_base * 2.0 ** (attempt - 1), self.backoff_max)
-        return backoff + random.uniform(0, self.jitter)
+        return backoff + _JITTER.uniform(0, self.jitter)
 
 
 def _as_is(completion: Completion) -> Completion:

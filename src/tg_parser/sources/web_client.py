@@ -36,6 +36,8 @@ log = structlog.get_logger(__name__)
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 TELEGRAM_HOSTS = frozenset({"t.me", "telegram.me", "telegram.dog"})
 MAX_REDIRECTS = 5
+# backoff jitter from a private generator: the global one is the caller's (and seeded tests')
+_JITTER = random.Random()
 
 
 class WebClient:
@@ -145,7 +147,7 @@ class WebClient:
             await asyncio.sleep(left)
 
     def _backoff(self, attempt: int) -> float:
-        return self._settings.web_retry_backoff * 2.0 ** (attempt - 1) * (1 + random.random() / 2)
+        return self._settings.web_retry_backoff * 2.0 ** (attempt - 1) * (1 + _JITTER.random() / 2)
 
 
 @dataclass(frozen=True)
