@@ -14,7 +14,7 @@ from tg_parser.embed import normalise
 from tg_parser.models import source_ref
 from tg_parser.topics.corpus import Corpus, Item
 from tg_parser.topics.discovery import Draft
-from tg_parser.topics.titles import distinct_titles, title_form, title_of
+from tg_parser.topics.titles import distinct_titles, title_form, title_of, topic_phrases
 
 SUBSET = json.loads(
     (Path(__file__).parent.parent / "data" / "topics" / "guzel_subset.json").read_text("utf-8")
@@ -51,6 +51,23 @@ def test_titles_are_phrases_of_the_texts_in_the_channel_language() -> None:
     assert titles["super"] == "Сверхи"  # the author's own hashtag for the series
     assert titles["anime"] == "Аниме стрим"  # the author's CamelCase hashtag, in words
     assert ":" not in "".join(titles.values())
+
+
+def test_english_titles_are_noun_phrases() -> None:
+    texts = [
+        "Cloudflare Tunnel avoids opening ports. Home Assistant's presence detection follows.",
+        "The Cloudflare Tunnel avoids port forwarding; Home Assistant's automations are next.",
+        "Nothing offsite yet: Cloudflare Tunnel avoids it all, said the Home Assistant forum.",
+    ]
+    items = [
+        Item(source_ref("lab", "post", n), "lab", str(n), "post", text, language="en")
+        for n, text in enumerate(texts, start=1)
+    ]
+    vectors = normalise(np.eye(len(items), dtype=np.float32))
+    draft = Draft("cluster", [(0, 0.9)], vectors[0], {1: 0.8, 2: 0.8})
+    phrases = [p.text for p in topic_phrases(Corpus(items, vectors), draft, "en")]
+    assert phrases[:2] == ["Cloudflare Tunnel", "Home Assistant"]  # no possessive
+    assert not any(word in p.split() for p in phrases for word in ["avoids", "Nothing", "said"])
 
 
 def test_mojibake_never_becomes_a_title() -> None:

@@ -3,6 +3,10 @@
 ("анализа", "анализы" → "анализ"; "backups" → "backup"); :func:`nominative` puts a
 Russian phrase in the form a title uses ("звёздных войн" → "звёздные войны", "анализа
 крови" → "анализ крови").
+
+Which words can stand in a title: the part of speech of a Russian word by ``pymorphy3``,
+of an English one by ``lemminflect``'s dictionary (the parts of speech a word form can
+have). A word neither knows is a name ("ZFS", "Cloudflare", "Sunnah") and names a thing.
 """
 
 # ruff: noqa: RUF001  (Russian words are the data here)
@@ -13,6 +17,7 @@ import re
 from functools import cache, lru_cache
 from typing import Any
 
+import lemminflect
 import pymorphy3
 
 from tg_parser.stemming import stem
@@ -23,7 +28,10 @@ _AGREEING = frozenset({"ADJF", "PRTF", "NUMR"})
 # parts of speech that never make a title: verbs, adverbs, pronouns, particles and the like
 _NOT_NAMING = frozenset(
     {"VERB", "INFN", "GRND", "PRTS", "ADJS", "ADVB", "PRED", "CONJ", "PRCL", "INTJ", "PREP", "NPRO"}
+    | {"COMP"}  # "лучше", "больше"
 )
+# the English parts of speech (Universal Dependencies) of words that can be in a title
+_ENGLISH_NAMING = frozenset({"NOUN", "PROPN", "ADJ", "NUM"})
 
 
 @cache
@@ -49,10 +57,50 @@ def lemma_key(word: str) -> str:
 
 def names_a_thing(word: str) -> bool:
     """Whether a word can be part of a title: a Russian noun, adjective, participle or
-    numeral (not a verb, adverb or pronoun); any word that is not Russian."""
-    if not _CYRILLIC.search(word):
+    numeral (not a verb, adverb or pronoun); an English word that can be a noun or an
+    adjective, an -ing form ("Fasting", "Running": an activity) or a verb's base form (a
+    modifier: "Restore test"), not an inflected verb or an adverb ("avoids", "said",
+    "never"); any other word."""
+    if _CYRILLIC.search(word):
+        return _parse(word.lower()).tag.POS not in _NOT_NAMING
+    if _LATIN.search(word):
+        lower = word.lower()
+        parts = _english_parts(lower)
+        return (
+            not parts
+            or bool(parts & _ENGLISH_NAMING)
+            or lower.endswith("ing")
+            or _is_verb_base(lower)
+        )
+    return True
+
+
+def ends_a_title(word: str) -> bool:
+    """Whether a title can end with the word: anything but an English word that cannot be
+    a noun ("Hard drives", not "Drives hard")."""
+    if _CYRILLIC.search(word) or not _LATIN.search(word):
         return True
-    return _parse(word.lower()).tag.POS not in _NOT_NAMING
+    lower = word.lower()
+    parts = _english_parts(lower)
+    return not parts or "NOUN" in parts or "PROPN" in parts or lower.endswith("ing")
+
+
+def _is_verb_base(word: str) -> bool:
+    return word in lemminflect.getAllLemmas(word).get("VERB", ())
+
+
+@lru_cache(maxsize=1 << 16)
+def _english_parts(word: str) -> frozenset[str]:
+    """The parts of speech an English word form can have (empty: not in the dictionary).
+    The dictionary misses some plurals ("lectures" only as a verb): a form in -s whose
+    singular is a noun is a noun too."""
+    parts = set(lemminflect.getAllLemmas(word))
+    if word.endswith("s") and "NOUN" not in parts:
+        singular = word[:-2] if word.endswith("es") else word[:-1]
+        for base in {singular, word[:-1]}:
+            if word in lemminflect.getAllInflections(base, upos="NOUN").get("NNS", ()):
+                parts.add("NOUN")
+    return frozenset(parts)
 
 
 def nominative(words: list[str]) -> list[str]:

@@ -8,7 +8,9 @@ from the topic's documents:
 - title: a phrase a person would write for the topic (``titles.py``);
 - summary: 1 to 3 sentences selected across the topic's documents — central to them and
   not repeating each other (maximal marginal relevance), posts before comments;
-- scope_in: the top key phrases; scope_out: the titles of the nearest other topics.
+- scope_in: the topic's next phrases after its title (``titles.topic_phrases``: naming
+  words in their dictionary form, "марафон", not "марафона"), else the top key phrases;
+  scope_out: the titles of the nearest other topics.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from tg_parser.text.summary import select_sentences
 from tg_parser.text.words import HASHTAG, words
 from tg_parser.topics.corpus import Corpus, Item
 from tg_parser.topics.discovery import Draft
-from tg_parser.topics.titles import reading_order, title_of
+from tg_parser.topics.titles import Phrase, contains, reading_order, title_of, topic_phrases
 
 MAX_PHRASES = 5
 MAX_SUMMARY_CHARS = 400
@@ -54,9 +56,11 @@ class CardText:
     tags: list[str]
 
     @classmethod
-    def offline(cls, title: str, summary: str, phrases: list[str]) -> CardText:
-        scope = phrases[:MAX_PHRASES]
-        return cls(title, summary, phrases, scope, [phrase.casefold() for phrase in phrases])
+    def offline(
+        cls, title: str, summary: str, phrases: list[str], scope: Sequence[str] = ()
+    ) -> CardText:
+        scope_in = list(scope[:MAX_PHRASES]) or phrases[:MAX_PHRASES]
+        return cls(title, summary, phrases, scope_in, [phrase.casefold() for phrase in phrases])
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,24 @@ def write_text(corpus: Corpus, draft: Draft, language: str | None) -> CardText:
     weighted = [*draft.anchors, *sorted(draft.members.items())]
     phrases = key_phrases([(corpus.items[i], score) for i, score in weighted], language)
     title = title_of(corpus, draft, language)
-    return CardText.offline(title, topic_summary(corpus, draft, language), phrases or [title])
+    scope = _scope(topic_phrases(corpus, draft, language), title)
+    summary = topic_summary(corpus, draft, language)
+    return CardText.offline(title, summary, phrases or [title], scope)
+
+
+def _scope(phrases: Sequence[Phrase], title: str) -> list[str]:
+    """The phrases other than the title, no two sharing a word: the better one stays,
+    unless the other contains it ("Bot API" replaces "Bot")."""
+    kept: list[Phrase] = []
+    for phrase in phrases:
+        if phrase.text.casefold() == title.casefold():
+            continue
+        clash = [i for i, other in enumerate(kept) if set(other.key) & set(phrase.key)]
+        if not clash:
+            kept.append(phrase)
+        elif len(clash) == 1 and contains(phrase.key, kept[clash[0]].key):
+            kept[clash[0]] = phrase
+    return [phrase.text for phrase in kept]
 
 
 def topic_summary(corpus: Corpus, draft: Draft, language: str | None) -> str:

@@ -1,7 +1,8 @@
 """Offline titles: a phrase a person would write for the topic, from its own texts.
 
-- Phrases are runs of 1 to 3 naming words (nouns, adjectives, names; no verbs, pronouns
-  or stopwords) and the author's hashtags, keyed by their dictionary forms (``pymorphy3``,
+- Phrases are runs of 1 to 3 naming words (nouns, adjectives, names; no verbs, adverbs,
+  pronouns or stopwords; an English phrase ends with a word that can be a noun) and the
+  author's hashtags, keyed by their dictionary forms (``pymorphy3``,
   Snowball), so "анализа крови" and "анализ крови" are one phrase.
 - A phrase's score: the share of the topic's documents that hold it, times its rarity in
   the channel (inverse document frequency over a sample of the channel's posts), with a
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from tg_parser.text.keyphrases import content_runs
-from tg_parser.text.lemmas import lemma_key, names_a_thing, nominative
+from tg_parser.text.lemmas import ends_a_title, lemma_key, names_a_thing, nominative
 from tg_parser.text.script import in_script, is_garbled
 from tg_parser.text.sentences import split_sentences
 from tg_parser.text.words import HASHTAG, MENTION, URL
@@ -50,6 +51,11 @@ _GENERIC = frozenset(
     | {"вопрос", "спасибо", "друг", "пост", "канал", "year", "week", "day", "month", "time"}
     | {"minut", "hour", "part", "thing", "way", "peopl", "post", "channel", "thank", "today"}
     | {"сезон", "серия", "выпуск", "эпизод", "ютуб", "season", "episod", "seri", "video"}
+    | {"problem", "issu"}
+)
+# English pronouns the dictionary calls nouns: never in a title ("Nothing offsite")
+_PRONOUNS = frozenset(
+    {"nothing", "something", "anything", "everything", "someone", "anyone", "everyone"}
 )
 _FALLBACK = {"ru": "Заметки канала", "en": "Channel notes"}
 _PARENTHESES = re.compile(r"\s*[(\[][^)\]]*\d[^)\]]*[)\]]|#\d+")
@@ -58,6 +64,7 @@ _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 _CLAUSE = re.compile(r"[,:;—–]\s")
 _LINK_IN_BRACKETS = re.compile(r"\s*\((?:https?://|www\.)[^)\s]*\)")
 _MARKUP = re.compile(r"\*\*|__|~~|`")
+_POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)  # "Home Assistant's" is written "Home Assistant"
 _EDGES = " \t.,;:!?—–-|/\\*\"'«»()[]"
 _backgrounds: dict[int, tuple[weakref.ref[Corpus], Counter[tuple[str, ...]], int]] = {}
 
@@ -113,7 +120,7 @@ def topic_phrases(corpus: Corpus, draft: Draft, language: str | None) -> list[Ph
     for minus_score, form, key, share in sorted(scored):
         if len(phrases) >= MAX_PHRASES:
             break
-        if in_script(form, language) and not any(_contains(p.key, key) for p in phrases):
+        if in_script(form, language) and not any(contains(p.key, key) for p in phrases):
             phrases.append(Phrase(key, title_form(form), share, -minus_score))
     return phrases
 
@@ -216,11 +223,12 @@ def _candidates(text: str) -> tuple[tuple[Key, str], ...]:
     """The phrases of one text (each once): key and the form it is written in."""
     found: dict[Key, str] = {}
     for run in content_runs(text):
-        naming = [names_a_thing(word) for word in run]
+        naming = [names_a_thing(word) and word.lower() not in _PRONOUNS for word in run]
+        ending = [ends_a_title(word) for word in run]
         for size in range(1, MAX_WORDS + 1):
             for start in range(len(run) - size + 1):
-                if all(naming[start : start + size]):
-                    words = run[start : start + size]
+                if all(naming[start : start + size]) and ending[start + size - 1]:
+                    words = [_POSSESSIVE.sub("", word) for word in run[start : start + size]]
                     key = tuple(lemma_key(word) for word in words)
                     found.setdefault(key, " ".join(words))
     return tuple(found.items())
@@ -242,7 +250,7 @@ def _background(corpus: Corpus) -> tuple[Counter[Key], int]:
     return counts, len(sample)
 
 
-def _contains(longer: Key, shorter: Key) -> bool:
+def contains(longer: Key, shorter: Key) -> bool:
     size = len(shorter)
     return any(longer[i : i + size] == shorter for i in range(len(longer) - size + 1))
 
