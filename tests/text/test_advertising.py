@@ -75,6 +75,23 @@ PROMOTION = "advertising: cross-promotion"
         ("Join us: @homelab_chat", PROMOTION),
         ("Заходите в наш чат @pg_talks — там отвечаем на вопросы про индексы", PROMOTION),
         ("Join our WhatsApp group for daily reminders https://t.me/daily_reminders", PROMOTION),
+        ("Check out our sister channel @sisters_corner for reminders for the sisters.", PROMOTION),
+        (
+            "New channel! Our brothers have started a channel with short benefits from the"
+            " books of the scholars, one a day. Join here: https://t.me/benefits_daily",
+            PROMOTION,
+        ),
+        ("Друзья запустили новый канал про базы данных: @db_digest — заглядывайте.", PROMOTION),
+        (
+            "Our new book is now available! Order your copy today at"
+            " https://store.example.com/book — free shipping worldwide.",
+            AD_COPY,
+        ),
+        (
+            "Download our free app for daily reminders, available now:"
+            " https://play.google.com/store/apps/details?id=example",
+            AD_COPY,
+        ),
     ],
 )
 def test_advertising_without_a_label(text: str, reason: str) -> None:
@@ -110,6 +127,9 @@ def test_advertising_without_a_label(text: str, reason: str) -> None:
         # a link with a description, and a call to join that names no channel
         "Great talk on asyncio internals: https://youtu.be/abc",
         "Join the discussion in the comments: what is your backup rotation?",
+        # a release that is available now, with its link: one phrase of ad language
+        "Python 3.14 is now available: free-threading is supported, the JIT is still off by"
+        " default. https://www.python.org/downloads/",
     ],
 )
 def test_content_that_looks_like_advertising(text: str) -> None:

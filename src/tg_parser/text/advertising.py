@@ -115,14 +115,18 @@ _AD_COPY = re.compile(
     r"|(?:ваш|ваши|ваше|ваша) \w+ (?:непременно|гарантированно)"
     r"|top quality|best (?:prices?|deals?)|unbeatable|order (?:now|today)|buy now|shop now"
     r"|limited(?:-time| time)? offer|don't miss|free shipping|money-back"
-    r"|(?:sign up|register) (?:now|today)|link in (?:bio|description))(?!\w)",
+    r"|(?:sign up|register) (?:now|today)|link in (?:bio|description)|order your \w+"
+    r"|(?:is|are) now available|available now|get yours|download (?:our|the) (?:free )?app"
+    r"|уже в продаже|скачивайте (?:наше )?приложение)(?!\w)",
     re.IGNORECASE,
 )
 _PROMOTION_STRONG = re.compile(
     r"(?<!\w)(?:(?:рекоменду|совету)\w* (?:\w+ )?(?:канал|телеграм-канал|паблик)"
     r"|канал (?:моего|моей|нашего|нашей|моих|наших) (?:\w+ )?(?:друга|друзей|подруги"
     r"|коллег\w*|партн\w+)|взаимопиар|#вп|(?:i|we) recommend (?:the |this )?channel"
-    r"|check out (?:the |this |my |our |my friend'?s |our friends'? )?channel"
+    r"|check out (?:the |this |my |our |my friend'?s |our friends'? )?(?:\w+ )?channel"
+    r"|sister channels?|(?:started|launched|opened|created) (?:a |an |their |his |her |our )?"
+    r"(?:new |second |other )?channel|(?:запустил|завел|завёл|открыл)\w* (?:свой |новый )?канал"
     r"|channel of (?:my|our) friends?|подборк\w+ (?:\w+ )?каналов|папк\w+ (?:с )?каналами"
     r"|(?:list|folder) of channels|channels? (?:list|folder))(?!\w)|t\.me/addlist/",
     _FLAGS,
