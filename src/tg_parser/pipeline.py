@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tg_parser.errors import InputError
-from tg_parser.export import ExportOptions, ExportReport, export_kb
+from tg_parser.export import ExportOptions, ExportReport, check_destination, export_kb
 from tg_parser.ingest import (
     ImportOptions,
     ImportReport,
@@ -117,6 +117,10 @@ async def _stages(
 ) -> PipelineReport:
     imports: list[ImportReport] = []
     channel = await _import(db, options, progress, imports)
+    export = None
+    if options.out is not None:
+        export = ExportOptions(out=options.out, channel=channel, overwrite=options.overwrite)
+        check_destination(export)  # refused now, not after the long stages
     out = str(options.out) if options.out else None
     report = PipelineReport(channel=channel, out=out, imports=imports)
     if options.collect and options.import_path is None:
@@ -125,8 +129,7 @@ async def _stages(
     if not options.topics_when_changed or await _topics_stale(db, channel, report.process):
         topics = stages.topics.model_copy(update={"channel": channel})
         report.topics = await stages.build_topics(db, topics, progress)
-    if options.out is not None:
-        export = ExportOptions(out=options.out, channel=channel, overwrite=options.overwrite)
+    if export is not None:
         report.export = await export_kb(db, export, progress)
     return report
 

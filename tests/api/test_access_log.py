@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -25,8 +26,15 @@ GENERATED = re.compile(r"[0-9a-f]{32}")
 
 @pytest.fixture
 def logs() -> Iterator[list[dict[str, Any]]]:
-    with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as captured:
-        yield captured
+    """Every event logged meanwhile, at every level: not only those above the level an
+    earlier test configured (the CLI's default, WARNING, drops the access log's INFO)."""
+    level = structlog.get_config()["wrapper_class"]
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
+    try:
+        with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as captured:
+            yield captured
+    finally:
+        structlog.configure(wrapper_class=level)
 
 
 def requests_in(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -191,3 +191,21 @@ def test_run_on_one_live_channel_collects_only_that_one(
     assert [s["channel"] for s in report["ingest"]["sources"]] == ["synth"]
     assert report["ingest"]["counters"]["posts_inserted"] == 8
     assert report["process"]["counters"]["processed"] == 8
+
+
+def test_run_refuses_another_channels_export_before_the_work(cli_env: str, tmp_path: Path) -> None:
+    out = tmp_path / "kb"
+    out.mkdir()
+    manifest = {"generator": "tg-parser", "filters": {"channel": "otherchan"}, "files": []}
+    (out / "manifest.json").write_text(json.dumps(manifest))
+
+    refused = runner.invoke(app, ["run", *SAMPLE, "--out", str(out)])
+
+    assert refused.exit_code == 2
+    assert refused.stderr.strip().splitlines()[-1] == (
+        f"Error: {out} holds the export of channel otherchan: give --out another "
+        "directory, or pass --overwrite to replace it"
+    )
+    runs = json.loads(runner.invoke(app, ["runs", "list", "--json"]).stdout)
+    assert {run["stage"] for run in runs} <= {"run", "import"}  # nothing processed
+    assert runner.invoke(app, ["run", *SAMPLE, "--out", str(out), "--overwrite"]).exit_code == 0

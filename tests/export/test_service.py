@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import kb_sample
+from api import other_channel
 from tg_parser import contracts, registry
 from tg_parser.errors import InputError, NotFoundError
 from tg_parser.export.entries import message_title
@@ -325,6 +326,28 @@ async def test_files_tg_parser_did_not_write_are_left_alone(
 
     assert json.loads((out / "topics.json").read_bytes())["topics"]
     assert {f["name"] for f in report.files} == {p.name for p in out.iterdir()}
+
+
+async def test_another_channels_export_is_not_replaced(sample: Database, tmp_path: Path) -> None:
+    await other_channel.build(sample)
+    out = tmp_path / "kb"
+    await export_kb(sample, ExportOptions(out=out, channel="technotes"))
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    for channel in (other_channel.CHANNEL, None):
+        with pytest.raises(InputError) as raised:
+            await export_kb(sample, ExportOptions(out=out, channel=channel))
+        assert raised.value.message == (
+            f"{out} holds the export of channel technotes: give --out another directory, "
+            "or pass --overwrite to replace it"
+        )
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+    await export_kb(sample, ExportOptions(out=out, channel="technotes"))  # the same channel again
+    report = await export_kb(sample, ExportOptions(out=out, channel=None, overwrite=True))
+    assert report.counts["topic_entries"] == 11  # every channel's topics, by choice
+    with pytest.raises(InputError, match="holds the export of every channel"):
+        await export_kb(sample, ExportOptions(out=out, channel="technotes"))
 
 
 async def test_stale_files_go_unless_changed_since_the_export(

@@ -155,6 +155,13 @@ class ExportDirectory:
         existing = _sha256_of(target)
         return None if self.previous.get(name) == existing else existing
 
+    def previous_filters(self) -> dict[str, Any] | None:
+        """The filters of the earlier export in this directory (its manifest's); None when
+        there is none, or its manifest is not one tg-parser wrote or names none."""
+        manifest = _manifest_of(self.path / MANIFEST)
+        filters = manifest.get("filters") if _ours(manifest) else None
+        return filters if isinstance(filters, dict) else None
+
     def previous_files(self) -> dict[str, str]:
         """The files (name → sha256) an earlier export listed in its manifest; nothing when
         the manifest is missing, unreadable or not one tg-parser wrote."""

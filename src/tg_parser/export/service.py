@@ -94,6 +94,7 @@ async def export_kb(
     async with track_run(db, "export", options.scope()) as run:
         directory = ExportDirectory(out, overwrite=options.overwrite)
         directory.prepare()
+        _check_same_channels(directory, options)
         catalog, selection = await load(db, options)
         run.add(**selection.counts)
         with directory.staging():
@@ -110,6 +111,31 @@ async def export_kb(
         )
         log.info("export_finished", out=str(out), **report.counts)
     return report
+
+
+def check_destination(options: ExportOptions) -> None:
+    """What :func:`export_kb` refuses about ``options.out`` before it reads anything: the
+    export of other channels there (for ``run``, which exports after hours of work)."""
+    if options.out is not None:
+        _check_same_channels(ExportDirectory(options.out), options)
+
+
+def _check_same_channels(directory: ExportDirectory, options: ExportOptions) -> None:
+    """Refuse to replace another channel's export (two sources given one directory): the
+    earlier export's channel, or channels, must be this one's, unless ``overwrite``."""
+    earlier = directory.previous_filters()
+    if earlier is None or options.overwrite:
+        return
+    now = options.filters()
+    if all(earlier.get(key) == now.get(key) for key in ("channel", "channels")):
+        return
+    held = f"channel {earlier['channel']}" if earlier.get("channel") else "other channels"
+    if not earlier.get("channel") and not earlier.get("channels"):
+        held = "every channel"
+    raise InputError(
+        f"{directory.path} holds the export of {held}: give --out another directory, "
+        "or pass --overwrite to replace it"
+    )
 
 
 async def stream_entries(db: Database, options: ExportOptions) -> AsyncIterator[bytes]:
