@@ -334,20 +334,22 @@ async def test_another_channels_export_is_not_replaced(sample: Database, tmp_pat
     await export_kb(sample, ExportOptions(out=out, channel="technotes"))
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
-    for channel in (other_channel.CHANNEL, None):
+    for channels in ([other_channel.CHANNEL], [other_channel.CHANNEL, "nochannel"]):
         with pytest.raises(InputError) as raised:
-            await export_kb(sample, ExportOptions(out=out, channel=channel))
+            await export_kb(sample, ExportOptions(out=out, channels=channels))
         assert raised.value.message == (
             f"{out} holds the export of channel technotes: give --out another directory, "
             "or pass --overwrite to replace it"
         )
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
-    await export_kb(sample, ExportOptions(out=out, channel="technotes"))  # the same channel again
-    report = await export_kb(sample, ExportOptions(out=out, channel=None, overwrite=True))
-    assert report.counts["topic_entries"] == 11  # every channel's topics, by choice
+    await export_kb(sample, ExportOptions(out=out, channel="technotes"))  # the same again
+    report = await export_kb(sample, ExportOptions(out=out))  # every channel: technotes too
+    assert report.counts["topic_entries"] == 11
     with pytest.raises(InputError, match="holds the export of every channel"):
         await export_kb(sample, ExportOptions(out=out, channel="technotes"))
+    report = await export_kb(sample, ExportOptions(out=out, channel="technotes", overwrite=True))
+    assert report.counts["topic_entries"] == 10
 
 
 async def test_stale_files_go_unless_changed_since_the_export(

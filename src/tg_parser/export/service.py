@@ -121,21 +121,30 @@ def check_destination(options: ExportOptions) -> None:
 
 
 def _check_same_channels(directory: ExportDirectory, options: ExportOptions) -> None:
-    """Refuse to replace another channel's export (two sources given one directory): the
-    earlier export's channel, or channels, must be this one's, unless ``overwrite``."""
-    earlier = directory.previous_filters()
-    if earlier is None or options.overwrite:
+    """Refuse to replace the export of channels this one leaves out (two sources given one
+    directory): every channel the earlier export held must be in this one, unless
+    ``overwrite``."""
+    filters = directory.previous_filters()
+    if filters is None or options.overwrite:
         return
-    now = options.filters()
-    if all(earlier.get(key) == now.get(key) for key in ("channel", "channels")):
+    earlier, now = _channels_of(filters), _channels_of(options.filters())
+    if now is None or (earlier is not None and earlier <= now):
         return
-    held = f"channel {earlier['channel']}" if earlier.get("channel") else "other channels"
-    if not earlier.get("channel") and not earlier.get("channels"):
-        held = "every channel"
+    held = "every channel" if earlier is None else "channel " + ", ".join(sorted(earlier))
     raise InputError(
         f"{directory.path} holds the export of {held}: give --out another directory, "
         "or pass --overwrite to replace it"
     )
+
+
+def _channels_of(filters: dict[str, Any]) -> frozenset[str] | None:
+    """The channels an export's filters select; None: every channel."""
+    channel, channels = filters.get("channel"), filters.get("channels")
+    selected = None if channels is None else frozenset(str(c) for c in channels)
+    if channel is None:
+        return selected
+    one = frozenset({str(channel)})
+    return one if selected is None else one & selected
 
 
 async def stream_entries(db: Database, options: ExportOptions) -> AsyncIterator[bytes]:
