@@ -12,6 +12,9 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+import key_sample
+from tg_parser.clock import utcnow
+from tg_parser.keys import tokens
 from tg_parser.store import Database
 from tg_parser.store.changes import ChangeWatcher, PostgresNotifications
 from tg_parser.store.tables import metadata
@@ -115,11 +118,16 @@ def _triggered_tables(sync_conn: Any) -> set[str]:
     return set(rows.scalars())
 
 
-async def test_every_table_notifies_its_changes_after_migration_0013(db: Database) -> None:
-    """PostgreSQL: one trigger per application table, gone after a downgrade to 0012 and
-    back with the upgrade; SQLite has none (data_version tells the same)."""
+async def test_every_table_but_the_keys_notifies_its_changes(db: Database) -> None:
+    """PostgreSQL: one trigger per application table but ``api_keys`` (migration 0014; 0013
+    had one there too), gone after a downgrade to 0012 and back with the upgrade; SQLite
+    has none (data_version tells the same)."""
     if db.backend == "sqlite":
         return
+    notifying = set(metadata.tables) - {"api_keys"}
+    async with db.engine.connect() as conn:
+        assert await conn.run_sync(_triggered_tables) == notifying
+    await db.downgrade("0013")
     async with db.engine.connect() as conn:
         assert await conn.run_sync(_triggered_tables) == set(metadata.tables)
     await db.downgrade("0012")
@@ -127,4 +135,26 @@ async def test_every_table_notifies_its_changes_after_migration_0013(db: Databas
         assert await conn.run_sync(_triggered_tables) == set()
     await db.upgrade()
     async with db.engine.connect() as conn:
-        assert await conn.run_sync(_triggered_tables) == set(metadata.tables)
+        assert await conn.run_sync(_triggered_tables) == notifying
+
+
+async def test_a_keys_last_use_changes_the_token_only_on_sqlite(
+    db: Database, watcher: ChangeWatcher
+) -> None:
+    """PostgreSQL: ``api_keys`` does not notify and the touch is not counted. SQLite's
+    data_version cannot tell tables apart: a key's use empties the cache there."""
+    key = await key_sample.create(db, "agent", "read")
+    async with db.reading() as repos:
+        stored = await repos.api_keys.by_prefix(tokens.prefix_of(key) or "")
+    assert stored is not None
+    await asyncio.sleep(0.1)  # the notification of the key's creation is in
+    before = watcher.version()
+    async with db.transaction(noted=False) as repos:
+        await repos.api_keys.touch(stored.id, utcnow())
+    if db.backend == "sqlite":
+        await _changes_from(watcher, before)
+        return
+    await asyncio.sleep(0.2)  # a notification would be in by now
+    assert watcher.version() == before
+    _write_elsewhere(db, "Renamed")  # and the watcher still listens
+    await _changes_from(watcher, before)

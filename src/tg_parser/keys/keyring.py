@@ -73,7 +73,7 @@ class Keyring:
         if last is not None and now - last < TOUCH_EVERY:
             return
         self._touched[stored.id] = now  # before the write: concurrent requests skip it
-        async with db.transaction() as repos:
+        async with db.transaction(noted=False) as repos:  # no cached answer shows it
             await repos.api_keys.touch(stored.id, now)
 
     def _fresh(self, since: float) -> bool:

@@ -8,7 +8,8 @@ soon as it returned) with what the database says of every connection:
   life of the watcher; it changes whenever any other connection (this process's pool
   included) commits.
 - PostgreSQL: migration 0013's triggers ``pg_notify('tg_parser_changed')`` after every
-  statement that changes an application table; one dedicated connection, outside the
+  statement that changes an application table (but ``api_keys``, since 0014: a key's last
+  use changes no answer); one dedicated connection, outside the
   pool, LISTENs and counts the notifications. While it is not connected (it reconnects
   with a growing wait) every token differs from the last: nothing may be trusted as
   unchanged.

@@ -178,14 +178,17 @@ class Database:
             await migrate.downgrade(self.engine, revision)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Repositories]:
+    async def transaction(self, *, noted: bool = True) -> AsyncIterator[Repositories]:
         """One transaction: committed when the block ends, rolled back on any error. Once
-        it ended it counts in ``writes.LOCAL_WRITES`` (a failed COMMIT may have won)."""
+        it ended it counts in ``writes.LOCAL_WRITES`` (a failed COMMIT may have won), unless
+        ``noted`` is false: a write that changes nothing the API's cached answers show (a
+        key's last use)."""
         try:
             async with self._translated_errors(), self.engine.begin() as conn:
                 yield Repositories(conn)
         finally:
-            LOCAL_WRITES.note()
+            if noted:
+                LOCAL_WRITES.note()
 
     async def idempotent(self, work: Callable[[Repositories], Awaitable[T]]) -> T:
         """``work`` in one transaction; when its connection is lost, once more in a new one.
