@@ -1,14 +1,25 @@
 """Time helpers: every timestamp tg-parser makes is timezone-aware UTC; the ``Retry-After``
-HTTP header (seconds like ``"120"`` or an HTTP date) read as seconds to wait."""
+HTTP header (seconds like ``"120"`` or an HTTP date) read as seconds to wait; jitter for
+retry backoffs."""
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+
+# a private generator: the global one belongs to the program embedding tg-parser (and to
+# seeded tests: hypothesis fails a test whose strategies see it move)
+_JITTER = random.Random()
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def jitter(most: float) -> float:
+    """A random number of seconds from 0 to ``most``, to spread retries apart."""
+    return _JITTER.uniform(0, most)
 
 
 def retry_after(value: str | None, now: datetime | None = None) -> float | None:

@@ -17,7 +17,6 @@ not retried before the provider has answered once in the run: nothing listens th
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ import structlog
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from tg_parser import metrics
-from tg_parser.clock import utcnow
+from tg_parser.clock import jitter, utcnow
 from tg_parser.config import Settings
 from tg_parser.errors import (
     ProviderAuthError,
@@ -45,8 +44,6 @@ from tg_parser.models import CallRecord
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
-# backoff jitter from a private generator: the global one is the caller's (and seeded tests')
-_JITTER = random.Random()
 
 
 @dataclass(frozen=True)
@@ -71,7 +68,7 @@ class RetryPolicy:
         if asked is not None:
             return min(asked, self.backoff_max)
         backoff = min(self.backoff_base * 2.0 ** (attempt - 1), self.backoff_max)
-        return backoff + _JITTER.uniform(0, self.jitter)
+        return backoff + jitter(self.jitter)
 
 
 def _as_is(completion: Completion) -> Completion:

@@ -18,7 +18,6 @@ a server trickling one byte a second would never time out). Every other httpx er
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +26,7 @@ from typing import Any
 import httpx
 import structlog
 
-from tg_parser.clock import retry_after
+from tg_parser.clock import jitter, retry_after
 from tg_parser.config import Settings
 from tg_parser.errors import RateLimitedError, RetryableSourceError
 
@@ -36,8 +35,6 @@ log = structlog.get_logger(__name__)
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 TELEGRAM_HOSTS = frozenset({"t.me", "telegram.me", "telegram.dog"})
 MAX_REDIRECTS = 5
-# backoff jitter from a private generator: the global one is the caller's (and seeded tests')
-_JITTER = random.Random()
 
 
 class WebClient:
@@ -147,7 +144,7 @@ class WebClient:
             await asyncio.sleep(left)
 
     def _backoff(self, attempt: int) -> float:
-        return self._settings.web_retry_backoff * 2.0 ** (attempt - 1) * (1 + _JITTER.random() / 2)
+        return self._settings.web_retry_backoff * 2.0 ** (attempt - 1) * (1 + jitter(0.5))
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,10 @@ _NOT_NAMING = frozenset(
 )
 # the English parts of speech (Universal Dependencies) of words that can be in a title
 _ENGLISH_NAMING = frozenset({"NOUN", "PROPN", "ADJ", "NUM"})
+# English pronouns the dictionary calls nouns ("Nothing offsite" is no title)
+_ENGLISH_PRONOUNS = frozenset(
+    {"nothing", "something", "anything", "everything", "someone", "anyone", "everyone"}
+)
 
 
 @cache
@@ -59,12 +63,14 @@ def names_a_thing(word: str) -> bool:
     """Whether a word can be part of a title: a Russian noun, adjective, participle or
     numeral (not a verb, adverb or pronoun); an English word that can be a noun or an
     adjective, an -ing form ("Fasting", "Running": an activity) or a verb's base form (a
-    modifier: "Restore test"), not an inflected verb or an adverb ("avoids", "said",
-    "never"); any other word."""
+    modifier: "Restore test"), not an inflected verb, an adverb or a pronoun ("avoids",
+    "said", "never", "nothing"); any other word."""
     if _CYRILLIC.search(word):
         return _parse(word.lower()).tag.POS not in _NOT_NAMING
     if _LATIN.search(word):
         lower = word.lower()
+        if lower in _ENGLISH_PRONOUNS:
+            return False
         parts = _english_parts(lower)
         return (
             not parts

@@ -78,8 +78,9 @@ class WrittenCard:
 def write_text(corpus: Corpus, draft: Draft, language: str | None) -> CardText:
     weighted = [*draft.anchors, *sorted(draft.members.items())]
     phrases = key_phrases([(corpus.items[i], score) for i, score in weighted], language)
-    title = title_of(corpus, draft, language)
-    scope = _scope(topic_phrases(corpus, draft, language), title)
+    ranked = topic_phrases(corpus, draft, language)
+    title = title_of(corpus, draft, language, ranked)
+    scope = _scope(ranked, title)
     summary = topic_summary(corpus, draft, language)
     return CardText.offline(title, summary, phrases or [title], scope)
 

@@ -53,10 +53,6 @@ _GENERIC = frozenset(
     | {"сезон", "серия", "выпуск", "эпизод", "ютуб", "season", "episod", "seri", "video"}
     | {"problem", "issu"}
 )
-# English pronouns the dictionary calls nouns: never in a title ("Nothing offsite")
-_PRONOUNS = frozenset(
-    {"nothing", "something", "anything", "everything", "someone", "anyone", "everyone"}
-)
 _FALLBACK = {"ru": "Заметки канала", "en": "Channel notes"}
 _PARENTHESES = re.compile(r"\s*[(\[][^)\]]*\d[^)\]]*[)\]]|#\d+")
 _CAMEL = re.compile(r"\d+|[A-ZА-ЯЁ]?[a-zа-яё]+|[A-ZА-ЯЁ]+(?![a-zа-яё])")
@@ -79,9 +75,12 @@ class Phrase:
     score: float
 
 
-def title_of(corpus: Corpus, draft: Draft, language: str | None) -> str:
-    """The topic's title (see the module's description)."""
-    phrases = topic_phrases(corpus, draft, language)
+def title_of(
+    corpus: Corpus, draft: Draft, language: str | None, phrases: list[Phrase] | None = None
+) -> str:
+    """The topic's title (see the module's description); ``phrases``: its
+    :func:`topic_phrases` when the caller has them already."""
+    phrases = topic_phrases(corpus, draft, language) if phrases is None else phrases
     headline = headline_of(corpus, draft, language)
     if headline and (draft.type == "singleton" or not phrases or phrases[0].share < MIN_SHARE):
         return headline
@@ -223,7 +222,7 @@ def _candidates(text: str) -> tuple[tuple[Key, str], ...]:
     """The phrases of one text (each once): key and the form it is written in."""
     found: dict[Key, str] = {}
     for run in content_runs(text):
-        naming = [names_a_thing(word) and word.lower() not in _PRONOUNS for word in run]
+        naming = [names_a_thing(word) for word in run]
         ending = [ends_a_title(word) for word in run]
         for size in range(1, MAX_WORDS + 1):
             for start in range(len(run) - size + 1):
